@@ -1,0 +1,309 @@
+//! The storage layer every engine goes through: the Vfs.
+//!
+//! Engines never touch `std::fs`. They open [`File`]s through a [`Vfs`], and
+//! every read, write and sync names its [`Purpose`]. The Vfs counts bytes and
+//! calls per purpose in [`IoStats`]; that is where the harness gets write,
+//! read and space amplification, exactly and deterministically.
+//!
+//! Below the counting sits a deliberately narrow [`Backend`] (open, read at,
+//! write at, set length, sync, rename, remove, list, sync a directory). Two
+//! backends exist:
+//!
+//! - [`os`]: real files, positional `pread`/`pwrite` calls, no mmap (mapped
+//!   reads cannot be counted);
+//! - [`sim`]: an in-memory filesystem that knows which bytes and which
+//!   directory entries are durable, and can crash, tear writes, flip bits and
+//!   fail chosen calls. The crash kit runs every engine on it.
+//!
+//! Counting lives here, above the backends, so both count identically.
+
+pub mod os;
+pub mod sim;
+mod stats;
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+pub use stats::{IoSnapshot, IoStats, PurposeSnapshot};
+
+/// Why a storage call was made. The harness reports amplification per
+/// purpose: `Query` reads are read amplification, the rest is background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Purpose {
+    /// Write-ahead / append log writes (and their syncs).
+    Wal,
+    /// Memtable flushes and page write-back.
+    Flush,
+    /// Compaction, merge and checkpoint work (reads and writes).
+    Compaction,
+    /// Reads made to answer gets and scans.
+    Query,
+    /// Manifests, headers, hint files, directory syncs.
+    Meta,
+    /// Reads made while opening and recovering.
+    Recovery,
+}
+
+impl Purpose {
+    /// Every purpose, in report order.
+    pub const ALL: [Purpose; 6] = [
+        Purpose::Wal,
+        Purpose::Flush,
+        Purpose::Compaction,
+        Purpose::Query,
+        Purpose::Meta,
+        Purpose::Recovery,
+    ];
+
+    /// Lower-case name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Wal => "wal",
+            Purpose::Flush => "flush",
+            Purpose::Compaction => "compaction",
+            Purpose::Query => "query",
+            Purpose::Meta => "meta",
+            Purpose::Recovery => "recovery",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How to open a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Open an existing file; error if absent.
+    Existing,
+    /// Open, creating an empty file if absent.
+    Create,
+    /// Create a new empty file; error if it exists.
+    CreateNew,
+    /// Create or truncate to empty.
+    Truncate,
+}
+
+/// The narrow interface a storage backend implements.
+pub trait Backend: Send + Sync + 'static {
+    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn BackendFile>>;
+    fn remove_file(&self, path: &Path) -> io::Result<()>;
+    /// Atomically replace `to` with `from`.
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    fn create_dir_all(&self, path: &Path) -> io::Result<()>;
+    /// Make creations, renames and removals in `path` durable.
+    fn sync_dir(&self, path: &Path) -> io::Result<()>;
+    /// Names of the files (not directories) in `path`, sorted.
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<String>>;
+    fn exists(&self, path: &Path) -> io::Result<bool>;
+}
+
+/// One open file of a backend.
+pub trait BackendFile: Send + Sync {
+    /// Read up to `buf.len()` bytes at `offset`; fewer only at end of file.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+    /// Write all of `buf` at `offset`, extending the file if needed.
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()>;
+    fn len(&self) -> io::Result<u64>;
+    fn set_len(&self, len: u64) -> io::Result<()>;
+    /// Make the file's contents and length durable.
+    fn sync(&self) -> io::Result<()>;
+}
+
+/// A counted handle to a storage backend. Cheap to clone.
+#[derive(Clone)]
+pub struct Vfs {
+    backend: Arc<dyn Backend>,
+    stats: Arc<IoStats>,
+}
+
+impl fmt::Debug for Vfs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vfs").finish_non_exhaustive()
+    }
+}
+
+impl Vfs {
+    /// Real files on the operating system's filesystem.
+    pub fn os() -> Vfs {
+        Vfs::with_backend(Arc::new(os::OsBackend))
+    }
+
+    /// A Vfs over any backend, with fresh counters.
+    pub fn with_backend(backend: Arc<dyn Backend>) -> Vfs {
+        Vfs {
+            backend,
+            stats: Arc::new(IoStats::default()),
+        }
+    }
+
+    /// The counters of every file opened through this Vfs (and its clones).
+    pub fn stats(&self) -> &IoStats {
+        &self.stats
+    }
+
+    /// Open a file.
+    pub fn open(&self, path: &Path, mode: OpenMode) -> Result<File> {
+        let inner = self
+            .backend
+            .open(path, mode)
+            .map_err(|e| Error::io("open", path, e))?;
+        Ok(File {
+            inner,
+            path: path.into(),
+            stats: self.stats.clone(),
+        })
+    }
+
+    /// Remove a file (durable only after [`Vfs::sync_dir`]).
+    pub fn remove_file(&self, path: &Path) -> Result<()> {
+        self.backend
+            .remove_file(path)
+            .map_err(|e| Error::io("remove", path, e))
+    }
+
+    /// Atomically rename (durable only after [`Vfs::sync_dir`]).
+    pub fn rename(&self, from: &Path, to: &Path) -> Result<()> {
+        self.backend
+            .rename(from, to)
+            .map_err(|e| Error::io("rename", from, e))
+    }
+
+    /// Create a directory and its parents.
+    pub fn create_dir_all(&self, path: &Path) -> Result<()> {
+        self.backend
+            .create_dir_all(path)
+            .map_err(|e| Error::io("create directory", path, e))
+    }
+
+    /// Make the directory's entries durable. Counted as a `meta` sync.
+    pub fn sync_dir(&self, path: &Path) -> Result<()> {
+        self.stats.record_sync(Purpose::Meta);
+        self.backend
+            .sync_dir(path)
+            .map_err(|e| Error::io("sync directory", path, e))
+    }
+
+    /// File names in a directory, sorted.
+    pub fn list_dir(&self, path: &Path) -> Result<Vec<String>> {
+        self.backend
+            .list_dir(path)
+            .map_err(|e| Error::io("list directory", path, e))
+    }
+
+    /// Whether a file or directory exists.
+    pub fn exists(&self, path: &Path) -> Result<bool> {
+        self.backend
+            .exists(path)
+            .map_err(|e| Error::io("stat", path, e))
+    }
+
+    /// Total length of the files directly in `dir` (engines keep their files
+    /// flat in one directory): the `disk_bytes` of space amplification.
+    pub fn dir_size(&self, dir: &Path) -> Result<u64> {
+        let mut total = 0;
+        for name in self.list_dir(dir)? {
+            let path = dir.join(&name);
+            let f = self
+                .backend
+                .open(&path, OpenMode::Existing)
+                .map_err(|e| Error::io("open", &path, e))?;
+            total += f.len().map_err(|e| Error::io("stat", &path, e))?;
+        }
+        Ok(total)
+    }
+}
+
+/// An open file. Every call is counted under the purpose it names.
+pub struct File {
+    inner: Box<dyn BackendFile>,
+    path: PathBuf,
+    stats: Arc<IoStats>,
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("File").field("path", &self.path).finish()
+    }
+}
+
+impl File {
+    /// The path this file was opened with (for error messages).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Read up to `buf.len()` bytes; returns how many (fewer only at EOF).
+    pub fn read_at(&self, buf: &mut [u8], offset: u64, purpose: Purpose) -> Result<usize> {
+        let n = self
+            .inner
+            .read_at(buf, offset)
+            .map_err(|e| Error::io("read", &self.path, e))?;
+        self.stats.record_read(purpose, n as u64);
+        Ok(n)
+    }
+
+    /// Read exactly `buf.len()` bytes. Reading past the end is reported as
+    /// corruption: callers only read ranges their own metadata promised.
+    pub fn read_exact_at(&self, buf: &mut [u8], offset: u64, purpose: Purpose) -> Result<()> {
+        let n = self.read_at(buf, offset, purpose)?;
+        if n < buf.len() {
+            return Err(Error::corruption(
+                &self.path,
+                offset,
+                format!(
+                    "expected {} bytes, file ends after {n}",
+                    buf.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Write all of `buf` at `offset`.
+    pub fn write_at(&self, buf: &[u8], offset: u64, purpose: Purpose) -> Result<()> {
+        self.inner
+            .write_at(buf, offset)
+            .map_err(|e| Error::io("write", &self.path, e))?;
+        self.stats.record_write(purpose, buf.len() as u64);
+        Ok(())
+    }
+
+    /// Current length of the file.
+    pub fn len(&self) -> Result<u64> {
+        self.inner
+            .len()
+            .map_err(|e| Error::io("stat", &self.path, e))
+    }
+
+    /// True when the file is empty.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Truncate or extend (with zeros).
+    pub fn set_len(&self, len: u64) -> Result<()> {
+        self.inner
+            .set_len(len)
+            .map_err(|e| Error::io("set length", &self.path, e))
+    }
+
+    /// Make contents and length durable.
+    pub fn sync(&self, purpose: Purpose) -> Result<()> {
+        self.stats.record_sync(purpose);
+        self.inner
+            .sync()
+            .map_err(|e| Error::io("sync", &self.path, e))
+    }
+}

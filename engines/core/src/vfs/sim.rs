@@ -1,0 +1,1 @@
+//! The simulated, fault-injecting filesystem (being written).
