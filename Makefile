@@ -1,0 +1,53 @@
+# Entry points of the workbench. Everything runs on a fresh clone with only a
+# Rust toolchain installed.
+
+CARGO ?= cargo
+RESULTS ?= results
+
+# The full comparison: every built-in engine x YCSB A-F. Sized to finish in
+# under 15 minutes on 2 cores, with a data set (200k records x 1 KiB = ~200 MiB)
+# larger than the 16 MiB memory budget the engines get.
+BENCH_FLAGS ?= --records 200000 --operations 100000 --cache-mb 16 --max-time 60
+QUICK_FLAGS ?= --records 5000 --operations 5000 --cache-mb 4 --max-time 5
+WORKLOADS = --workload ycsb-a --workload ycsb-b --workload ycsb-c \
+            --workload ycsb-d --workload ycsb-e --workload ycsb-f
+
+.PHONY: all build test test-long bench bench-quick plots gate baseline crash-loop fmt clippy lint clean
+
+all: build
+
+build:
+	$(CARGO) build --workspace --release
+
+## Every test (what CI runs).
+test:
+	$(CARGO) test --workspace
+
+## The long variants: every crash point of larger workloads, more seeds.
+test-long:
+	KIT_LONG=1 $(CARGO) test --workspace --release
+
+## The main job: all engines x YCSB A-F, CSV + charts + report under results/.
+bench:
+	$(CARGO) run --release -p harness -- $(WORKLOADS) $(BENCH_FLAGS) --out $(RESULTS)
+
+## A one-minute smoke version of `make bench`.
+bench-quick:
+	$(CARGO) run --release -p harness -- $(WORKLOADS) $(QUICK_FLAGS) --out $(RESULTS)
+
+## Charts and report.html for the latest run (or RUN=results/<id>).
+RUN ?= $(RESULTS)/latest
+plots:
+	$(CARGO) run --release -p plots -- $(RUN)
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+lint: clippy
+	$(CARGO) fmt --all -- --check
+
+clean:
+	$(CARGO) clean
