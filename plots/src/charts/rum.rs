@@ -1,0 +1,211 @@
+//! The RUM view (Read, Update, Memory overheads; Athanassoulis et al.): each
+//! engine is one point, write amplification across, read I/Os per get or
+//! scan up, marker area growing with space amplification. No design wins on
+//! all three; the chart shows which corner each engine chose. A log has
+//! write amplification near 1 and many reads; a B+tree few reads and more
+//! writes; an LSM tree sits between, moved by its compaction policy.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{ChartKind, Output};
+use crate::draw::{engine_colour, format, header, legend, text, Axis, DrawResult, Figure, GREY};
+use crate::error::Result;
+use crate::input::RunData;
+
+struct Point {
+    engine: usize,
+    name: String,
+    write_amp: f64,
+    read_ios: f64,
+    space_amp: Option<f64>,
+}
+
+struct RumFigure {
+    title: String,
+    subtitle: String,
+    points: Vec<Point>,
+    note: Option<String>,
+    legend: Vec<legend::Entry>,
+}
+
+/// Marker radius in pixels for a space amplification.
+fn radius(space_amp: Option<f64>) -> i32 {
+    match space_amp {
+        Some(s) if s > 1.0 => (7.0 + 6.0 * s.log2()).clamp(7.0, 28.0) as i32,
+        _ => 7,
+    }
+}
+
+impl Figure for RumFigure {
+    fn size(&self) -> (u32, u32) {
+        (1200, 760)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
+        let body = header(root, &self.title, &self.subtitle)?;
+        let plot = legend::beside(&body, "engine", &self.legend)?;
+        let (plot, foot) = plot.split_vertically(plot.dim_in_pixel().1.saturating_sub(34));
+        if let Some(note) = &self.note {
+            foot.draw_text(note, &text(14.0, GREY), (90, 8))?;
+        }
+        // Wide headroom: the labels sit right of and above the markers.
+        let x = Axis::for_values(self.points.iter().map(|p| p.write_amp), 1.25);
+        let y = Axis::for_values(self.points.iter().map(|p| p.read_ios), 1.25);
+        let x_desc = if x.is_log() {
+            "write amplification (×, log)"
+        } else {
+            "write amplification (×)"
+        };
+        let y_desc = if y.is_log() {
+            "read I/Os per get or scan (log)"
+        } else {
+            "read I/Os per get or scan"
+        };
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x, y)?;
+        let fmt = |v: &f64| format::si(*v);
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .x_label_formatter(&fmt)
+            .y_label_formatter(&fmt)
+            .label_style(text(14.0, BLACK))
+            .axis_desc_style(text(16.0, BLACK))
+            .bold_line_style(RGBColor(215, 215, 215))
+            .light_line_style(RGBColor(240, 240, 240))
+            .draw()?;
+
+        // Largest first, so small markers stay visible on top.
+        let mut order: Vec<&Point> = self.points.iter().collect();
+        order.sort_by_key(|p| std::cmp::Reverse(radius(p.space_amp)));
+        for p in &order {
+            let colour = engine_colour(p.engine);
+            let r = radius(p.space_amp);
+            chart.draw_series(std::iter::once(Circle::new(
+                (p.write_amp, p.read_ios),
+                r,
+                colour.mix(0.55).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (p.write_amp, p.read_ios),
+                r,
+                colour.stroke_width(2),
+            )))?;
+        }
+
+        // Labels: try a few places around each marker and take the first
+        // that overlaps no label already placed and stays inside the plot.
+        let style = text(14.0, BLACK);
+        let (px_range, py_range) = chart.plotting_area().get_pixel_range();
+        let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+        for p in &self.points {
+            let label = match p.space_amp {
+                Some(s) => format!("{} · space {}×", p.name, format::sig(s, 3)),
+                None => p.name.clone(),
+            };
+            let (w, h) = plot.estimate_text_size(&label, &style)?;
+            let (w, h) = (w as i32, h as i32);
+            let (cx, cy) = chart.backend_coord(&(p.write_amp, p.read_ios));
+            let r = radius(p.space_amp) + 4;
+            let candidates = [
+                (r, -h / 2),
+                (-r - w, -h / 2),
+                (-w / 2, -r - h),
+                (-w / 2, r),
+                (r, -h - r / 2),
+                (r, r / 2),
+                (-r - w, r / 2),
+                (-r - w, -h - r / 2),
+            ];
+            let fits = |(dx, dy): (i32, i32)| {
+                let rect = (cx + dx, cy + dy, cx + dx + w, cy + dy + h);
+                let inside = rect.0 >= px_range.start
+                    && rect.2 <= px_range.end
+                    && rect.1 >= py_range.start
+                    && rect.3 <= py_range.end;
+                let free = placed
+                    .iter()
+                    .all(|o| rect.2 < o.0 || rect.0 > o.2 || rect.3 < o.1 || rect.1 > o.3);
+                inside && free
+            };
+            let (dx, dy) = candidates
+                .iter()
+                .copied()
+                .find(|c| fits(*c))
+                .unwrap_or(candidates[0]);
+            placed.push((cx + dx, cy + dy, cx + dx + w, cy + dy + h));
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((p.write_amp, p.read_ios))
+                    + Text::new(label, (dx, dy), style.pos(Pos::new(HPos::Left, VPos::Top))),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `rum-<workload>` for each workload, from its run phase (or its
+/// only phase if it has no run phase).
+pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
+    for workload in &run.workloads {
+        let phases = run.phases();
+        let phase = if phases.iter().any(|p| p == "run") {
+            "run".to_owned()
+        } else {
+            match phases.last() {
+                Some(p) => p.clone(),
+                None => continue,
+            }
+        };
+        let mut points = Vec::new();
+        let mut left_out = Vec::new();
+        for (engine, name) in run.engines.iter().enumerate() {
+            let Some(row) = run.summary.get(name, workload, &phase) else {
+                continue;
+            };
+            match (row.write_amp, row.read_ios_per_op) {
+                (Some(w), Some(r)) => points.push(Point {
+                    engine,
+                    name: name.clone(),
+                    write_amp: w,
+                    read_ios: r,
+                    space_amp: row.space_amp,
+                }),
+                (w, _) => left_out.push(format!(
+                    "{name} ({})",
+                    if w.is_none() { "no writes" } else { "no reads" }
+                )),
+            }
+        }
+        if points.is_empty() {
+            out.skip(format!(
+                "RUM chart for {workload} skipped: no engine has both write amplification and read I/Os per op in the {phase} phase"
+            ));
+            continue;
+        }
+        let note = (!left_out.is_empty())
+            .then(|| format!("not shown, undefined: {}", left_out.join(", ")));
+        let title = format!("RUM trade-off: {workload}, {phase} phase");
+        let subtitle =
+            "nearer the origin is better on both axes · bigger marker = more space amplification (disk bytes per live byte)"
+                .to_owned();
+        let drawn: Vec<usize> = points.iter().map(|p| p.engine).collect();
+        let caption = format!(
+            "Each engine's write amplification against read I/Os per get or scan on {workload} ({phase} phase); marker size is space amplification."
+        );
+        let fig = RumFigure {
+            title: title.clone(),
+            subtitle,
+            points,
+            note,
+            legend: super::legend_for(run, |e| drawn.contains(&run.engine_index(e))),
+        };
+        out.write(&fig, ChartKind::Rum, &["rum", workload], &title, caption)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Throughput over time: for one workload and phase, operations per second
+//! in each interval (top) and cumulative storage bytes written (bottom), one
+//! line per engine. A flush or compaction that blocks writers shows as a dip
+//! on top at the same moment as a step below.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{count, legend_for, ChartKind, Output};
+use crate::draw::{engine_colour, format, header, legend, text, Axis, DrawResult, Figure};
+use crate::error::Result;
+use crate::input::{RunData, TimeseriesRow};
+
+/// Series with at most this many points also get a marker at each point.
+const MARKED_POINTS: usize = 40;
+
+struct TimelineFigure {
+    title: String,
+    subtitle: String,
+    /// (engine index, rows in time order).
+    series: Vec<(usize, Vec<TimeseriesRow>)>,
+    t_max: f64,
+    legend: Vec<legend::Entry>,
+}
+
+impl Figure for TimelineFigure {
+    fn size(&self) -> (u32, u32) {
+        (1200, 820)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
+        let body = header(root, &self.title, &self.subtitle)?;
+        let plot = legend::beside(&body, "engine", &self.legend)?;
+        let h = plot.dim_in_pixel().1;
+        let (top, bottom) = plot.split_vertically(h * 55 / 100);
+        self.panel(
+            &top,
+            "throughput per interval",
+            "throughput (ops/s)",
+            |r| r.ops_per_sec,
+            format::si,
+        )?;
+        self.panel(
+            &bottom,
+            "storage bytes written since the phase started",
+            "written",
+            |r| r.storage_bytes_written,
+            format::bytes,
+        )
+    }
+}
+
+impl TimelineFigure {
+    fn panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        caption: &str,
+        y_desc: &str,
+        value: fn(&TimeseriesRow) -> f64,
+        label: fn(f64) -> String,
+    ) -> DrawResult<(), DB> {
+        let values = self
+            .series
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().map(value));
+        let y = Axis::for_values(values, 1.08);
+        let y_desc = if y.is_log() {
+            format!("{y_desc} (log)")
+        } else {
+            y_desc.to_owned()
+        };
+        let mut chart = ChartBuilder::on(area)
+            .margin(10)
+            .caption(caption, text(17.0, BLACK))
+            .x_label_area_size(44)
+            .y_label_area_size(90)
+            .build_cartesian_2d(Axis::linear(0.0, self.t_max), y)?;
+        let x_fmt = |x: &f64| format::sig(*x, 3);
+        let y_fmt = |v: &f64| label(*v);
+        chart
+            .configure_mesh()
+            .x_desc("time since phase start (s)")
+            .y_desc(y_desc.as_str())
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .x_labels(12)
+            .y_labels(7)
+            .label_style(text(14.0, BLACK))
+            .axis_desc_style(text(15.0, BLACK))
+            .bold_line_style(RGBColor(215, 215, 215))
+            .light_line_style(RGBColor(240, 240, 240))
+            .draw()?;
+        for (engine, rows) in &self.series {
+            let colour = engine_colour(*engine);
+            let points: Vec<(f64, f64)> = rows.iter().map(|r| (r.t_s, value(r))).collect();
+            chart.draw_series(LineSeries::new(
+                points.iter().copied(),
+                colour.stroke_width(2),
+            ))?;
+            if points.len() <= MARKED_POINTS {
+                chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `timeline-<workload>-<phase>` for each workload and phase in
+/// timeseries.csv.
+pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
+    let Some(rows) = &run.timeseries else {
+        // RunData::load already warned that the file is missing.
+        return Ok(());
+    };
+    for workload in &run.workloads {
+        for phase in run.phases() {
+            let mut series: Vec<(usize, Vec<TimeseriesRow>)> = Vec::new();
+            for (index, engine) in run.engines.iter().enumerate() {
+                let mut mine: Vec<TimeseriesRow> = rows
+                    .iter()
+                    .filter(|r| &r.engine == engine && &r.workload == workload && r.phase == phase)
+                    .cloned()
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                mine.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+                series.push((index, mine));
+            }
+            if series.is_empty() {
+                continue;
+            }
+            let t_max = series
+                .iter()
+                .flat_map(|(_, r)| r.iter().map(|r| r.t_s))
+                .fold(0.0, f64::max);
+            let drawn: Vec<usize> = series.iter().map(|(i, _)| *i).collect();
+            let title = format!("Throughput over time: {workload}, {phase} phase");
+            let subtitle = format!(
+                "per interval (timeseries.csv) · dips on top with steps below are flushes or compactions · {}",
+                count(drawn.len(), "engine")
+            );
+            let caption = format!(
+                "Operations per second in each interval and cumulative storage bytes written, {workload} ({phase} phase); dips show stalls."
+            );
+            let fig = TimelineFigure {
+                title: title.clone(),
+                subtitle,
+                series,
+                t_max,
+                legend: legend_for(run, |e| drawn.contains(&run.engine_index(e))),
+            };
+            out.write(
+                &fig,
+                ChartKind::Timeline,
+                &["timeline", workload, &phase],
+                &title,
+                caption,
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! Reading a run directory: only the files the harness wrote, so any old
+//! run can be drawn again.
+//!
+//! `summary.csv` and `run.json` are required. `latency.csv`,
+//! `timeseries.csv` and `histograms/` are optional: when one is missing the
+//! charts that need it are skipped with a warning.
+
+pub mod hgrm;
+pub mod latency;
+pub mod run_info;
+pub mod summary;
+pub mod table;
+pub mod timeseries;
+
+use std::path::{Path, PathBuf};
+
+pub use hgrm::Hgrm;
+pub use latency::LatencyRow;
+pub use run_info::RunInfo;
+pub use summary::{Summary, SummaryRow};
+pub use timeseries::TimeseriesRow;
+
+use crate::error::Result;
+
+/// Operation types the harness measures, in the order charts show them.
+pub const OPS: [&str; 6] = ["read", "update", "insert", "scan", "rmw", "delete"];
+
+/// Everything read from one run directory.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// run.json.
+    pub info: RunInfo,
+    /// summary.csv.
+    pub summary: Summary,
+    /// latency.csv, if the run has one.
+    pub latency: Option<Vec<LatencyRow>>,
+    /// timeseries.csv, if the run has one.
+    pub timeseries: Option<Vec<TimeseriesRow>>,
+    /// Engines in order of first appearance in summary.csv. This order fixes
+    /// each engine's colour in every chart of the run.
+    pub engines: Vec<String>,
+    /// Workloads in order of first appearance in summary.csv.
+    pub workloads: Vec<String>,
+    /// Optional files that were missing, for the caller to show.
+    pub warnings: Vec<String>,
+}
+
+/// Where the histogram of one engine x workload x phase x op lives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistogramRef {
+    /// Engine spec.
+    pub engine: String,
+    /// Workload name.
+    pub workload: String,
+    /// `load` or `run`.
+    pub phase: String,
+    /// Operation type.
+    pub op: String,
+    /// The .hgrm file.
+    pub path: PathBuf,
+}
+
+impl RunData {
+    /// Reads the run directory `dir`.
+    pub fn load(dir: &Path) -> Result<RunData> {
+        let info = RunInfo::read(&dir.join("run.json"))?;
+        let summary = Summary::read(&dir.join("summary.csv"))?;
+        let mut warnings = Vec::new();
+
+        let latency_path = dir.join("latency.csv");
+        let latency = if latency_path.exists() {
+            Some(latency::read(&latency_path)?)
+        } else {
+            warnings.push(format!(
+                "{}: not found; histograms are looked up by their standard names",
+                latency_path.display()
+            ));
+            None
+        };
+        let ts_path = dir.join("timeseries.csv");
+        let timeseries = if ts_path.exists() {
+            Some(timeseries::read(&ts_path)?)
+        } else {
+            warnings.push(format!(
+                "{}: not found; throughput-over-time charts skipped",
+                ts_path.display()
+            ));
+            None
+        };
+
+        let engines = first_seen(summary.rows.iter().map(|r| r.engine.as_str()));
+        let workloads = first_seen(summary.rows.iter().map(|r| r.workload.as_str()));
+        Ok(RunData {
+            dir: dir.to_path_buf(),
+            info,
+            summary,
+            latency,
+            timeseries,
+            engines,
+            workloads,
+            warnings,
+        })
+    }
+
+    /// Position of `engine` in the stable engine order (its colour index).
+    pub fn engine_index(&self, engine: &str) -> usize {
+        self.engines
+            .iter()
+            .position(|e| e == engine)
+            .unwrap_or(self.engines.len())
+    }
+
+    /// Phases present in summary.csv, `load` before `run`, others after.
+    pub fn phases(&self) -> Vec<String> {
+        let mut phases = first_seen(self.summary.rows.iter().map(|r| r.phase.as_str()));
+        phases.sort_by_key(|p| match p.as_str() {
+            "load" => 0,
+            "run" => 1,
+            _ => 2,
+        });
+        phases
+    }
+
+    /// Every histogram the run refers to. From latency.csv when present;
+    /// otherwise by the contract's file names for every summary row and
+    /// operation type, keeping those that exist.
+    pub fn histograms(&self) -> Vec<HistogramRef> {
+        match &self.latency {
+            Some(rows) => rows
+                .iter()
+                .map(|r| HistogramRef {
+                    engine: r.engine.clone(),
+                    workload: r.workload.clone(),
+                    phase: r.phase.clone(),
+                    op: r.op.clone(),
+                    path: self.dir.join(&r.hgrm_file),
+                })
+                .collect(),
+            None => {
+                let dir = self.dir.join("histograms");
+                let mut found = Vec::new();
+                for r in &self.summary.rows {
+                    for op in OPS {
+                        let path = dir.join(hgrm::file_name(&r.engine, &r.workload, &r.phase, op));
+                        if path.is_file() {
+                            found.push(HistogramRef {
+                                engine: r.engine.clone(),
+                                workload: r.workload.clone(),
+                                phase: r.phase.clone(),
+                                op: op.to_owned(),
+                                path,
+                            });
+                        }
+                    }
+                }
+                found
+            }
+        }
+    }
+}
+
+/// Distinct values in order of first appearance.
+fn first_seen<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.iter().any(|o| o == v) {
+            out.push(v.to_owned());
+        }
+    }
+    out
+}
