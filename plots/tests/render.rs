@@ -1,0 +1,329 @@
+//! Renders the fixture run and checks every chart, the report and the
+//! errors a broken run gives.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{write_run, write_run_with, ENGINES};
+use plots::{render_run, ChartKind, Error};
+
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_run(dir.path());
+    dir
+}
+
+fn assert_png(path: &Path) {
+    let bytes = fs::read(path).expect("png readable");
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} lacks the PNG signature",
+        path.display()
+    );
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let reader = decoder.read_info().expect("png decodes");
+    let info = reader.info();
+    assert!(
+        info.width >= 800 && info.height >= 500,
+        "{}: {}x{}",
+        path.display(),
+        info.width,
+        info.height
+    );
+}
+
+fn assert_svg(path: &Path, title: &str) {
+    let text = fs::read_to_string(path).expect("svg readable");
+    let head = text.trim_start();
+    assert!(
+        head.starts_with("<svg") || head.starts_with("<?xml"),
+        "{} is not SVG",
+        path.display()
+    );
+    assert!(
+        text.trim_end().ends_with("</svg>"),
+        "{} is not closed",
+        path.display()
+    );
+    let escaped = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    assert!(
+        text.contains(&escaped),
+        "{} lacks its title {title:?}",
+        path.display()
+    );
+}
+
+#[test]
+fn renders_every_chart_as_svg_and_png() {
+    let dir = fixture();
+    let report = render_run(dir.path()).expect("fixture renders");
+
+    let mut names: Vec<String> = report
+        .charts
+        .iter()
+        .map(|c| c.svg.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "amplification-ycsb-a.svg",
+            "amplification-ycsb-c.svg",
+            "latency-ycsb-a-load.svg",
+            "latency-ycsb-a-run.svg",
+            "latency-ycsb-c-load.svg",
+            "latency-ycsb-c-run.svg",
+            "rum-ycsb-a.svg",
+            "throughput-load.svg",
+            "throughput-run.svg",
+            "timeline-ycsb-a-load.svg",
+            "timeline-ycsb-a-run.svg",
+            "timeline-ycsb-c-load.svg",
+            "timeline-ycsb-c-run.svg",
+        ]
+    );
+    for chart in &report.charts {
+        assert_eq!(
+            chart.svg.parent(),
+            Some(dir.path().join("charts").as_path())
+        );
+        assert_svg(&chart.svg, &chart.title);
+        assert_png(&chart.png);
+        assert!(!chart.caption.is_empty());
+    }
+    for kind in ChartKind::ALL {
+        assert!(
+            report.charts.iter().any(|c| c.kind == kind),
+            "no {kind:?} chart"
+        );
+    }
+}
+
+#[test]
+fn report_links_every_chart_and_has_the_summary_table() {
+    let dir = fixture();
+    let report = render_run(dir.path()).expect("fixture renders");
+    let html = fs::read_to_string(&report.html).expect("report written");
+    assert_eq!(report.html, dir.path().join("report.html"));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script"), "the report needs no JavaScript");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "the report needs no network"
+    );
+    for chart in &report.charts {
+        let svg = format!(
+            "charts/{}",
+            chart.svg.file_name().unwrap().to_string_lossy()
+        );
+        let png = format!(
+            "charts/{}",
+            chart.png.file_name().unwrap().to_string_lossy()
+        );
+        assert!(
+            html.contains(&format!("<img src=\"{svg}\"")),
+            "report does not embed {svg}"
+        );
+        assert!(
+            html.contains(&format!("href=\"{png}\"")),
+            "report does not link {png}"
+        );
+        assert!(html.contains(&plots::report::esc(&chart.caption)));
+    }
+    let summary = &html[html.find("id=\"summary\"").expect("summary section")..];
+    for e in &ENGINES {
+        assert!(
+            summary.contains(&format!("<td>{}</td>", e.name)),
+            "summary table lacks {}",
+            e.name
+        );
+    }
+    // Parameters and machine from run.json.
+    assert!(html.contains("20261124-120000-42"));
+    assert!(html.contains("Test CPU @ 3.0GHz"));
+    assert!(html.contains("24 GiB"));
+}
+
+#[test]
+fn empty_amplification_cells_are_left_out_not_drawn_as_zero() {
+    let dir = fixture();
+    let report = render_run(dir.path()).expect("fixture renders");
+    // ycsb-c's run phase writes nothing: no write bar for it, and no zeros.
+    let amp_c = fs::read_to_string(dir.path().join("charts/amplification-ycsb-c.svg")).unwrap();
+    assert!(amp_c.contains("read (run)"));
+    assert!(!amp_c.contains("write (run)"));
+    assert!(!amp_c.contains(">0×<"));
+    // The load phase reads nothing: no read bars for it.
+    assert!(!amp_c.contains("read (load)"));
+    // Without write amplification there is no RUM point; the chart says so.
+    assert!(report
+        .warnings
+        .iter()
+        .any(|w| w.contains("RUM chart for ycsb-c skipped")));
+}
+
+#[test]
+fn one_engine_and_one_workload_still_render() {
+    let dir = tempfile::tempdir().unwrap();
+    write_run_with(dir.path(), &[&ENGINES[1]], &["ycsb-a"]);
+    let report = render_run(dir.path()).expect("renders");
+    assert_eq!(report.charts.len(), 8);
+    for chart in &report.charts {
+        assert_png(&chart.png);
+        assert_svg(&chart.svg, &chart.title);
+    }
+}
+
+#[test]
+fn missing_optional_files_skip_their_charts_with_a_warning() {
+    let dir = fixture();
+    fs::remove_file(dir.path().join("timeseries.csv")).unwrap();
+    fs::remove_file(dir.path().join("latency.csv")).unwrap();
+    fs::remove_dir_all(dir.path().join("histograms")).unwrap();
+    let report = render_run(dir.path()).expect("renders without optional files");
+    assert!(report
+        .charts
+        .iter()
+        .all(|c| c.kind != ChartKind::Timeline && c.kind != ChartKind::LatencySpectrum));
+    assert!(report.warnings.iter().any(|w| w.contains("timeseries.csv")));
+    assert!(report.warnings.iter().any(|w| w.contains("histogram")));
+    let html = fs::read_to_string(&report.html).unwrap();
+    assert!(html.contains("timeseries.csv: not found"));
+}
+
+#[test]
+fn histograms_are_found_by_name_without_latency_csv() {
+    let dir = fixture();
+    fs::remove_file(dir.path().join("latency.csv")).unwrap();
+    let report = render_run(dir.path()).expect("renders");
+    let spectra = report
+        .charts
+        .iter()
+        .filter(|c| c.kind == ChartKind::LatencySpectrum)
+        .count();
+    assert_eq!(spectra, 4);
+}
+
+#[test]
+fn missing_summary_names_the_file() {
+    let dir = fixture();
+    fs::remove_file(dir.path().join("summary.csv")).unwrap();
+    let err = render_run(dir.path()).expect_err("summary.csv is required");
+    assert!(matches!(err, Error::MissingFile { .. }), "{err:?}");
+    assert!(err.to_string().contains("summary.csv"), "{err}");
+}
+
+#[test]
+fn missing_run_json_names_the_file() {
+    let dir = fixture();
+    fs::remove_file(dir.path().join("run.json")).unwrap();
+    let err = render_run(dir.path()).expect_err("run.json is required");
+    assert!(err.to_string().contains("run.json"), "{err}");
+}
+
+#[test]
+fn malformed_value_names_file_line_and_column() {
+    let dir = fixture();
+    let path = dir.path().join("summary.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    // Line 4 of the file: the third data row. ops_per_sec is the 8th column
+    // (the engine name may be quoted and contain commas, so edit from the end).
+    let fields: Vec<&str> = lines[3].rsplitn(17, ',').collect();
+    assert_eq!(fields.len(), 17);
+    let ops_per_sec = fields[16].rsplit_once(',').unwrap();
+    lines[3] = format!(
+        "{},fast,{}",
+        ops_per_sec.0,
+        fields[..16]
+            .iter()
+            .rev()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+
+    let err = render_run(dir.path()).expect_err("`fast` is not a number");
+    let msg = err.to_string();
+    assert!(
+        matches!(&err, Error::Malformed { line: 4, column, .. } if column == "ops_per_sec"),
+        "{err:?}"
+    );
+    assert!(
+        msg.contains("summary.csv") && msg.contains("line 4") && msg.contains("ops_per_sec"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn short_row_names_the_first_missing_column() {
+    let dir = fixture();
+    let path = dir.path().join("timeseries.csv");
+    let mut text = fs::read_to_string(&path).unwrap();
+    text.push_str("btree,ycsb-a,run,11\n");
+    fs::write(&path, &text).unwrap();
+    let line = text.lines().count() as u64;
+    let err = render_run(dir.path()).expect_err("short row");
+    assert!(
+        matches!(&err, Error::Malformed { line: l, column, .. } if *l == line && column == "interval_s"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("timeseries.csv"));
+}
+
+#[test]
+fn missing_column_is_named() {
+    let dir = fixture();
+    let path = dir.path().join("latency.csv");
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replacen("p99_us", "p99", 1);
+    fs::write(&path, text).unwrap();
+    let err = render_run(dir.path()).expect_err("no p99_us");
+    assert!(
+        matches!(&err, Error::MissingColumn { column, .. } if column == "p99_us"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("latency.csv"));
+}
+
+#[test]
+fn malformed_histogram_names_file_and_line() {
+    let dir = fixture();
+    let path = dir.path().join("histograms/btree.ycsb-a.run.read.hgrm");
+    let mut lines: Vec<String> = fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines[4] = "   12.5 not-a-percentile 3 4".to_owned();
+    fs::write(&path, lines.join("\n")).unwrap();
+    let err = render_run(dir.path()).expect_err("bad histogram");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("btree.ycsb-a.run.read.hgrm")
+            && msg.contains("line 5")
+            && msg.contains("Percentile"),
+        "{msg}"
+    );
+}
+
+/// `PLOTS_FIXTURE_DIR=/tmp/x cargo test -p plots -- --ignored` leaves a
+/// rendered fixture there to look at.
+#[test]
+#[ignore]
+fn write_fixture_for_inspection() {
+    let dir = std::env::var("PLOTS_FIXTURE_DIR").expect("set PLOTS_FIXTURE_DIR");
+    let dir = Path::new(&dir);
+    write_run(dir);
+    let report = render_run(dir).expect("renders");
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+}
