@@ -327,3 +327,53 @@ fn write_fixture_for_inspection() {
         eprintln!("warning: {w}");
     }
 }
+
+#[test]
+fn many_engines_with_long_names_render() {
+    let names = [
+        "mem",
+        "naive-log",
+        "hash-log",
+        "btree",
+        "lsm-leveled",
+        "lsm-tiered",
+        "lsm:bloom_bits=0,compaction=leveled,memtable_mb=64,level0_files=8",
+        "fjall",
+        "redb",
+        "rocksdb",
+        "lsm:compaction=tiered,size_ratio=4",
+    ];
+    let specs: Vec<common::EngineSpec> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let f = i as f64 + 1.0;
+            common::EngineSpec {
+                name,
+                base_us: 0.5 * f,
+                stall: f * 3.0,
+                ops_per_sec: 2_000_000.0 / f.powi(3),
+                write_amp: 1.0 + f * 1.5,
+                read_amp: 1.0 + 50.0 / f,
+                read_ios: 0.2 * f,
+                space_amp: 1.0 + 0.2 * f,
+            }
+        })
+        .collect();
+    let refs: Vec<&common::EngineSpec> = specs.iter().collect();
+    let dir = tempfile::tempdir().unwrap();
+    write_run_with(dir.path(), &refs, &["ycsb-a"]);
+    let report = render_run(dir.path()).expect("renders");
+    for chart in &report.charts {
+        assert_png(&chart.png);
+        assert_svg(&chart.svg, &chart.title);
+    }
+    if let Ok(keep) = std::env::var("PLOTS_FIXTURE_DIR") {
+        let keep = Path::new(&keep).join("many");
+        let _ = fs::remove_dir_all(&keep);
+        fs::create_dir_all(&keep).unwrap();
+        for chart in &report.charts {
+            fs::copy(&chart.png, keep.join(chart.png.file_name().unwrap())).unwrap();
+        }
+    }
+}

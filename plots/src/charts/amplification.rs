@@ -17,8 +17,11 @@ use crate::draw::{format, header, legend, Axis, DrawResult, Figure};
 use crate::error::Result;
 use crate::input::{RunData, SummaryRow};
 
+/// Reads one ratio from a summary row.
+type Metric = fn(&SummaryRow) -> Option<f64>;
+
 /// The three ratios, with how to read each from a summary row.
-const METRICS: [(&str, fn(&SummaryRow) -> Option<f64>); 3] = [
+const METRICS: [(&str, Metric); 3] = [
     ("write", |r| r.write_amp),
     ("read", |r| r.read_amp),
     ("space", |r| r.space_amp),
@@ -84,13 +87,14 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
             .flat_map(|g| g.values.iter().flatten().copied())
             .filter(|v| *v > 0.0)
             .collect();
+        // Bars grow from 1x (no overhead) unless some ratio is below 1.
         let min = values.iter().copied().fold(1.0, f64::min);
         let max = values.iter().copied().fold(1.0, f64::max);
-        let lo = 10f64.powf((min.log10() - 0.3).floor());
-        let hi = 10f64.powf((max * 2.5).log10().ceil());
+        let lo = 10f64.powf(min.log10().floor());
+        let hi = max * 2.0;
         let title = format!("Amplification: {workload}");
         let subtitle = format!(
-            "storage bytes per user byte (write, read), disk bytes per live byte (space) · lower is better · log scale · no bar = undefined · {}",
+            "write, read: storage bytes per user byte · space: disk per live byte · lower is better · dashed = 1× · no bar = undefined · {}",
             count(engines.len(), "engine")
         );
         let fig = AmpFigure {
@@ -103,7 +107,7 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
                 y_desc: "amplification (×, log)".to_owned(),
                 x_desc: "metric (phase)".to_owned(),
                 label: amp_label,
-                reference: Some((1.0, "1× = no overhead".to_owned())),
+                reference: Some(1.0),
             },
             legend: legend_for(run, |e| {
                 phases

@@ -29,8 +29,9 @@ pub struct Bars {
     pub x_desc: String,
     /// How a value is written above its bar.
     pub label: fn(f64) -> String,
-    /// A dashed horizontal reference line (e.g. 1x for amplification).
-    pub reference: Option<(f64, String)>,
+    /// A dashed horizontal reference line (e.g. 1x for amplification);
+    /// the subtitle says what it means, so no text covers the bars.
+    pub reference: Option<f64>,
 }
 
 /// Part of each group's width taken by bars (the rest separates groups).
@@ -48,6 +49,7 @@ impl Bars {
         let mut chart = ChartBuilder::on(area)
             .margin_top(16)
             .margin_right(12)
+            .margin_left(24)
             .x_label_area_size(56)
             .y_label_area_size(90)
             .build_cartesian_2d(x_axis, self.axis.clone())?;
@@ -101,20 +103,9 @@ impl Bars {
             }
         }
 
-        if let Some((y, note)) = &self.reference {
-            let line = [(0.0, *y), (n as f64, *y)];
+        if let Some(y) = self.reference {
+            let line = [(0.0, y), (n as f64, y)];
             chart.draw_series(DashedLineSeries::new(line, 6, 4, GREY.stroke_width(1)))?;
-            chart.draw_series(std::iter::once(
-                EmptyElement::at((n as f64, *y))
-                    + Text::new(
-                        note.clone(),
-                        (-4, -18),
-                        text(13.0, GREY).pos(plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Right,
-                            plotters::style::text_anchor::VPos::Top,
-                        )),
-                    ),
-            ))?;
         }
         Ok(())
     }

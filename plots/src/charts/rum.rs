@@ -30,11 +30,48 @@ struct RumFigure {
     legend: Vec<legend::Entry>,
 }
 
+/// Engine specs longer than this are shortened in point labels (the legend
+/// has them in full).
+const LABEL_CHARS: usize = 32;
+
+fn short(name: &str) -> String {
+    if name.chars().count() <= LABEL_CHARS {
+        name.to_owned()
+    } else {
+        name.chars()
+            .take(LABEL_CHARS - 1)
+            .chain(std::iter::once('…'))
+            .collect()
+    }
+}
+
 /// Marker radius in pixels for a space amplification.
 fn radius(space_amp: Option<f64>) -> i32 {
     match space_amp {
         Some(s) if s > 1.0 => (7.0 + 6.0 * s.log2()).clamp(7.0, 28.0) as i32,
         _ => 7,
+    }
+}
+
+impl RumFigure {
+    /// Under the engine legend: what marker sizes mean.
+    fn size_key<DB: DrawingBackend>(
+        &self,
+        body: &DrawingArea<DB, Shift>,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> DrawResult<(), DB> {
+        let x0 = plot.dim_in_pixel().0 as i32 + 8;
+        let mut y = legend::bottom(&self.legend) + 24;
+        body.draw_text("marker size: space amp", &text(16.0, GREY), (x0, y))?;
+        y += 28;
+        for s in [1.0, 2.0, 4.0] {
+            let r = radius(Some(s));
+            body.draw(&Circle::new((x0 + 28, y + r), r, GREY.mix(0.4).filled()))?;
+            body.draw(&Circle::new((x0 + 28, y + r), r, GREY.stroke_width(1)))?;
+            body.draw_text(&format!("{s}×"), &text(15.0, BLACK), (x0 + 64, y + r - 8))?;
+            y += 2 * r + 10;
+        }
+        Ok(())
     }
 }
 
@@ -46,6 +83,7 @@ impl Figure for RumFigure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let body = header(root, &self.title, &self.subtitle)?;
         let plot = legend::beside(&body, "engine", &self.legend)?;
+        self.size_key(&body, &plot)?;
         let (plot, foot) = plot.split_vertically(plot.dim_in_pixel().1.saturating_sub(34));
         if let Some(note) = &self.note {
             foot.draw_text(note, &text(14.0, GREY), (90, 8))?;
@@ -103,11 +141,21 @@ impl Figure for RumFigure {
         // that overlaps no label already placed and stays inside the plot.
         let style = text(14.0, BLACK);
         let (px_range, py_range) = chart.plotting_area().get_pixel_range();
-        let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+        // Markers are obstacles too, so a label never covers another point.
+        let mut placed: Vec<(i32, i32, i32, i32)> = self
+            .points
+            .iter()
+            .map(|p| {
+                let (cx, cy) = chart.backend_coord(&(p.write_amp, p.read_ios));
+                let r = radius(p.space_amp);
+                (cx - r, cy - r, cx + r, cy + r)
+            })
+            .collect();
         for p in &self.points {
+            let name = short(&p.name);
             let label = match p.space_amp {
-                Some(s) => format!("{} · space {}×", p.name, format::sig(s, 3)),
-                None => p.name.clone(),
+                Some(s) => format!("{name} · space {}×", format::sig(s, 3)),
+                None => name,
             };
             let (w, h) = plot.estimate_text_size(&label, &style)?;
             let (w, h) = (w as i32, h as i32);

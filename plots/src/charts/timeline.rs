@@ -23,6 +23,8 @@ struct TimelineFigure {
     legend: Vec<legend::Entry>,
 }
 
+type Series = Vec<(usize, Vec<(f64, f64)>)>;
+
 impl Figure for TimelineFigure {
     fn size(&self) -> (u32, u32) {
         (1200, 820)
@@ -33,54 +35,68 @@ impl Figure for TimelineFigure {
         let plot = legend::beside(&body, "engine", &self.legend)?;
         let h = plot.dim_in_pixel().1;
         let (top, bottom) = plot.split_vertically(h * 55 / 100);
-        self.panel(
-            &top,
-            "throughput per interval",
-            "throughput (ops/s)",
-            |r| r.ops_per_sec,
-            format::si,
-        )?;
+
+        let ops = self.points(|r| r.ops_per_sec);
+        let y = Axis::for_values(
+            ops.iter().flat_map(|(_, p)| p.iter().map(|(_, v)| *v)),
+            1.08,
+        );
+        let desc = if y.is_log() {
+            "throughput (ops/s, log)"
+        } else {
+            "throughput (ops/s)"
+        };
+        self.panel(&top, "throughput per interval", desc, &ops, y)?;
+
+        // Cumulative bytes on a linear axis in one binary unit, so a
+        // compaction's burst shows as a step.
+        let max = self
+            .series
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().map(|r| r.storage_bytes_written))
+            .fold(0.0, f64::max);
+        let (div, unit) = format::byte_unit(max);
+        let written = self.points(|r| r.storage_bytes_written / div);
+        let y = Axis::linear(0.0, (max / div * 1.08).max(1e-9));
         self.panel(
             &bottom,
-            "storage bytes written since the phase started",
-            "written",
-            |r| r.storage_bytes_written,
-            format::bytes,
+            "storage bytes written since the phase started (cumulative)",
+            &format!("written ({unit})"),
+            &written,
+            y,
         )
     }
 }
 
 impl TimelineFigure {
+    fn points(&self, value: impl Fn(&TimeseriesRow) -> f64) -> Series {
+        self.series
+            .iter()
+            .map(|(e, rows)| (*e, rows.iter().map(|r| (r.t_s, value(r))).collect()))
+            .collect()
+    }
+
     fn panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
         caption: &str,
         y_desc: &str,
-        value: fn(&TimeseriesRow) -> f64,
-        label: fn(f64) -> String,
+        series: &Series,
+        y: Axis,
     ) -> DrawResult<(), DB> {
-        let values = self
-            .series
-            .iter()
-            .flat_map(|(_, rows)| rows.iter().map(value));
-        let y = Axis::for_values(values, 1.08);
-        let y_desc = if y.is_log() {
-            format!("{y_desc} (log)")
-        } else {
-            y_desc.to_owned()
-        };
         let mut chart = ChartBuilder::on(area)
             .margin(10)
+            .margin_left(24)
             .caption(caption, text(17.0, BLACK))
             .x_label_area_size(44)
-            .y_label_area_size(90)
-            .build_cartesian_2d(Axis::linear(0.0, self.t_max), y)?;
+            .y_label_area_size(80)
+            .build_cartesian_2d(Axis::linear(0.0, self.t_max * 1.03), y)?;
         let x_fmt = |x: &f64| format::sig(*x, 3);
-        let y_fmt = |v: &f64| label(*v);
+        let y_fmt = |v: &f64| format::si(*v);
         chart
             .configure_mesh()
             .x_desc("time since phase start (s)")
-            .y_desc(y_desc.as_str())
+            .y_desc(y_desc)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .x_labels(12)
@@ -90,9 +106,8 @@ impl TimelineFigure {
             .bold_line_style(RGBColor(215, 215, 215))
             .light_line_style(RGBColor(240, 240, 240))
             .draw()?;
-        for (engine, rows) in &self.series {
+        for (engine, points) in series {
             let colour = engine_colour(*engine);
-            let points: Vec<(f64, f64)> = rows.iter().map(|r| (r.t_s, value(r))).collect();
             chart.draw_series(LineSeries::new(
                 points.iter().copied(),
                 colour.stroke_width(2),

@@ -113,7 +113,7 @@ impl Axis {
         let decades = (last - first + 1).max(0) as usize;
         let mults: &[f64] = if light {
             &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
-        } else if decades <= 2 {
+        } else if decades <= 3 {
             &[1.0, 2.0, 5.0]
         } else {
             &[1.0]

@@ -48,6 +48,18 @@ pub fn bytes(v: f64) -> String {
     format!("{} {}", sig(x, 3), UNITS[unit])
 }
 
+/// The binary unit to show amounts up to `max` bytes in: (divisor, name).
+pub fn byte_unit(max: f64) -> (f64, &'static str) {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut div = 1.0;
+    let mut unit = 0;
+    while max / div >= 1024.0 && unit + 1 < UNITS.len() {
+        div *= 1024.0;
+        unit += 1;
+    }
+    (div, UNITS[unit])
+}
+
 /// The percentile at x = log10(1 / (1 - p)): `0%`, `90%`, `99%`, `99.9%`.
 pub fn percentile_tick(x: f64) -> String {
     let nines = x.round() as i32;

@@ -30,7 +30,7 @@ pub fn width<DB: DrawingBackend>(
     for e in entries {
         widest = widest.max(area.estimate_text_size(&e.label, &style)?.0);
     }
-    Ok(widest.min(MAX_TEXT_PX) + SWATCH as u32 + 40)
+    Ok(widest.min(MAX_TEXT_PX) + SWATCH as u32 + 56)
 }
 
 /// Splits `area` into the plot (left) and the legend (right), draws the
@@ -45,6 +45,11 @@ pub fn beside<DB: DrawingBackend>(
     let (plot, legend) = area.split_horizontally(total.saturating_sub(w));
     draw(&legend, heading, entries)?;
     Ok(plot)
+}
+
+/// Pixels from the top of the legend area to just below its last row.
+pub fn bottom(entries: &[Entry]) -> i32 {
+    30 + ROW * (entries.len() as i32 + 1)
 }
 
 /// Draws the legend rows from the top of `area`.

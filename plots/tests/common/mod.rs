@@ -195,7 +195,11 @@ pub fn write_run_with(dir: &Path, engines: &[&EngineSpec], workloads: &[&str]) {
                     let n = (rate * interval).round();
                     let per_op = if read_only { 0.0 } else { 1024.0 };
                     user += n * per_op;
-                    storage += n * per_op * e.write_amp * if stalled { 6.0 } else { 0.6 };
+                    storage += n * per_op * e.write_amp;
+                    if stalled && !read_only {
+                        // The compaction that caused the stall writes a burst.
+                        storage += ops_per_sec * per_op * e.write_amp * 1.5;
+                    }
                     let _ = writeln!(
                         timeseries,
                         "{},{w},{phase},{t:.3},{interval},{n},{:.3},{storage},{user}",
