@@ -11,6 +11,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// What went wrong while reading a results directory or drawing it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The run directory itself is not there.
+    #[error("{}: no such run directory", path.display())]
+    NoRunDir {
+        /// The directory given.
+        path: PathBuf,
+    },
+
     /// A file every run writes (`summary.csv`, `run.json`) is not there.
     #[error("{}: required file is missing (is this a results directory?)", path.display())]
     MissingFile {

@@ -29,6 +29,21 @@ figcaption { color: #444; margin-top: 0.3em; }
 .params { display: flex; gap: 2em; flex-wrap: wrap; }
 ";
 
+/// run.json's top-level fields in the order docs/output-format.md lists them.
+const RUN_FIELDS: [&str; 11] = [
+    "run_id",
+    "started_at",
+    "git_commit",
+    "seed",
+    "threads",
+    "sync",
+    "cache_mb",
+    "target_ops",
+    "warmup_ops",
+    "max_time_s",
+    "harness_version",
+];
+
 /// Writes `<run>/report.html` and returns its path.
 pub fn write(run: &RunData, charts: &[ChartFile], warnings: &[String]) -> Result<PathBuf> {
     let path = run.dir.join("report.html");
@@ -60,6 +75,7 @@ pub fn render(run: &RunData, charts: &[ChartFile], warnings: &[String]) -> Strin
     h.push_str(&contents(charts));
     parameters(&mut h, run);
     summary_table(&mut h, run);
+    latency_table(&mut h, run);
     if !warnings.is_empty() {
         h.push_str("<h2 id=\"warnings\">Warnings</h2>\n<ul>\n");
         for w in warnings {
@@ -134,7 +150,14 @@ fn rel(path: &Path) -> String {
 
 fn parameters(h: &mut String, run: &RunData) {
     h.push_str("<h2 id=\"parameters\">Parameters</h2>\n<div class=\"params\">\n<div>\n<h3>Run</h3>\n<table>\n");
-    for (k, v) in &run.info.fields {
+    // The contract's fields in its order, then any others by name.
+    let mut keys: Vec<&String> = run.info.fields.keys().collect();
+    keys.sort_by_key(|k| {
+        let known = RUN_FIELDS.iter().position(|f| f == k);
+        (known.unwrap_or(RUN_FIELDS.len()), k.as_str())
+    });
+    for k in keys {
+        let v = &run.info.fields[k];
         if matches!(v, Value::Object(_) | Value::Array(_)) {
             continue;
         }
@@ -192,6 +215,9 @@ fn parameters(h: &mut String, run: &RunData) {
     }
 }
 
+/// How an empty (undefined) ratio is shown.
+const UNDEFINED: &str = "<span class=\"muted\" title=\"undefined\">—</span>";
+
 fn summary_table(h: &mut String, run: &RunData) {
     h.push_str(
         "<h2 id=\"summary\">Summary</h2>\n<p class=\"muted\">From summary.csv. \
@@ -199,7 +225,10 @@ fn summary_table(h: &mut String, run: &RunData) {
          <table>\n<tr><th>engine</th><th>workload</th><th>phase</th><th>ops/s</th>\
          <th>write amp</th><th>read amp</th><th>read I/Os per op</th><th>space amp</th></tr>\n",
     );
-    let amp = |v: Option<f64>| v.map(|x| format::sig(x, 3)).unwrap_or_default();
+    let amp = |v: Option<f64>| match v {
+        Some(x) => format::sig(x, 3),
+        None => UNDEFINED.to_owned(),
+    };
     for r in &run.summary.rows {
         let _ = writeln!(
             h,
@@ -231,6 +260,31 @@ fn summary_table(h: &mut String, run: &RunData) {
                 ""
             };
             let _ = write!(h, "<td{class}>{}</td>", esc(f));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n</details>\n");
+}
+
+fn latency_table(h: &mut String, run: &RunData) {
+    let Some(rows) = &run.latency else { return };
+    h.push_str(
+        "<details>\n<summary>Latency percentiles from latency.csv (µs)</summary>\n<table>\n\
+         <tr><th>engine</th><th>workload</th><th>phase</th><th>op</th><th>count</th>\
+         <th>p50</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n",
+    );
+    for r in rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            esc(&r.engine),
+            esc(&r.workload),
+            esc(&r.phase),
+            esc(&r.op),
+        );
+        let _ = write!(h, "<td class=\"num\">{}</td>", format::si(r.count));
+        for v in [r.p50_us, r.p99_us, r.p999_us, r.max_us] {
+            let _ = write!(h, "<td class=\"num\">{}</td>", format::sig(v, 3));
         }
         h.push_str("</tr>\n");
     }

@@ -377,3 +377,12 @@ fn many_engines_with_long_names_render() {
         }
     }
 }
+
+#[test]
+fn missing_run_directory_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("20260101-000000-1");
+    let err = render_run(&gone).expect_err("no such directory");
+    assert!(matches!(err, Error::NoRunDir { .. }), "{err:?}");
+    assert!(err.to_string().contains("20260101-000000-1"));
+}

@@ -65,6 +65,11 @@ pub struct HistogramRef {
 impl RunData {
     /// Reads the run directory `dir`.
     pub fn load(dir: &Path) -> Result<RunData> {
+        if !dir.is_dir() {
+            return Err(crate::error::Error::NoRunDir {
+                path: dir.to_path_buf(),
+            });
+        }
         let info = RunInfo::read(&dir.join("run.json"))?;
         let summary = Summary::read(&dir.join("summary.csv"))?;
         let mut warnings = Vec::new();
