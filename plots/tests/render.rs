@@ -386,3 +386,21 @@ fn missing_run_directory_is_named() {
     assert!(matches!(err, Error::NoRunDir { .. }), "{err:?}");
     assert!(err.to_string().contains("20260101-000000-1"));
 }
+
+#[test]
+fn each_engine_keeps_its_colour_in_every_chart() {
+    let dir = fixture();
+    let report = render_run(dir.path()).expect("fixture renders");
+    // Colours by order of first appearance in summary.csv: hash-log,
+    // btree, lsm. Every fixture chart shows all three engines.
+    for chart in &report.charts {
+        let svg = fs::read_to_string(&chart.svg).unwrap();
+        for colour in ["#1F77B4", "#FF7F0E", "#2CA02C"] {
+            assert!(
+                svg.contains(colour),
+                "{} lacks {colour}",
+                chart.svg.display()
+            );
+        }
+    }
+}

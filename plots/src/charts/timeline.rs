@@ -33,8 +33,18 @@ impl Figure for TimelineFigure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let body = header(root, &self.title, &self.subtitle)?;
         let plot = legend::beside(&body, "engine", &self.legend)?;
+        let max = self
+            .series
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().map(|r| r.storage_bytes_written))
+            .fold(0.0, f64::max);
+        // A phase that wrote nothing (read-only) gets the throughput panel alone.
         let h = plot.dim_in_pixel().1;
-        let (top, bottom) = plot.split_vertically(h * 55 / 100);
+        let (top, bottom) = if max > 0.0 {
+            plot.split_vertically(h * 55 / 100)
+        } else {
+            plot.split_vertically(h)
+        };
 
         let ops = self.points(|r| r.ops_per_sec);
         let y = Axis::for_values(
@@ -48,16 +58,14 @@ impl Figure for TimelineFigure {
         };
         self.panel(&top, "throughput per interval", desc, &ops, y)?;
 
+        if max <= 0.0 {
+            return Ok(());
+        }
         // Cumulative bytes on a linear axis in one binary unit, so a
         // compaction's burst shows as a step.
-        let max = self
-            .series
-            .iter()
-            .flat_map(|(_, rows)| rows.iter().map(|r| r.storage_bytes_written))
-            .fold(0.0, f64::max);
         let (div, unit) = format::byte_unit(max);
         let written = self.points(|r| r.storage_bytes_written / div);
-        let y = Axis::linear(0.0, (max / div * 1.08).max(1e-9));
+        let y = Axis::linear(0.0, max / div * 1.08);
         self.panel(
             &bottom,
             "storage bytes written since the phase started (cumulative)",
@@ -150,9 +158,17 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
                 .flat_map(|(_, r)| r.iter().map(|r| r.t_s))
                 .fold(0.0, f64::max);
             let drawn: Vec<usize> = series.iter().map(|(i, _)| *i).collect();
+            let wrote = series
+                .iter()
+                .any(|(_, rows)| rows.iter().any(|r| r.storage_bytes_written > 0.0));
+            let lower = if wrote {
+                "dips on top with steps below are flushes or compactions"
+            } else {
+                "no storage writes in this phase"
+            };
             let title = format!("Throughput over time: {workload}, {phase} phase");
             let subtitle = format!(
-                "per interval (timeseries.csv) · dips on top with steps below are flushes or compactions · {}",
+                "per interval (timeseries.csv) · {lower} · {}",
                 count(drawn.len(), "engine")
             );
             let caption = format!(
