@@ -47,7 +47,7 @@ impl Axis {
     }
 
     /// An axis for `values` (amounts, so never below zero): log when the
-    /// positive values span [`LOG_RATIO`] or more, else linear from zero.
+    /// positive values span 30x or more, else linear from zero.
     /// `headroom` > 1 leaves space above the largest value (for labels).
     pub fn for_values(values: impl IntoIterator<Item = f64>, headroom: f64) -> Axis {
         let positive: Vec<f64> = values
