@@ -1,0 +1,229 @@
+//! Opening: replay the manifest, open the tables, replay the WALs.
+//!
+//! 1. Read `MANIFEST` (no manifest: a new database; leftovers of a first
+//!    open that crashed before its manifest existed are deleted; they can
+//!    hold no acknowledged write).
+//! 2. Open every table it lists (footer, index and filter checked).
+//! 3. Replay the WALs numbered at or above the log number, oldest first,
+//!    into one memtable, numbering records after the manifest's last
+//!    sequence number. A torn tail ends the replay: records after it, in
+//!    that WAL or a later one, were never durable (a later WAL is only
+//!    written after the earlier one was synced whole), and replaying them
+//!    would leave a hole.
+//! 4. Flush the replayed memtable to a level-0 table, create a fresh WAL,
+//!    and rewrite the manifest as a snapshot naming both.
+//! 5. Delete what the snapshot does not name: older WALs, orphan tables
+//!    (written by a flush or compaction whose edit never committed).
+//!
+//! A crash at any step leaves the previous manifest in charge with its
+//! WALs intact, so recovery can simply run again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use engine_core::record::RecordKind;
+use engine_core::{Error, Purpose, Result, Vfs};
+
+use super::background::write_memtable;
+use super::{BgState, Shared, SuperVersion, VersionSet, WriteState};
+use crate::cache::BlockCache;
+use crate::compaction::exec::table_path;
+use crate::compaction::PolicyState;
+use crate::manifest::{self, ManifestWriter, VersionEdit};
+use crate::memtable::Memtable;
+use crate::options::LsmOptions;
+use crate::sstable::builder::TableShape;
+use crate::sstable::reader::Table;
+use crate::sstable::FileMeta;
+use crate::version::Version;
+use crate::wal::{self, Replayed, WalWriter};
+
+/// Kinds of files this engine names.
+enum FileKind {
+    Log(u64),
+    Table(u64),
+    ManifestTmp,
+}
+
+fn parse_name(name: &str) -> Option<FileKind> {
+    if name == manifest::TMP_NAME {
+        return Some(FileKind::ManifestTmp);
+    }
+    let (stem, ext) = name.split_once('.')?;
+    if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = stem.parse().ok()?;
+    match ext {
+        "log" => Some(FileKind::Log(n)),
+        "sst" => Some(FileKind::Table(n)),
+        _ => None,
+    }
+}
+
+pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared> {
+    vfs.create_dir_all(dir)?;
+    let cache = Arc::new(BlockCache::new(opts.cache_bytes));
+    let names = vfs.list_dir(dir)?;
+    let (mut log_number, mut next_file, mut last_seq) = (0u64, 1u64, 0u64);
+    let mut files: BTreeMap<u64, (u32, u64, FileMeta)> = BTreeMap::new();
+    match manifest::read(vfs, dir)? {
+        Some(edits) => {
+            for e in edits {
+                for (_, n) in &e.deleted {
+                    files.remove(n);
+                }
+                for (level, run, meta) in e.added {
+                    files.insert(meta.number, (level, run, meta));
+                }
+                log_number = e.log_number.unwrap_or(log_number);
+                next_file = e.next_file.unwrap_or(next_file);
+                last_seq = e.last_seq.unwrap_or(last_seq);
+            }
+        }
+        None => {
+            for name in &names {
+                if parse_name(name).is_some() {
+                    vfs.remove_file(&dir.join(name))?;
+                }
+            }
+        }
+    }
+    let names = vfs.list_dir(dir)?;
+    let mut opened = HashMap::new();
+    for (n, (_, _, meta)) in &files {
+        let path = table_path(dir, *n);
+        if !vfs.exists(&path)? {
+            return Err(Error::corruption(
+                manifest::path(dir),
+                0,
+                format!("manifest names missing table {}", path.display()),
+            ));
+        }
+        opened.insert(
+            *n,
+            Arc::new(Table::open(
+                vfs,
+                &path,
+                meta.clone(),
+                cache.clone(),
+                Purpose::Recovery,
+            )?),
+        );
+    }
+    let snapshot = VersionEdit {
+        added: files.values().cloned().collect(),
+        ..VersionEdit::default()
+    };
+    let mut version = Version::default().apply(&snapshot, &opened);
+
+    let mut wals = Vec::new();
+    for name in &names {
+        match parse_name(name) {
+            Some(FileKind::Log(n)) => {
+                next_file = next_file.max(n + 1);
+                if n >= log_number {
+                    wals.push(n);
+                }
+            }
+            Some(FileKind::Table(n)) => next_file = next_file.max(n + 1),
+            _ => {}
+        }
+    }
+    wals.sort_unstable();
+    let replayed = Memtable::new(0);
+    let mut seq = last_seq;
+    for &n in &wals {
+        let end = wal::replay(vfs, &wal::path(dir, n), |kind, k, v| {
+            seq += 1;
+            replayed.insert(k, seq, (kind == RecordKind::Put).then_some(v));
+        })?;
+        if let Replayed::Torn { .. } = end {
+            break;
+        }
+    }
+    last_seq = seq;
+    let shape = TableShape {
+        block_bytes: opts.block_bytes,
+        restart_interval: opts.restart_interval,
+        bloom_bits: opts.bloom_bits,
+    };
+    if !replayed.is_empty() {
+        let n = next_file;
+        next_file += 1;
+        if let Some(t) = write_memtable(vfs, dir, n, shape, &cache, &replayed, Purpose::Flush)? {
+            let edit = VersionEdit {
+                added: vec![(0, n, t.meta.clone())],
+                ..VersionEdit::default()
+            };
+            version = version.apply(&edit, &HashMap::from([(n, t)]));
+        }
+    }
+    let wal_number = next_file;
+    next_file += 1;
+    let wal = WalWriter::create(vfs, dir, wal_number)?;
+    let snapshot = VersionEdit {
+        log_number: Some(wal_number),
+        next_file: Some(next_file),
+        last_seq: Some(last_seq),
+        added: version.snapshot_files(),
+        deleted: Vec::new(),
+    };
+    let manifest = ManifestWriter::rewrite(vfs, dir, &snapshot)?;
+    let live: std::collections::HashSet<u64> = version.tables().map(|t| t.meta.number).collect();
+    for name in vfs.list_dir(dir)? {
+        let stale = match parse_name(&name) {
+            Some(FileKind::Log(n)) => n < wal_number,
+            Some(FileKind::Table(n)) => !live.contains(&n),
+            Some(FileKind::ManifestTmp) => true,
+            None => false,
+        };
+        if stale {
+            vfs.remove_file(&dir.join(&name))?;
+        }
+    }
+
+    let version = Arc::new(version);
+    let mem = Arc::new(Memtable::new(wal_number));
+    let shared = Shared {
+        vfs: vfs.clone(),
+        dir: dir.to_path_buf(),
+        cache,
+        write: Mutex::new(WriteState {
+            wal,
+            mem: mem.clone(),
+            seq: last_seq,
+            lsn: 0,
+        }),
+        sv: RwLock::new(Arc::new(SuperVersion {
+            mem,
+            imm: Vec::new(),
+            version: version.clone(),
+        })),
+        versions: Mutex::new(VersionSet {
+            manifest,
+            current: version.clone(),
+            log_number: wal_number,
+            last_seq,
+            policy: PolicyState::default(),
+            obsolete: Vec::new(),
+        }),
+        next_file: AtomicU64::new(next_file),
+        synced_lsn: AtomicU64::new(0),
+        sync_lock: Mutex::new(()),
+        poisoned: AtomicBool::new(false),
+        poison_path: Mutex::new(None),
+        bg: Mutex::new(BgState::default()),
+        bg_cv: Condvar::new(),
+        imm_count: AtomicUsize::new(0),
+        l0_stall: AtomicBool::new(false),
+        stats: Default::default(),
+        opts,
+    };
+    shared.update_stall_flag(&version, &PolicyState::default());
+    Ok(shared)
+}

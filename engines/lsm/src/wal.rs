@@ -1,0 +1,161 @@
+//! The write-ahead log: every write is appended here before it is applied
+//! to the memtable, so that a crash loses no acknowledged write.
+//!
+//! One WAL file per memtable, named `<number>.log`. When the memtable
+//! fills, the engine syncs the WAL, starts a new one with a new memtable,
+//! and hands the full memtable to the flusher; once its SSTable is recorded
+//! in the manifest, the manifest's *log number* moves past the WAL and the
+//! file is deleted.
+//!
+//! ## Format
+//!
+//! The shared record codec of `engine_core::record`: a 16-byte file header
+//! (magic `b"LSMWAL\0\0"`, version 1, CRC) followed by records (CRC, kind
+//! put/delete, key length, value length, key, value). Sequence numbers are
+//! not stored: records are numbered by their order, continuing from the
+//! manifest's last sequence number on replay. Every flushed table holds
+//! sequence numbers below that, so replayed writes are newer than
+//! anything on disk, which is all the numbering has to guarantee.
+//!
+//! Appends go to a memory buffer and reach the file in large writes; a
+//! sync writes the buffer and fsyncs. The group commit that shares one
+//! fsync among concurrent writers lives in the engine (`db`), which owns
+//! the locks.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use engine_core::record::{
+    self, check_file_header, encode_file_header, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN,
+};
+use engine_core::{Error, File, OpenMode, Purpose, Result, Vfs};
+
+/// WAL file magic.
+pub const MAGIC: &[u8; 8] = b"LSMWAL\0\0";
+/// WAL format version.
+pub const VERSION: u32 = 1;
+
+const WRITE_CHUNK: usize = 64 << 10;
+
+/// Path of WAL number `n`.
+pub fn path(dir: &Path, n: u64) -> PathBuf {
+    dir.join(format!("{n:06}.log"))
+}
+
+/// The open WAL a writer appends to.
+pub struct WalWriter {
+    file: Arc<File>,
+    number: u64,
+    buf: Vec<u8>,
+    file_len: u64,
+}
+
+impl WalWriter {
+    /// Create WAL `number`, its header durable and its name in the directory.
+    pub fn create(vfs: &Vfs, dir: &Path, number: u64) -> Result<WalWriter> {
+        let file = vfs.open(&path(dir, number), OpenMode::CreateNew)?;
+        file.write_at(&encode_file_header(MAGIC, VERSION), 0, Purpose::Wal)?;
+        file.sync(Purpose::Wal)?;
+        vfs.sync_dir(dir)?;
+        Ok(WalWriter {
+            file: Arc::new(file),
+            number,
+            buf: Vec::with_capacity(WRITE_CHUNK * 2),
+            file_len: FILE_HEADER_LEN as u64,
+        })
+    }
+
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// Buffer one record; returns its encoded length. Sizes were checked.
+    pub fn append(&mut self, kind: RecordKind, key: &[u8], value: &[u8]) -> Result<u64> {
+        let before = self.buf.len();
+        record::encode(&mut self.buf, kind, key, value);
+        let n = (self.buf.len() - before) as u64;
+        if self.buf.len() >= WRITE_CHUNK {
+            self.write_out()?;
+        }
+        Ok(n)
+    }
+
+    /// Hand buffered records to the file (not yet durable).
+    pub fn write_out(&mut self) -> Result<()> {
+        if !self.buf.is_empty() {
+            self.file.write_at(&self.buf, self.file_len, Purpose::Wal)?;
+            self.file_len += self.buf.len() as u64;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Make every appended record durable.
+    pub fn sync(&mut self) -> Result<()> {
+        self.write_out()?;
+        self.file.sync(Purpose::Wal)
+    }
+
+    /// The file, shared so that group commit can fsync it outside the
+    /// write lock.
+    pub fn file(&self) -> Arc<File> {
+        self.file.clone()
+    }
+}
+
+/// How replaying one WAL ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replayed {
+    /// Every byte was a whole record.
+    Clean,
+    /// The writer died mid-record; records after `valid_len` are lost, and
+    /// so must be everything in later WALs (they would leave a hole).
+    Torn { valid_len: u64 },
+}
+
+/// Replay WAL `path`, calling `apply` for each record in order.
+pub fn replay(
+    vfs: &Vfs,
+    path: &Path,
+    mut apply: impl FnMut(RecordKind, &[u8], &[u8]),
+) -> Result<Replayed> {
+    let file = vfs.open(path, OpenMode::Existing)?;
+    let len = file.len()?;
+    // A WAL whose header never became durable held no synced record: its
+    // header is synced when it is created, before any record is appended.
+    if len <= FILE_HEADER_LEN as u64 {
+        return Ok(
+            if len == FILE_HEADER_LEN as u64 && header_ok(&file, path)? {
+                Replayed::Clean
+            } else {
+                Replayed::Torn { valid_len: 0 }
+            },
+        );
+    }
+    let mut h = [0u8; FILE_HEADER_LEN];
+    file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
+    check_file_header(path, &h, MAGIC, VERSION)?;
+    let mut r = LogReader::new(&file, FILE_HEADER_LEN as u64, Purpose::Recovery)?;
+    while let Some(rec) = r.next_record()? {
+        apply(rec.kind, &rec.key, &rec.value);
+    }
+    match r.end() {
+        Some(LogEnd::TornTail { valid_len, .. }) => Ok(Replayed::Torn { valid_len }),
+        Some(LogEnd::Clean { .. }) => Ok(Replayed::Clean),
+        None => Err(Error::corruption(
+            path,
+            0,
+            "log reader stopped without an end",
+        )),
+    }
+}
+
+fn header_ok(file: &File, path: &Path) -> Result<bool> {
+    let mut h = [0u8; FILE_HEADER_LEN];
+    file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
+    Ok(check_file_header(path, &h, MAGIC, VERSION).is_ok())
+}
