@@ -1,0 +1,92 @@
+//! Random operations checked against a `BTreeMap` model, with reopens, for
+//! every configuration, with memtables and files small enough that flushes
+//! and compactions of every kind happen many times.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use engine_core::{Engine, Options, Vfs};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+const SMALL: &str = "memtable_bytes=3000,target_file_bytes=2048,block_bytes=256,l0_trigger=2,size_ratio=3,base_mb=0";
+
+fn open(vfs: &Vfs, dir: &Path, opts: &str) -> Box<dyn Engine> {
+    lsm::open(vfs, dir, &Options::parse(opts).unwrap()).unwrap()
+}
+
+fn key(i: u32) -> Vec<u8> {
+    format!("key{i:05}").into_bytes()
+}
+
+fn check_scan(db: &dyn Engine, model: &BTreeMap<Vec<u8>, Vec<u8>>, start: &[u8], limit: usize) {
+    let got = db.scan(start, limit).unwrap();
+    let want: Vec<(Vec<u8>, Vec<u8>)> =
+        model.range(start.to_vec()..).take(limit).map(|(k, v)| (k.clone(), v.clone())).collect();
+    assert_eq!(got, want, "scan from {:?} limit {limit}", String::from_utf8_lossy(start));
+}
+
+fn run_model(preset: &str, extra: &str, seed: u64, ops: usize) {
+    let opts = format!("{preset},{SMALL},{extra}");
+    let tmp = tempfile::tempdir().unwrap();
+    let vfs = Vfs::os();
+    let mut db = open(&vfs, tmp.path(), &opts);
+    let mut model = BTreeMap::new();
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let (mut flushes, mut compactions) = (0.0, 0.0);
+    for i in 0..ops {
+        let k = key(rng.gen_range(0..400));
+        match rng.gen_range(0..100) {
+            0..=49 => {
+                let len = rng.gen_range(0..60);
+                let v: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
+                db.put(&k, &v).unwrap();
+                model.insert(k, v);
+            }
+            50..=64 => {
+                db.delete(&k).unwrap();
+                model.remove(&k);
+            }
+            65..=94 => assert_eq!(db.get(&k).unwrap(), model.get(&k).cloned(), "op {i} get {k:?}"),
+            95..=97 => check_scan(db.as_ref(), &model, &k, rng.gen_range(0..30)),
+            _ => {
+                if rng.gen_bool(0.3) {
+                    db.quiesce().unwrap();
+                }
+                db.sync().unwrap();
+                let m = db.metrics();
+                flushes += m.get("flushes").unwrap();
+                compactions += m.get("compactions").unwrap();
+                drop(db);
+                db = open(&vfs, tmp.path(), &opts);
+            }
+        }
+    }
+    db.quiesce().unwrap();
+    check_scan(db.as_ref(), &model, b"", usize::MAX);
+    for i in 0..400 {
+        assert_eq!(db.get(&key(i)).unwrap(), model.get(&key(i)).cloned());
+    }
+    let m = db.metrics();
+    flushes += m.get("flushes").unwrap();
+    compactions += m.get("compactions").unwrap();
+    assert!(flushes > 10.0 && compactions > 3.0, "{flushes} flushes, {compactions} compactions");
+}
+
+#[test]
+fn model_every_preset_inline() {
+    for (name, preset) in lsm::PRESETS {
+        for seed in 0..3 {
+            eprintln!("{name} seed {seed}");
+            run_model(preset, "background=false", seed, 6000);
+        }
+    }
+}
+
+#[test]
+fn model_every_preset_background() {
+    for (name, preset) in lsm::PRESETS {
+        eprintln!("{name}");
+        run_model(preset, "background=true", 7, 6000);
+    }
+}

@@ -1,0 +1,105 @@
+//! The textbook trade-offs, measured with deterministic counters (one
+//! thread, fixed seeds, `background=false`): bloom filters save reads on
+//! misses; tiered compaction writes less than leveled; leveled takes less
+//! space. These are the claims the harness's charts make, checked small.
+
+use std::path::Path;
+
+use engine_core::{Engine, IoSnapshot, Options, Purpose, Vfs};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+const SHAPE: &str = "memtable_bytes=65536,target_file_bytes=65536,block_bytes=1024,background=false,cache_mb=0";
+
+fn open(vfs: &Vfs, dir: &Path, opts: &str) -> Box<dyn Engine> {
+    lsm::open(vfs, dir, &Options::parse(&format!("{opts},{SHAPE}")).unwrap()).unwrap()
+}
+
+fn key(i: u64) -> Vec<u8> {
+    format!("user{i:010}").into_bytes()
+}
+
+/// Load `n` keys in random order with 100-byte values.
+fn load(db: &dyn Engine, n: u64, seed: u64) {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut v = [0u8; 100];
+    for _ in 0..n {
+        rng.fill(&mut v[..]);
+        db.put(&key(rng.gen_range(0..n)), &v).unwrap();
+    }
+    db.quiesce().unwrap();
+}
+
+/// Reads issued by `n` lookups of keys that are not there.
+fn miss_reads(opts: &str) -> (IoSnapshot, engine_core::EngineMetrics) {
+    let tmp = tempfile::tempdir().unwrap();
+    let vfs = Vfs::os();
+    let db = open(&vfs, tmp.path(), opts);
+    load(db.as_ref(), 20_000, 1);
+    let before = vfs.stats().snapshot();
+    for i in 0..5_000 {
+        // Interleaved with present keys, so every run's range covers them.
+        let mut k = key(i * 4);
+        k.push(b'x');
+        assert_eq!(db.get(&k).unwrap(), None);
+    }
+    (vfs.stats().snapshot().since(&before), db.metrics())
+}
+
+#[test]
+fn bloom_filters_cut_reads_on_misses() {
+    for style in ["leveled", "tiered"] {
+        let (with, m) = miss_reads(&format!("compaction={style},bloom_bits=10"));
+        let (without, _) = miss_reads(&format!("compaction={style},bloom_bits=0"));
+        let (w, wo) = (with.purpose(Purpose::Query).read_calls, without.purpose(Purpose::Query).read_calls);
+        assert!(wo >= 5_000, "{style}: without filters every miss reads a block ({wo})");
+        assert!(w * 20 < wo, "{style}: {w} reads with filters vs {wo} without");
+        // Per-table false-positive rate at 10 bits/key: theory 0.82%.
+        let fp = m.get("bloom_fp_rate").unwrap();
+        let theory = lsm::bloom::theoretical_fp_rate(1000, 10_000, 7);
+        assert!(fp < 3.0 * theory, "{style}: measured fp rate {fp}, theory {theory}");
+        assert!(m.get("bloom_negatives").unwrap() > 4_000.0);
+    }
+}
+
+/// Overwrite-heavy work: 4000 keys written 15 times over.
+fn overwrite(opts: &str) -> (u64, u64, IoSnapshot) {
+    let tmp = tempfile::tempdir().unwrap();
+    let vfs = Vfs::os();
+    let db = open(&vfs, tmp.path(), opts);
+    let mut rng = SmallRng::seed_from_u64(9);
+    let mut v = [0u8; 100];
+    let mut user = 0u64;
+    for _ in 0..60_000 {
+        rng.fill(&mut v[..]);
+        let k = key(rng.gen_range(0..4_000));
+        user += (k.len() + v.len()) as u64;
+        db.put(&k, &v).unwrap();
+    }
+    db.quiesce().unwrap();
+    db.sync().unwrap();
+    let io = vfs.stats().snapshot();
+    let disk = vfs.dir_size(tmp.path()).unwrap();
+    (user, disk, io)
+}
+
+#[test]
+fn tiered_writes_less_leveled_takes_less_space() {
+    let (user, disk_l, io_l) = overwrite("compaction=leveled,l0_trigger=2,size_ratio=4,base_mb=0");
+    let (_, disk_t, io_t) = overwrite("compaction=tiered,size_ratio=4");
+    let (wl, wt) = (io_l.total().write_bytes, io_t.total().write_bytes);
+    eprintln!("write amp leveled {:.2} tiered {:.2}; disk leveled {disk_l} tiered {disk_t}", wl as f64 / user as f64, wt as f64 / user as f64);
+    assert!(wt < wl, "tiered wrote {wt} bytes, leveled {wl}");
+    assert!(disk_l < disk_t, "leveled uses {disk_l} bytes on disk, tiered {disk_t}");
+}
+
+#[test]
+fn single_thread_counters_repeat_exactly() {
+    let run = |style: &str| {
+        let (_, disk, io) = overwrite(&format!("compaction={style}"));
+        (disk, io)
+    };
+    for style in ["leveled", "tiered"] {
+        assert_eq!(run(style), run(style), "{style}");
+    }
+}
