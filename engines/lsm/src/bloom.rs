@@ -146,7 +146,9 @@ mod tests {
         for bits in [5u32, 10, 16] {
             let f = build(&hashes, bits);
             let filter = Filter::parse(&f).unwrap();
-            let fp = (n..n + probes).filter(|&i| filter.may_contain(hash(&key(i)))).count();
+            let fp = (n..n + probes)
+                .filter(|&i| filter.may_contain(hash(&key(i))))
+                .count();
             let measured = fp as f64 / probes as f64;
             let theory = theoretical_fp_rate(n, filter.bit_len(), filter.probes());
             let sigma = (theory * (1.0 - theory) / probes as f64).sqrt();

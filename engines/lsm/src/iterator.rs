@@ -44,7 +44,7 @@ impl Source for TableIter {
         TableIter::value(self)
     }
     fn next(&mut self) -> Result<()> {
-        TableIter::next(self)
+        TableIter::advance(self)
     }
 }
 
@@ -279,7 +279,7 @@ impl MergeIter {
     }
 
     /// Move to the next distinct key.
-    pub fn next(&mut self) -> Result<()> {
+    pub fn advance(&mut self) -> Result<()> {
         if self.heap.is_empty() {
             return Ok(());
         }

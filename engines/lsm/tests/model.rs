@@ -21,9 +21,17 @@ fn key(i: u32) -> Vec<u8> {
 
 fn check_scan(db: &dyn Engine, model: &BTreeMap<Vec<u8>, Vec<u8>>, start: &[u8], limit: usize) {
     let got = db.scan(start, limit).unwrap();
-    let want: Vec<(Vec<u8>, Vec<u8>)> =
-        model.range(start.to_vec()..).take(limit).map(|(k, v)| (k.clone(), v.clone())).collect();
-    assert_eq!(got, want, "scan from {:?} limit {limit}", String::from_utf8_lossy(start));
+    let want: Vec<(Vec<u8>, Vec<u8>)> = model
+        .range(start.to_vec()..)
+        .take(limit)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        want,
+        "scan from {:?} limit {limit}",
+        String::from_utf8_lossy(start)
+    );
 }
 
 fn run_model(preset: &str, extra: &str, seed: u64, ops: usize) {
@@ -47,7 +55,11 @@ fn run_model(preset: &str, extra: &str, seed: u64, ops: usize) {
                 db.delete(&k).unwrap();
                 model.remove(&k);
             }
-            65..=94 => assert_eq!(db.get(&k).unwrap(), model.get(&k).cloned(), "op {i} get {k:?}"),
+            65..=94 => assert_eq!(
+                db.get(&k).unwrap(),
+                model.get(&k).cloned(),
+                "op {i} get {k:?}"
+            ),
             95..=97 => check_scan(db.as_ref(), &model, &k, rng.gen_range(0..30)),
             _ => {
                 if rng.gen_bool(0.3) {
@@ -70,7 +82,10 @@ fn run_model(preset: &str, extra: &str, seed: u64, ops: usize) {
     let m = db.metrics();
     flushes += m.get("flushes").unwrap();
     compactions += m.get("compactions").unwrap();
-    assert!(flushes > 10.0 && compactions > 3.0, "{flushes} flushes, {compactions} compactions");
+    assert!(
+        flushes > 10.0 && compactions > 3.0,
+        "{flushes} flushes, {compactions} compactions"
+    );
 }
 
 #[test]

@@ -9,10 +9,16 @@ use engine_core::{Engine, IoSnapshot, Options, Purpose, Vfs};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-const SHAPE: &str = "memtable_bytes=65536,target_file_bytes=65536,block_bytes=1024,background=false,cache_mb=0";
+const SHAPE: &str =
+    "memtable_bytes=65536,target_file_bytes=65536,block_bytes=1024,background=false,cache_mb=0";
 
 fn open(vfs: &Vfs, dir: &Path, opts: &str) -> Box<dyn Engine> {
-    lsm::open(vfs, dir, &Options::parse(&format!("{opts},{SHAPE}")).unwrap()).unwrap()
+    lsm::open(
+        vfs,
+        dir,
+        &Options::parse(&format!("{opts},{SHAPE}")).unwrap(),
+    )
+    .unwrap()
 }
 
 fn key(i: u64) -> Vec<u8> {
@@ -51,13 +57,25 @@ fn bloom_filters_cut_reads_on_misses() {
     for style in ["leveled", "tiered"] {
         let (with, m) = miss_reads(&format!("compaction={style},bloom_bits=10"));
         let (without, _) = miss_reads(&format!("compaction={style},bloom_bits=0"));
-        let (w, wo) = (with.purpose(Purpose::Query).read_calls, without.purpose(Purpose::Query).read_calls);
-        assert!(wo >= 5_000, "{style}: without filters every miss reads a block ({wo})");
-        assert!(w * 20 < wo, "{style}: {w} reads with filters vs {wo} without");
+        let (w, wo) = (
+            with.purpose(Purpose::Query).read_calls,
+            without.purpose(Purpose::Query).read_calls,
+        );
+        assert!(
+            wo >= 5_000,
+            "{style}: without filters every miss reads a block ({wo})"
+        );
+        assert!(
+            w * 20 < wo,
+            "{style}: {w} reads with filters vs {wo} without"
+        );
         // Per-table false-positive rate at 10 bits/key: theory 0.82%.
         let fp = m.get("bloom_fp_rate").unwrap();
         let theory = lsm::bloom::theoretical_fp_rate(1000, 10_000, 7);
-        assert!(fp < 3.0 * theory, "{style}: measured fp rate {fp}, theory {theory}");
+        assert!(
+            fp < 3.0 * theory,
+            "{style}: measured fp rate {fp}, theory {theory}"
+        );
         assert!(m.get("bloom_negatives").unwrap() > 4_000.0);
     }
 }
@@ -88,9 +106,16 @@ fn tiered_writes_less_leveled_takes_less_space() {
     let (user, disk_l, io_l) = overwrite("compaction=leveled,l0_trigger=2,size_ratio=4,base_mb=0");
     let (_, disk_t, io_t) = overwrite("compaction=tiered,size_ratio=4");
     let (wl, wt) = (io_l.total().write_bytes, io_t.total().write_bytes);
-    eprintln!("write amp leveled {:.2} tiered {:.2}; disk leveled {disk_l} tiered {disk_t}", wl as f64 / user as f64, wt as f64 / user as f64);
+    eprintln!(
+        "write amp leveled {:.2} tiered {:.2}; disk leveled {disk_l} tiered {disk_t}",
+        wl as f64 / user as f64,
+        wt as f64 / user as f64
+    );
     assert!(wt < wl, "tiered wrote {wt} bytes, leveled {wl}");
-    assert!(disk_l < disk_t, "leveled uses {disk_l} bytes on disk, tiered {disk_t}");
+    assert!(
+        disk_l < disk_t,
+        "leveled uses {disk_l} bytes on disk, tiered {disk_t}"
+    );
 }
 
 #[test]

@@ -132,7 +132,7 @@ pub fn run(
                 }
             }
         }
-        merge.next()?;
+        merge.advance()?;
     }
     if let Some(b) = builder.take() {
         finish(b, &mut added, &mut edit)?;

@@ -54,7 +54,7 @@ pub fn pick(runs: &[RunView<'_>], opts: &LsmOptions) -> Option<Task> {
         while end < runs.len() && tiers[end] == tiers[start] {
             end += 1;
         }
-        if end - start >= opts.tier_runs && best.map_or(true, |(t, _, _)| tiers[start] < t) {
+        if end - start >= opts.tier_runs && !matches!(best, Some((t, _, _)) if t <= tiers[start]) {
             best = Some((tiers[start], start, end));
         }
         start = end;

@@ -216,7 +216,7 @@ impl Shared {
             if merge.entry().1 == Kind::Put {
                 out.push((merge.key().to_vec(), merge.value().to_vec()));
             }
-            merge.next()?;
+            merge.advance()?;
         }
         Ok(out)
     }

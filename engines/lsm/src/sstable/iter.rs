@@ -113,7 +113,7 @@ impl TableIter {
     }
 
     /// Step to the next entry.
-    pub fn next(&mut self) -> Result<()> {
+    pub fn advance(&mut self) -> Result<()> {
         if let Some(Err(_)) = self.cur.as_mut().map(|c| c.advance()) {
             return Err(self.corrupt());
         }
