@@ -1,1 +1,0 @@
-//! The simulated, fault-injecting filesystem (being written).

@@ -1,0 +1,149 @@
+//! What a power loss leaves of a file: the unsynced changes of an inode and
+//! the four ways the simulator lets them survive.
+//!
+//! Every inode keeps its durable bytes plus the ordered list of [`Change`]s
+//! made since its last successful sync. Applying the whole list to the
+//! durable bytes gives exactly what readers see; a crash applies *some* of it,
+//! as chosen by the [`CrashMode`].
+
+/// How unsynced data fares when the simulated power goes out.
+///
+/// Only file *contents* differ between modes. The namespace always falls back
+/// to what the last directory sync made durable, whatever the mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashMode {
+    /// Everything not synced is lost: each file is exactly as of its last
+    /// successful sync.
+    DropUnsynced,
+    /// Per file, a random prefix (in issue order) of the unsynced changes
+    /// survives, and the last surviving write is cut after a random number of
+    /// its bytes (possibly all of them, possibly none). A later write never
+    /// survives without every earlier write to the same file. Files are torn
+    /// independently of each other: without a sync between them, nothing
+    /// orders writes to different files.
+    TornWrite { seed: u64 },
+    /// Unsynced writes that extended a file leave the extension zero-filled:
+    /// the file keeps its current length (its size reached the journal, its
+    /// data blocks did not, as ext4 can leave it), while unsynced overwrites
+    /// of bytes that were already durable are dropped.
+    ZeroTail,
+    /// Every unsynced write survives with its length, but its bytes are
+    /// random: the sectors were allocated and never written.
+    Garbage { seed: u64 },
+}
+
+/// One unsynced change to a file, in the order it was issued.
+#[derive(Debug, Clone)]
+pub(super) enum Change {
+    /// Bytes written at an offset (extending the file with zeros if needed).
+    Write { offset: u64, data: Vec<u8> },
+    /// A truncation or zero-extension to this length.
+    SetLen(u64),
+}
+
+impl Change {
+    /// Replay this change onto `content`.
+    pub(super) fn apply(&self, content: &mut Vec<u8>) {
+        match self {
+            Change::Write { offset, data } => write_into(content, *offset, data),
+            Change::SetLen(len) => content.resize(to_index(*len), 0),
+        }
+    }
+}
+
+/// Write `data` at `offset` in `content`, zero-filling any gap. Costs the
+/// length of `data` (plus the gap), never the length of the file.
+pub(super) fn write_into(content: &mut Vec<u8>, offset: u64, data: &[u8]) {
+    let start = to_index(offset);
+    let end = start + data.len();
+    if end > content.len() {
+        content.resize(end, 0);
+    }
+    content[start..end].copy_from_slice(data);
+}
+
+/// Offsets are checked against [`super::state::MAX_FILE_LEN`] before any
+/// change is recorded, so they always fit in memory's index type.
+pub(super) fn to_index(offset: u64) -> usize {
+    usize::try_from(offset).expect("offsets are bounded by MAX_FILE_LEN before use")
+}
+
+/// The bytes a file holds after a crash in `mode`, given its durable bytes,
+/// the changes since its last sync and its current (visible) length.
+pub(super) fn survivor(
+    durable: &[u8],
+    pending: &[Change],
+    visible_len: usize,
+    mode: CrashMode,
+    rng: &mut SplitMix64,
+) -> Vec<u8> {
+    let mut out = durable.to_vec();
+    match mode {
+        CrashMode::DropUnsynced => {}
+        CrashMode::TornWrite { .. } => {
+            // `keep` whole changes survive; if the last of them is a write it
+            // is cut, which keeps the survivors a prefix of the issue order.
+            let keep = rng.below(pending.len() as u64 + 1) as usize;
+            for (i, change) in pending[..keep].iter().enumerate() {
+                match change {
+                    Change::Write { offset, data } if i + 1 == keep => {
+                        let cut = rng.below(data.len() as u64 + 1) as usize;
+                        write_into(&mut out, *offset, &data[..cut]);
+                    }
+                    other => other.apply(&mut out),
+                }
+            }
+        }
+        CrashMode::ZeroTail => {
+            // Bytes below the shortest length the file had since its sync
+            // were durable and never cut off: they keep their durable value.
+            // Everything above was (re)grown while unsynced: zeros.
+            let mut floor = durable.len();
+            for change in pending {
+                if let Change::SetLen(len) = change {
+                    floor = floor.min(to_index(*len));
+                }
+            }
+            out.truncate(floor.min(visible_len));
+            out.resize(visible_len, 0);
+        }
+        CrashMode::Garbage { .. } => {
+            for change in pending {
+                match change {
+                    Change::Write { offset, data } => {
+                        let noise: Vec<u8> = data.iter().map(|_| rng.next_u64() as u8).collect();
+                        write_into(&mut out, *offset, &noise);
+                    }
+                    set_len => set_len.apply(&mut out),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A tiny, fully specified generator (Steele, Lea and Flood's SplitMix64), so
+/// that a seed means the same crash on every platform and every version of
+/// the `rand` crate.
+#[derive(Debug, Clone)]
+pub(super) struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub(super) fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    pub(super) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (`n > 0`). The modulo bias is below 2^-40 for the
+    /// small ranges used here, far under anything a test could notice.
+    pub(super) fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
