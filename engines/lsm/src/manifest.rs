@@ -41,7 +41,7 @@
 use std::path::{Path, PathBuf};
 
 use engine_core::record::{
-    self, check_file_header, encode_file_header, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN,
+    self, check_file_header, encode_file_header, RecordKind, FILE_HEADER_LEN,
 };
 use engine_core::{Error, File, OpenMode, Purpose, Result, Vfs};
 
@@ -225,18 +225,15 @@ pub fn read(vfs: &Vfs, dir: &Path) -> Result<Option<Vec<VersionEdit>>> {
     }
     file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
     check_file_header(&path, &h, MAGIC, VERSION)?;
-    let mut r = LogReader::new(&file, FILE_HEADER_LEN as u64, Purpose::Recovery)?;
     let mut edits = Vec::new();
-    while let Some(rec) = r.next_record()? {
+    // A torn or garbage tail is an edit whose fsync never returned: it
+    // never happened.
+    crate::wal::read_records(&file, FILE_HEADER_LEN as u64, |rec| {
         let e = VersionEdit::decode(&rec.value)
             .map_err(|_| Error::corruption(&path, rec.offset, "malformed version edit"))?;
         edits.push(e);
-    }
-    // A torn tail is an edit whose fsync never returned: it never happened.
-    debug_assert!(matches!(
-        r.end(),
-        Some(LogEnd::Clean { .. } | LogEnd::TornTail { .. })
-    ));
+        Ok(())
+    })?;
     if edits.is_empty() {
         return Err(Error::corruption(
             &path,

@@ -26,7 +26,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use engine_core::record::{
-    self, check_file_header, encode_file_header, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN,
+    self, check_file_header, encode_file_header, LogEnd, LogReader, OwnedRecord, RecordKind,
+    FILE_HEADER_LEN,
 };
 use engine_core::{Error, File, OpenMode, Purpose, Result, Vfs};
 
@@ -139,19 +140,63 @@ pub fn replay(
     let mut h = [0u8; FILE_HEADER_LEN];
     file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
     check_file_header(path, &h, MAGIC, VERSION)?;
-    let mut r = LogReader::new(&file, FILE_HEADER_LEN as u64, Purpose::Recovery)?;
-    while let Some(rec) = r.next_record()? {
+    read_records(&file, FILE_HEADER_LEN as u64, |rec| {
         apply(rec.kind, &rec.key, &rec.value);
+        Ok(())
+    })
+}
+
+/// Read the records of a log from `start`, telling the writer's unsynced
+/// tail apart from corruption of durable bytes.
+///
+/// `LogReader` already treats a cut-short or zero-filled tail as torn. A
+/// crash can also leave an unsynced tail as garbage (sectors allocated,
+/// never written), which decodes as a bad record. What tells it from a bit
+/// flip in a durable record is what follows: a flipped record is followed by
+/// the valid records written after it, a garbage tail by nothing valid. So
+/// a bad record with no valid record anywhere after it ends the log like a
+/// torn tail; one followed by a valid record is corruption, reported with
+/// file and offset. (A flip in the very last record cannot be told from
+/// garbage by any reader; it is dropped like an unsynced tail.)
+pub(crate) fn read_records(
+    file: &File,
+    start: u64,
+    mut apply: impl FnMut(OwnedRecord) -> Result<()>,
+) -> Result<Replayed> {
+    let mut r = LogReader::new(file, start, Purpose::Recovery)?;
+    loop {
+        match r.next_record() {
+            Ok(Some(rec)) => apply(rec)?,
+            Ok(None) => break,
+            Err(Error::Corruption { path, offset, what }) => {
+                if valid_record_after(file, offset + 1)? {
+                    return Err(Error::Corruption { path, offset, what });
+                }
+                return Ok(Replayed::Torn { valid_len: offset });
+            }
+            Err(e) => return Err(e),
+        }
     }
     match r.end() {
         Some(LogEnd::TornTail { valid_len, .. }) => Ok(Replayed::Torn { valid_len }),
         Some(LogEnd::Clean { .. }) => Ok(Replayed::Clean),
         None => Err(Error::corruption(
-            path,
-            0,
+            file.path(),
+            start,
             "log reader stopped without an end",
         )),
     }
+}
+
+/// Whether a whole, checksum-valid record starts anywhere at or after `from`.
+fn valid_record_after(file: &File, from: u64) -> Result<bool> {
+    let len = file.len()?;
+    if from >= len {
+        return Ok(false);
+    }
+    let mut rest = vec![0u8; (len - from) as usize];
+    file.read_exact_at(&mut rest, from, Purpose::Recovery)?;
+    Ok((0..rest.len()).any(|i| record::decode(&rest[i..]).is_ok()))
 }
 
 fn header_ok(file: &File, path: &Path) -> Result<bool> {
