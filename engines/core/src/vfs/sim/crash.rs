@@ -16,8 +16,9 @@ pub enum CrashMode {
     /// successful sync.
     DropUnsynced,
     /// Per file, a random prefix (in issue order) of the unsynced changes
-    /// survives, and the last surviving write is cut after a random number of
-    /// its bytes (possibly all of them, possibly none). A later write never
+    /// survives; the last surviving write is whole half of the time, and the
+    /// other half is cut after a random number of its bytes (possibly none,
+    /// never all). The prefix length is uniform. A later write never
     /// survives without every earlier write to the same file. Files are torn
     /// independently of each other: without a sync between them, nothing
     /// orders writes to different files.
@@ -87,7 +88,14 @@ pub(super) fn survivor(
             for (i, change) in pending[..keep].iter().enumerate() {
                 match change {
                     Change::Write { offset, data } if i + 1 == keep => {
-                        let cut = rng.below(data.len() as u64 + 1) as usize;
+                        // Half the time the last survivor is whole, so that
+                        // "every unsynced write made it" is a common outcome
+                        // too, not a 1-in-(length+1) chance.
+                        let cut = if data.is_empty() || rng.below(2) == 0 {
+                            data.len()
+                        } else {
+                            rng.below(data.len() as u64) as usize
+                        };
                         write_into(&mut out, *offset, &data[..cut]);
                     }
                     other => other.apply(&mut out),

@@ -112,13 +112,7 @@ impl Inode {
     /// the durable names the visible ones and killed every handle.
     pub(super) fn crash(&mut self, mode: CrashMode, rng: &mut SplitMix64) {
         if !self.pending.is_empty() {
-            let after = survivor(
-                &self.durable,
-                &self.pending,
-                self.visible.len(),
-                mode,
-                rng,
-            );
+            let after = survivor(&self.durable, &self.pending, self.visible.len(), mode, rng);
             self.durable = after.clone();
             self.visible = after;
             self.pending.clear();

@@ -81,6 +81,8 @@
 mod crash;
 mod inode;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::io;

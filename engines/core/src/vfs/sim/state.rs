@@ -456,11 +456,20 @@ impl State {
         Ok(())
     }
 
+    /// Test hook: how many inodes are alive.
+    #[cfg(test)]
+    pub(super) fn inode_count(&self) -> usize {
+        self.inodes.len()
+    }
+
     /// Test hook: the invariant of every inode holds.
     #[cfg(test)]
     pub(super) fn check_invariants(&self) {
         for (ino, inode) in &self.inodes {
-            assert!(inode.replays(), "inode {ino}: pending changes do not replay");
+            assert!(
+                inode.replays(),
+                "inode {ino}: pending changes do not replay"
+            );
         }
     }
 }

@@ -1,0 +1,139 @@
+//! Model checks of the simulator's internals: random call sequences against
+//! a plain `Vec` model of one file, and the torn-write outcome against every
+//! outcome the definition allows.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use super::crash::{survivor, Change, CrashMode, SplitMix64};
+use super::SimFs;
+use crate::vfs::{Backend, OpenMode};
+
+#[derive(Debug, Clone)]
+enum Op {
+    Write { offset: u16, len: u8, byte: u8 },
+    SetLen(u16),
+    Sync,
+    Flip { offset: u16, bit: u8 },
+    Crash,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..600u16, 0..64u8, any::<u8>()).prop_map(|(offset, len, byte)| Op::Write { offset, len, byte }),
+        1 => (0..600u16).prop_map(Op::SetLen),
+        2 => Just(Op::Sync),
+        1 => (0..600u16, 0..8u8).prop_map(|(offset, bit)| Op::Flip { offset, bit }),
+        1 => Just(Op::Crash),
+    ]
+}
+
+proptest! {
+    /// Whatever the calls, reads see the model, pending changes replay to
+    /// what reads see, and a DropUnsynced crash goes back to the last sync.
+    #[test]
+    fn one_file_matches_its_model(ops in proptest::collection::vec(op(), 1..60)) {
+        let fs = SimFs::new(5);
+        let path = Path::new("/f");
+        let mut file = fs.open(path, OpenMode::CreateNew).unwrap();
+        fs.sync_dir(Path::new("/")).unwrap();
+        let (mut visible, mut durable) = (Vec::new(), Vec::new());
+        for op in ops {
+            match op {
+                Op::Write { offset, len, byte } => {
+                    let data = vec![byte; usize::from(len)];
+                    file.write_at(&data, u64::from(offset)).unwrap();
+                    let end = usize::from(offset) + data.len();
+                    if visible.len() < end {
+                        visible.resize(end, 0);
+                    }
+                    visible[usize::from(offset)..end].copy_from_slice(&data);
+                }
+                Op::SetLen(len) => {
+                    file.set_len(u64::from(len)).unwrap();
+                    visible.resize(usize::from(len), 0);
+                }
+                Op::Sync => {
+                    file.sync().unwrap();
+                    durable = visible.clone();
+                }
+                Op::Flip { offset, bit } => {
+                    let flipped = fs.flip_bit(path, u64::from(offset), bit);
+                    prop_assert_eq!(flipped.is_ok(), usize::from(offset) < visible.len());
+                    if flipped.is_ok() {
+                        visible[usize::from(offset)] ^= 1 << bit;
+                        if usize::from(offset) < durable.len() {
+                            durable[usize::from(offset)] ^= 1 << bit;
+                        }
+                    }
+                }
+                Op::Crash => {
+                    fs.crash(CrashMode::DropUnsynced);
+                    visible = durable.clone();
+                    file = fs.open(path, OpenMode::Existing).unwrap();
+                }
+            }
+            fs.state.lock().check_invariants();
+            prop_assert_eq!(&fs.read_file(path).unwrap(), &visible);
+            let mut buf = vec![0u8; visible.len() + 1];
+            let n = file.read_at(&mut buf, 0).unwrap();
+            prop_assert_eq!(&buf[..n], &visible[..]);
+        }
+    }
+
+    /// A torn crash leaves exactly one of the outcomes the definition
+    /// allows: the first `k` changes replayed, the k-th cut if a write.
+    #[test]
+    fn torn_write_is_an_allowed_outcome(
+        base in proptest::collection::vec(any::<u8>(), 0..40),
+        changes in proptest::collection::vec(
+            prop_oneof![
+                (0..80u64, proptest::collection::vec(any::<u8>(), 0..20))
+                    .prop_map(|(offset, data)| Change::Write { offset, data }),
+                (0..80u64).prop_map(Change::SetLen),
+            ],
+            0..8,
+        ),
+        seed in any::<u64>(),
+    ) {
+        let mut rng = SplitMix64::new(seed);
+        let mode = CrashMode::TornWrite { seed };
+        let got = survivor(&base, &changes, 0, mode, &mut rng);
+        let mut allowed = vec![base.clone()];
+        let mut prefix = base.clone();
+        for change in &changes {
+            if let Change::Write { offset, data } = change {
+                for cut in 0..data.len() {
+                    let mut torn = prefix.clone();
+                    Change::Write { offset: *offset, data: data[..cut].to_vec() }.apply(&mut torn);
+                    allowed.push(torn);
+                }
+            }
+            change.apply(&mut prefix);
+            allowed.push(prefix.clone());
+        }
+        prop_assert!(allowed.contains(&got));
+    }
+}
+
+#[test]
+fn freed_inodes_do_not_accumulate() {
+    let fs = SimFs::new(1);
+    for i in 0..100 {
+        let path = format!("/f{i}");
+        let f = fs.open(Path::new(&path), OpenMode::CreateNew).unwrap();
+        f.write_at(&[1; 100], 0).unwrap();
+        fs.sync_dir(Path::new("/")).unwrap();
+        drop(f);
+        fs.remove_file(Path::new(&path)).unwrap();
+        fs.sync_dir(Path::new("/")).unwrap();
+    }
+    assert_eq!(fs.state.lock().inode_count(), 0);
+    // A removed file stays alive while a handle has it open.
+    let f = fs.open(Path::new("/open"), OpenMode::CreateNew).unwrap();
+    fs.remove_file(Path::new("/open")).unwrap();
+    assert_eq!(fs.state.lock().inode_count(), 1);
+    drop(f);
+    assert_eq!(fs.state.lock().inode_count(), 0);
+}
