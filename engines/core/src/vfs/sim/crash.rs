@@ -63,7 +63,7 @@ pub(super) fn write_into(content: &mut Vec<u8>, offset: u64, data: &[u8]) {
     content[start..end].copy_from_slice(data);
 }
 
-/// Offsets are checked against [`super::state::MAX_FILE_LEN`] before any
+/// Offsets are checked against [`super::inode::MAX_FILE_LEN`] before any
 /// change is recorded, so they always fit in memory's index type.
 pub(super) fn to_index(offset: u64) -> usize {
     usize::try_from(offset).expect("offsets are bounded by MAX_FILE_LEN before use")

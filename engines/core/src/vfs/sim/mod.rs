@@ -48,6 +48,17 @@
 //! zero. (A [`Vfs`] obtained before the crash stays usable: it holds no
 //! state the crash could invalidate.)
 //!
+//! The modes, per file that survives by name:
+//!
+//! | mode                        | unsynced changes after the crash                        |
+//! |-----------------------------|----------------------------------------------------------|
+//! | [`CrashMode::DropUnsynced`] | all lost: the file is as of its last sync               |
+//! | [`CrashMode::TornWrite`]    | a random prefix survives, the last write in it maybe cut |
+//! | [`CrashMode::ZeroTail`]     | current length kept, everything past the durable (or truncated) length zeros, overwrites of durable bytes lost |
+//! | [`CrashMode::Garbage`]      | every write's range survives holding random bytes       |
+//!
+//! Synced bytes survive every mode; only unsynced ranges ever change.
+//!
 //! **Calls are counted and may be failed.** Every backend call first passes a
 //! gate, under the one lock that guards the whole filesystem: it is counted in
 //! [`SimFs::ops`], and, if it mutates, in [`SimFs::mutations`]; then a fired
