@@ -2,8 +2,13 @@
 //! to the memtable, so that a crash loses no acknowledged write.
 //!
 //! One WAL file per memtable, named `<number>.log`. When the memtable
-//! fills, the engine syncs the WAL, starts a new one with a new memtable,
-//! and hands the full memtable to the flusher; once its SSTable is recorded
+//! fills, the engine starts a new WAL with a new memtable and hands the
+//! full memtable to the flusher. Rotation itself syncs nothing: the next
+//! sync (a `sync()` call, a `sync=always` write) fsyncs the directory (for
+//! the new name) and every WAL written since the last sync, oldest first,
+//! so durable writes always form a prefix of the write order. Once the
+//! full memtable's table is recorded in the manifest, the manifest's *log
+//! number* moves past its WAL and the file is deleted; once its SSTable is recorded
 //! in the manifest, the manifest's *log number* moves past the WAL and the
 //! file is deleted.
 //!
@@ -95,12 +100,6 @@ impl WalWriter {
         Ok(())
     }
 
-    /// Make every appended record durable.
-    pub fn sync(&mut self) -> Result<()> {
-        self.write_out()?;
-        self.file.sync(Purpose::Wal)
-    }
-
     /// The file, shared so that group commit can fsync it outside the
     /// write lock.
     pub fn file(&self) -> Arc<File> {
@@ -126,20 +125,19 @@ pub fn replay(
 ) -> Result<Replayed> {
     let file = vfs.open(path, OpenMode::Existing)?;
     let len = file.len()?;
-    // A WAL whose header never became durable held no synced record: its
-    // header is synced when it is created, before any record is appended.
-    if len <= FILE_HEADER_LEN as u64 {
-        return Ok(
-            if len == FILE_HEADER_LEN as u64 && header_ok(&file, path)? {
-                Replayed::Clean
-            } else {
-                Replayed::Torn { valid_len: 0 }
-            },
-        );
-    }
+    // A header that is cut short or does not check out, with no valid
+    // record after it, is a WAL that died before its first sync.
     let mut h = [0u8; FILE_HEADER_LEN];
+    if len < FILE_HEADER_LEN as u64 {
+        return Ok(Replayed::Torn { valid_len: 0 });
+    }
     file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
-    check_file_header(path, &h, MAGIC, VERSION)?;
+    if let Err(e) = check_file_header(path, &h, MAGIC, VERSION) {
+        if valid_record_after(&file, FILE_HEADER_LEN as u64)? {
+            return Err(e);
+        }
+        return Ok(Replayed::Torn { valid_len: 0 });
+    }
     read_records(&file, FILE_HEADER_LEN as u64, |rec| {
         apply(rec.kind, &rec.key, &rec.value);
         Ok(())
@@ -197,10 +195,4 @@ fn valid_record_after(file: &File, from: u64) -> Result<bool> {
     let mut rest = vec![0u8; (len - from) as usize];
     file.read_exact_at(&mut rest, from, Purpose::Recovery)?;
     Ok((0..rest.len()).any(|i| record::decode(&rest[i..]).is_ok()))
-}
-
-fn header_ok(file: &File, path: &Path) -> Result<bool> {
-    let mut h = [0u8; FILE_HEADER_LEN];
-    file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
-    Ok(check_file_header(path, &h, MAGIC, VERSION).is_ok())
 }

@@ -83,6 +83,7 @@ impl Shared {
             imm.retain(|m| !Arc::ptr_eq(m, &mem))
         })?;
         vs.log_number = log_number;
+        self.log_number.store(log_number, Ordering::Release);
         drop(vs);
         self.stats.flushes.fetch_add(1, Ordering::Relaxed);
         // The WAL is obsolete now; if the delete is lost in a crash, the

@@ -66,6 +66,11 @@ pub(crate) struct WriteState {
     pub seq: u64,
     /// Bytes of records appended since open, across WAL files.
     pub lsn: u64,
+    /// Rotated-out WALs written since the last sync, oldest first: the
+    /// next sync must make them durable before the current one.
+    pub unsynced: Vec<(u64, Arc<engine_core::File>)>,
+    /// A WAL was created since the last directory sync.
+    pub dir_dirty: bool,
 }
 
 pub(crate) struct VersionSet {
@@ -95,6 +100,8 @@ pub(crate) struct Shared {
     pub versions: Mutex<VersionSet>,
     pub next_file: AtomicU64,
     pub synced_lsn: AtomicU64,
+    /// The manifest's log number: WALs below it are flushed and obsolete.
+    pub log_number: AtomicU64,
     pub sync_lock: Mutex<()>,
     pub poisoned: AtomicBool,
     pub poison_path: Mutex<Option<PathBuf>>,

@@ -198,6 +198,9 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
             mem: mem.clone(),
             seq: last_seq,
             lsn: 0,
+            unsynced: Vec::new(),
+            // The manifest rewrite below the WAL's creation synced the directory.
+            dir_dirty: false,
         }),
         sv: RwLock::new(Arc::new(SuperVersion {
             mem,
@@ -214,6 +217,7 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
         }),
         next_file: AtomicU64::new(next_file),
         synced_lsn: AtomicU64::new(0),
+        log_number: AtomicU64::new(wal_number),
         sync_lock: Mutex::new(()),
         poisoned: AtomicBool::new(false),
         poison_path: Mutex::new(None),

@@ -9,9 +9,12 @@
 //! commit), so N concurrent writers share one fsync rather than queueing N.
 //!
 //! When the memtable reaches `memtable_bytes`, the writer that filled it
-//! *rotates*: the WAL is synced (a later WAL must never hold a durable
-//! write while an earlier one loses one), a new WAL and memtable take over,
-//! and the full memtable joins the immutable list for the flusher.
+//! *rotates*: a new WAL and memtable take over, and the full memtable joins
+//! the immutable list for the flusher. The old WAL is not synced then: the
+//! next sync fsyncs the directory and every WAL written since the last
+//! sync, oldest first, so a later WAL never holds a durable write while an
+//! earlier one loses one, and `sync=never` pays no fsync at all until
+//! `sync()`.
 //!
 //! Writers *stall* before taking the lock while `max_imm` memtables await a
 //! flush or level 0 is at `l0_stop` with a compaction due; each stall and
@@ -80,17 +83,34 @@ impl Shared {
             return Ok(());
         }
         self.check_poisoned()?;
-        let (file, target) = {
+        let (files, dir_dirty, target) = {
             let mut w = self.write.lock();
             if let Err(e) = w.wal.write_out() {
                 self.poison(w.wal.path());
                 return Err(e);
             }
-            (w.wal.file(), w.lsn)
+            // WALs below the log number are flushed: no need to sync them.
+            let live = self.log_number.load(Ordering::Acquire);
+            let mut files: Vec<_> = w
+                .unsynced
+                .drain(..)
+                .filter(|(n, _)| *n >= live)
+                .map(|(_, f)| f)
+                .collect();
+            files.push(w.wal.file());
+            (files, std::mem::take(&mut w.dir_dirty), w.lsn)
         };
-        if let Err(e) = file.sync(engine_core::Purpose::Wal) {
-            self.poison(file.path());
-            return Err(e);
+        if dir_dirty {
+            if let Err(e) = self.vfs.sync_dir(&self.dir) {
+                self.poison(&self.dir);
+                return Err(e);
+            }
+        }
+        for file in files {
+            if let Err(e) = file.sync(engine_core::Purpose::Wal) {
+                self.poison(file.path());
+                return Err(e);
+            }
         }
         self.synced_lsn.fetch_max(target, Ordering::AcqRel);
         Ok(())
@@ -105,11 +125,10 @@ impl Shared {
 
     /// Swap in a new WAL and memtable; the full one goes to the flusher.
     fn rotate(&self, w: &mut WriteState) -> Result<()> {
-        if let Err(e) = w.wal.sync() {
+        if let Err(e) = w.wal.write_out() {
             self.poison(w.wal.path());
             return Err(e);
         }
-        self.synced_lsn.fetch_max(w.lsn, Ordering::AcqRel);
         let number = self.alloc_file();
         let wal = match WalWriter::create(&self.vfs, &self.dir, number) {
             Ok(wal) => wal,
@@ -118,6 +137,10 @@ impl Shared {
                 return Err(e);
             }
         };
+        let live = self.log_number.load(Ordering::Acquire);
+        w.unsynced.retain(|(n, _)| *n >= live);
+        w.unsynced.push((w.wal.number(), w.wal.file()));
+        w.dir_dirty = true;
         let mem = Arc::new(Memtable::new(number));
         let old = std::mem::replace(&mut w.mem, mem.clone());
         w.wal = wal;
