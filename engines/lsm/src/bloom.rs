@@ -8,7 +8,9 @@
 //!
 //! Probes use double hashing (Kirsch and Mitzenmacher): one 64-bit hash
 //! `h` gives `h1 = h` and `h2 = rotl(h, 32) | 1`, and probe `i` tests bit
-//! `(h1 + i * h2) mod m`. Two hashes behave like `k` independent ones for
+//! `reduce(h1 + i * h2, m)`, where `reduce(x, m) = (x * m) >> 64` maps a
+//! 64-bit value onto `0..m` by its high bits (Lemire's multiply-shift, a
+//! division-free stand-in for `x mod m`). Two hashes behave like `k` independent ones for
 //! this purpose, and only one pass over the key is needed.
 //!
 //! ## Encoding (inside a checksummed SSTable block)
@@ -48,6 +50,11 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 33)
 }
 
+/// Map `x` onto `0..m` without a division.
+fn reduce(x: u64, m: u64) -> u64 {
+    ((u128::from(x) * u128::from(m)) >> 64) as u64
+}
+
 /// Number of probes for `bits_per_key`: round(b ln 2), at least 1.
 pub fn probes_for(bits_per_key: u32) -> u32 {
     ((bits_per_key as f64 * std::f64::consts::LN_2).round() as u32).clamp(1, 30)
@@ -69,7 +76,7 @@ pub fn build(hashes: &[u64], bits_per_key: u32) -> Vec<u8> {
     for &h in hashes {
         let (mut pos, step) = (h, h.rotate_left(32) | 1);
         for _ in 0..k {
-            let bit = pos % m;
+            let bit = reduce(pos, m);
             out[(bit / 8) as usize] |= 1 << (bit % 8);
             pos = pos.wrapping_add(step);
         }
@@ -100,7 +107,7 @@ impl<'a> Filter<'a> {
         let m = self.bits.len() as u64 * 8;
         let (mut pos, step) = (h, h.rotate_left(32) | 1);
         for _ in 0..self.k {
-            let bit = pos % m;
+            let bit = reduce(pos, m);
             if self.bits[(bit / 8) as usize] & (1 << (bit % 8)) == 0 {
                 return false;
             }

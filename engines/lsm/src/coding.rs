@@ -46,7 +46,21 @@ impl<'a> Reader<'a> {
         self.remaining() == 0
     }
 
+    /// A varint; one-byte values (lengths under 128, the common case in
+    /// blocks) take the inlined fast path.
+    #[inline]
     pub fn varint(&mut self) -> Result<u64, Short> {
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.varint_slow()
+    }
+
+    #[inline(never)]
+    fn varint_slow(&mut self) -> Result<u64, Short> {
         let mut v: u64 = 0;
         for i in 0..10 {
             let b = *self.buf.get(self.pos).ok_or(Short)?;

@@ -175,7 +175,7 @@ impl Shared {
                     continue;
                 };
                 let probe = t.get(key, h, &mut scratch)?;
-                let filtered = t.may_contain(h).is_some();
+                let filtered = t.has_filter();
                 if filtered {
                     self.stats.bloom_probes.fetch_add(1, Ordering::Relaxed);
                 }

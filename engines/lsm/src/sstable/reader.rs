@@ -142,7 +142,12 @@ impl Table {
         self.index.charge() + self.filter.as_ref().map_or(0, |f| f.capacity())
     }
 
-    /// Whether the filter admits the key hash (true with no filter).
+    /// Whether the table has a bloom filter.
+    pub fn has_filter(&self) -> bool {
+        self.filter.is_some()
+    }
+
+    /// Whether the filter admits the key hash; `None` without a filter.
     pub fn may_contain(&self, hash: u64) -> Option<bool> {
         let f = self.filter.as_ref()?;
         // Checked when the table was opened or built.
