@@ -12,7 +12,8 @@
 //!
 //! 1. [`wal`]: the record is appended to the write-ahead log (buffered;
 //!    fsynced per `sync=always|never|bytes:N`, with group commit sharing one
-//!    fsync among concurrent writers).
+//!    fsync among concurrent writers; a sync covers every WAL written since
+//!    the last one, oldest first, so durable writes are always a prefix).
 //! 2. [`memtable`]: inserted into a lock-free skip list. Readers never wait
 //!    for writers.
 //! 3. When the memtable reaches `memtable_mb` it becomes immutable, a new
@@ -49,6 +50,12 @@
 //! `restart_interval` keys; every block, the footer and every log record
 //! carry a CRC-32, and every decoder checks lengths against the bytes it has
 //! (corruption is an `Error::Corruption` naming file and offset).
+//!
+//! A log (WAL or manifest) whose last record is cut short, zero-filled or
+//! garbage ends there: that is what a crash leaves of an unsynced append. A
+//! bad record followed by a valid one is corruption and fails the open. A
+//! flipped bit in the *last* record of a log cannot be told from an
+//! unsynced tail by any reader and is dropped like one.
 //!
 //! ## Recovery
 //!

@@ -18,7 +18,6 @@ fn key(i: u64) -> Vec<u8> {
 fn sweep(opts: &str, mode: CrashMode, ops: u64, sync_every: u64, double: bool) -> u64 {
     let dir = Path::new("/db");
     let opts = Options::parse(opts).unwrap();
-    let mut points = 0;
     for n in 1.. {
         let sim = SimFs::new(n);
         let vfs = sim.vfs();
@@ -62,9 +61,9 @@ fn sweep(opts: &str, mode: CrashMode, ops: u64, sync_every: u64, double: bool) -
             }
         }
         if completed && !sim.has_crashed() {
-            return points;
+            // Every earlier mutation was a crash point.
+            return n - 1;
         }
-        points += 1;
         sim.crash(mode);
         if double {
             sim.crash_at_mutation(1 + n % 7);
@@ -126,9 +125,14 @@ fn crash_sweep_all_presets() {
             let opts = format!("{preset},sync=always,background=false,memtable_bytes=1024,target_file_bytes=1024,block_bytes=256,l0_trigger=2,size_ratio=3");
             let p = sweep(&opts, mode, 300, 1, false);
             eprintln!("{name} {mode:?}: {p} crash points");
+            assert!(
+                p > 500,
+                "the sweep must reach flushes and compactions: {p} points"
+            );
             let opts = opts.replace("sync=always", "sync=never");
             let p = sweep(&opts, mode, 300, 10, true);
             eprintln!("{name} {mode:?} sync=never, double crash: {p} crash points");
+            assert!(p > 300, "{p} points");
         }
     }
 }
