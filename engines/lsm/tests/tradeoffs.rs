@@ -128,3 +128,72 @@ fn single_thread_counters_repeat_exactly() {
         assert_eq!(run(style), run(style), "{style}");
     }
 }
+
+/// Every byte lands under the purpose that caused it, and the metrics
+/// report the tree's shape.
+#[test]
+fn io_is_counted_under_its_purpose() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vfs = Vfs::os();
+    let db = open(&vfs, tmp.path(), "compaction=leveled,l0_trigger=2");
+    let s0 = vfs.stats().snapshot();
+    load(db.as_ref(), 20_000, 3);
+    let w = vfs.stats().snapshot().since(&s0);
+    assert!(
+        w.purpose(Purpose::Wal).write_bytes > 20_000 * 110,
+        "every put is logged"
+    );
+    assert!(w.purpose(Purpose::Flush).write_bytes > 0);
+    assert!(
+        w.purpose(Purpose::Compaction).write_bytes > 0
+            && w.purpose(Purpose::Compaction).read_bytes > 0
+    );
+    assert!(w.purpose(Purpose::Meta).write_bytes > 0 && w.purpose(Purpose::Meta).syncs > 0);
+    assert_eq!(
+        w.purpose(Purpose::Query).read_bytes,
+        0,
+        "no query, no query reads"
+    );
+    let s1 = vfs.stats().snapshot();
+    for i in 0..100 {
+        db.get(&key(i)).unwrap();
+    }
+    let r = vfs.stats().snapshot().since(&s1);
+    assert!(r.purpose(Purpose::Query).read_calls > 0);
+    assert_eq!(r.total().read_calls, r.purpose(Purpose::Query).read_calls);
+    let m = db.metrics();
+    for name in [
+        "l0_files",
+        "l1_bytes",
+        "flushes",
+        "compactions",
+        "compaction_bytes_written",
+        "bloom_probes",
+        "bloom_fp_rate",
+        "stalls",
+        "stall_ms",
+        "cache_hits",
+        "cache_misses",
+        "memtable_bytes",
+        "pinned_bytes",
+    ] {
+        assert!(m.get(name).is_some(), "metric {name} missing: {m:?}");
+    }
+    assert!(m.get("l1_bytes").unwrap() > 0.0);
+    drop(db);
+    let s2 = vfs.stats().snapshot();
+    let db = open(&vfs, tmp.path(), "compaction=leveled,l0_trigger=2");
+    let o = vfs.stats().snapshot().since(&s2);
+    assert!(o.purpose(Purpose::Recovery).read_bytes > 0);
+    assert_eq!(o.purpose(Purpose::Query).read_bytes, 0);
+    assert_eq!(db.scan(b"", usize::MAX).unwrap().len() as f64, {
+        let mut keys = std::collections::BTreeSet::new();
+        let mut rng = SmallRng::seed_from_u64(3);
+        let mut v = [0u8; 100];
+        for _ in 0..20_000 {
+            rng.fill(&mut v[..]);
+            keys.insert(rng.gen_range(0..20_000u64));
+        }
+        keys.len() as f64
+    });
+}
