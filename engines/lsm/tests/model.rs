@@ -155,3 +155,40 @@ fn concurrent_writers_and_readers() {
         check(open(&vfs, tmp.path(), &opts).as_ref());
     }
 }
+
+/// Edge cases of keys and values survive memtable, flush and reopen.
+#[test]
+fn empty_and_large_keys_and_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vfs = Vfs::os();
+    let opts = format!("{SMALL},background=false");
+    let big = vec![7u8; 100_000];
+    let long_key = vec![b'k'; engine_core::record::MAX_KEY_LEN];
+    let db = open(&vfs, tmp.path(), &opts);
+    db.put(b"", b"empty key").unwrap();
+    db.put(b"empty value", b"").unwrap();
+    db.put(b"big", &big).unwrap();
+    db.put(&long_key, b"long").unwrap();
+    let too_long = vec![0u8; engine_core::record::MAX_KEY_LEN + 1];
+    assert!(matches!(
+        db.put(&too_long, b""),
+        Err(engine_core::Error::TooLarge { .. })
+    ));
+    assert!(matches!(
+        db.get(&too_long),
+        Err(engine_core::Error::TooLarge { .. })
+    ));
+    // Force the big value through a flush to a table and back.
+    db.quiesce().unwrap();
+    db.sync().unwrap();
+    drop(db);
+    let db = open(&vfs, tmp.path(), &opts);
+    assert_eq!(db.get(b"").unwrap(), Some(b"empty key".to_vec()));
+    assert_eq!(db.get(b"empty value").unwrap(), Some(Vec::new()));
+    assert_eq!(db.get(b"big").unwrap(), Some(big));
+    assert_eq!(db.get(&long_key).unwrap(), Some(b"long".to_vec()));
+    assert_eq!(
+        db.scan(b"", 1).unwrap(),
+        vec![(Vec::new(), b"empty key".to_vec())]
+    );
+}
