@@ -136,3 +136,57 @@ fn crash_sweep_all_presets() {
         }
     }
 }
+
+/// Fail the n-th storage call once, for every n the workload reaches: the
+/// error reaches the caller (or the engine poisons itself), and a reopen,
+/// with no crash, sees every acknowledged write.
+#[test]
+fn injected_io_error_at_every_call() {
+    let dir = Path::new("/db");
+    for (_, preset) in lsm::PRESETS {
+        let opts = format!("{preset},sync=always,background=false,memtable_bytes=1024,target_file_bytes=1024,block_bytes=256,l0_trigger=2,size_ratio=3");
+        let opts = Options::parse(&opts).unwrap();
+        let (mut n, mut hits) = (1, 0);
+        loop {
+            let sim = SimFs::new(n);
+            let vfs = sim.vfs();
+            let db = lsm::open(&vfs, dir, &opts).unwrap();
+            sim.fail_op(n, false);
+            let mut acked = BTreeMap::new();
+            let mut failed = Vec::new();
+            for i in 0..150u64 {
+                let k = key((i * 7919) % 61);
+                let v = format!("v{i}").into_bytes();
+                match db.put(&k, &v) {
+                    Ok(()) => {
+                        acked.insert(k, v);
+                    }
+                    Err(_) => failed.push((k, v)),
+                }
+            }
+            let hit = !failed.is_empty();
+            hits += usize::from(hit);
+            drop(db);
+            sim.clear_faults();
+            let db = lsm::open(&vfs, dir, &opts)
+                .unwrap_or_else(|e| panic!("call {n}: reopen failed: {e}"));
+            for (k, v) in &acked {
+                let got = db.get(k).unwrap();
+                let ok = got.as_ref() == Some(v)
+                    || failed
+                        .iter()
+                        .any(|(fk, fv)| fk == k && got.as_ref() == Some(fv));
+                assert!(ok, "call {n}: {k:?} = {got:?}, acknowledged {v:?}");
+            }
+            if !hit && sim.ops() > 0 && n > 2000 {
+                break;
+            }
+            n += if n < 300 { 1 } else { 37 };
+            if n > 6000 {
+                break;
+            }
+        }
+        eprintln!("{preset}: {hits} injected errors reached a write");
+        assert!(hits > 200, "{hits}");
+    }
+}
