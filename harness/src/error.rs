@@ -1,0 +1,91 @@
+//! The harness's one error type.
+//!
+//! Every variant says what the user can do about it: an unknown name comes
+//! with the valid ones, a file problem names the file (and line, where there
+//! is one), an engine failure names the engine, workload, phase and the
+//! operation that failed.
+
+use std::path::PathBuf;
+
+/// Result alias for the harness.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can stop a harness command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `--engine NAME` that the registry does not know.
+    #[error("unknown engine `{name}`; valid engines: {valid}")]
+    UnknownEngine { name: String, valid: String },
+
+    /// `--workload NAME` that is neither a preset nor a property file.
+    #[error("unknown workload `{name}`; valid workloads: {valid}")]
+    UnknownWorkload { name: String, valid: String },
+
+    /// A bad engine spec or option (unknown key, unparsable value).
+    #[error("engine `{spec}`: {source}")]
+    EngineOption {
+        spec: String,
+        #[source]
+        source: engine_core::Error,
+    },
+
+    /// A bad property file, `-p` override or workload parameter.
+    #[error("{0}")]
+    Workload(String),
+
+    /// A command-line value that does not make sense (e.g. `--threads 0`).
+    #[error("{0}")]
+    Usage(String),
+
+    /// The output directory cannot be created or written.
+    #[error("cannot write to output directory {path}: {source}")]
+    OutDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Any other file-system failure of the harness itself.
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An engine call failed while a phase ran (or while opening/syncing).
+    #[error("engine `{engine}`, workload `{workload}`, {phase} phase, {at}: {source}")]
+    Engine {
+        engine: String,
+        workload: String,
+        phase: String,
+        /// Where in the phase: `operation 1234 (update, thread 0)`, `open`, `sync`.
+        at: String,
+        #[source]
+        source: engine_core::Error,
+    },
+
+    /// A results file that does not parse (the gate and tests read them).
+    #[error("{path}, line {line}: {message}")]
+    Malformed {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+
+    /// Two runs that the gate refuses to compare.
+    #[error("{0}")]
+    Incomparable(String),
+}
+
+impl Error {
+    /// Convenience constructor for [`Error::Io`].
+    pub fn io(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            what,
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! What a phase measures: latency histograms per operation type, the
+//! harness's own byte tallies, and the metrics derived from the Vfs
+//! counters (DESIGN.md, "Metric definitions").
+//!
+//! Each client thread owns a [`Latencies`] and a [`Tally`] and touches
+//! nothing shared on the hot path except its own progress counters
+//! ([`Progress`], read by the sampler); the phase merges them once at the
+//! end. Latencies are nanoseconds in HdrHistograms with 3 significant
+//! digits, clamped at one hour (a longer operation is recorded as one hour,
+//! never dropped).
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use engine_core::{IoSnapshot, Purpose};
+use hdrhistogram::Histogram;
+
+/// The six operation types, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OpType {
+    Read,
+    Update,
+    Insert,
+    Scan,
+    Rmw,
+    Delete,
+}
+
+impl OpType {
+    /// Every type, in report order.
+    pub const ALL: [OpType; 6] = [
+        OpType::Read,
+        OpType::Update,
+        OpType::Insert,
+        OpType::Scan,
+        OpType::Rmw,
+        OpType::Delete,
+    ];
+
+    /// The name in latency.csv's `op` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpType::Read => "read",
+            OpType::Update => "update",
+            OpType::Insert => "insert",
+            OpType::Scan => "scan",
+            OpType::Rmw => "rmw",
+            OpType::Delete => "delete",
+        }
+    }
+
+    /// Index into per-type arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Suffix of the op name for latencies measured from the intended start
+/// time under `--target` (coordinated-omission corrected).
+pub const INTENDED_SUFFIX: &str = "_intended";
+
+/// Highest latency a histogram tracks: one hour, in nanoseconds.
+const MAX_TRACKED_NS: u64 = 3_600 * 1_000_000_000;
+/// Significant digits of every histogram.
+pub const SIGFIG: u8 = 3;
+
+/// A fresh histogram with the harness's bounds.
+pub fn new_histogram() -> Histogram<u64> {
+    // Bounds are constants that satisfy the crate's preconditions
+    // (1 <= low, 2 * low <= high, sigfig <= 5), so creation cannot fail.
+    Histogram::new_with_bounds(1, MAX_TRACKED_NS, SIGFIG).expect("constant histogram bounds")
+}
+
+/// Latency histograms of one thread (or, merged, of one phase).
+#[derive(Debug, Clone)]
+pub struct Latencies {
+    /// Service time: from the moment the operation was issued.
+    pub service: [Histogram<u64>; 6],
+    /// Response time from the intended start (only under `--target`).
+    pub intended: Option<[Histogram<u64>; 6]>,
+}
+
+impl Latencies {
+    /// Empty histograms; `intended` only when a target rate is set.
+    pub fn new(with_intended: bool) -> Self {
+        Latencies {
+            service: std::array::from_fn(|_| new_histogram()),
+            intended: with_intended.then(|| std::array::from_fn(|_| new_histogram())),
+        }
+    }
+
+    /// Record one operation's service time.
+    #[inline]
+    pub fn record(&mut self, op: OpType, ns: u64) {
+        self.service[op.index()].saturating_record(ns);
+    }
+
+    /// Record one operation's time since its intended start.
+    #[inline]
+    pub fn record_intended(&mut self, op: OpType, ns: u64) {
+        if let Some(h) = &mut self.intended {
+            h[op.index()].saturating_record(ns);
+        }
+    }
+
+    /// Add another thread's (or repetition's) histograms into these.
+    pub fn merge(&mut self, other: &Latencies) {
+        for (a, b) in self.service.iter_mut().zip(&other.service) {
+            add(a, b);
+        }
+        match (&mut self.intended, &other.intended) {
+            (Some(a), Some(b)) => {
+                for (a, b) in a.iter_mut().zip(b) {
+                    add(a, b);
+                }
+            }
+            (None, Some(b)) => self.intended = Some(b.clone()),
+            _ => {}
+        }
+    }
+
+    /// Every non-empty histogram with its latency.csv op name, in report
+    /// order (service times first, then the intended-start ones).
+    pub fn named(&self) -> Vec<(String, &Histogram<u64>)> {
+        let mut out = Vec::new();
+        for op in OpType::ALL {
+            let h = &self.service[op.index()];
+            if !h.is_empty() {
+                out.push((op.name().to_string(), h));
+            }
+        }
+        if let Some(intended) = &self.intended {
+            for op in OpType::ALL {
+                let h = &intended[op.index()];
+                if !h.is_empty() {
+                    out.push((format!("{}{INTENDED_SUFFIX}", op.name()), h));
+                }
+            }
+        }
+        out
+    }
+
+    /// All service-time histograms in one (for the stdout table's p50/p99).
+    pub fn all_ops(&self) -> Histogram<u64> {
+        let mut h = new_histogram();
+        for s in &self.service {
+            add(&mut h, s);
+        }
+        h
+    }
+}
+
+fn add(into: &mut Histogram<u64>, from: &Histogram<u64>) {
+    // Both histograms come from `new_histogram`, with identical bounds, so
+    // every value of `from` is trackable in `into`.
+    into.add(from).expect("histograms share bounds");
+}
+
+/// Byte and operation tallies one thread keeps privately.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Operations completed (an rmw is one).
+    pub ops: u64,
+    /// Key+value bytes of puts, key bytes of deletes.
+    pub user_bytes_written: u64,
+    /// Key+value bytes returned by gets and scans.
+    pub user_bytes_read: u64,
+    /// Gets (including an rmw's get) and scans: the read_ios_per_op divisor.
+    pub lookups: u64,
+    /// Operations that returned an error.
+    pub errors: u64,
+}
+
+impl Tally {
+    /// Sum of two tallies.
+    pub fn plus(self, o: Tally) -> Tally {
+        Tally {
+            ops: self.ops + o.ops,
+            user_bytes_written: self.user_bytes_written + o.user_bytes_written,
+            user_bytes_read: self.user_bytes_read + o.user_bytes_read,
+            lookups: self.lookups + o.lookups,
+            errors: self.errors + o.errors,
+        }
+    }
+}
+
+/// Counters a client thread publishes for the sampler and progress bar.
+/// One cache line per thread so threads do not contend.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub struct Progress {
+    pub ops: AtomicU64,
+    pub user_bytes_written: AtomicU64,
+}
+
+impl Progress {
+    /// Publish a thread's tally so far.
+    #[inline]
+    pub fn publish(&self, t: &Tally) {
+        self.ops.store(t.ops, Relaxed);
+        self.user_bytes_written.store(t.user_bytes_written, Relaxed);
+    }
+
+    /// Sum over threads: (ops, user bytes written).
+    pub fn sum(all: &[Progress]) -> (u64, u64) {
+        all.iter().fold((0, 0), |(o, b), p| {
+            (o + p.ops.load(Relaxed), b + p.user_bytes_written.load(Relaxed))
+        })
+    }
+}
+
+/// The storage side of one phase, from two Vfs snapshots.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StorageIo {
+    /// Bytes written, every purpose.
+    pub bytes_written: u64,
+    /// Bytes read to answer gets and scans.
+    pub query_bytes_read: u64,
+    /// Read calls made to answer gets and scans.
+    pub query_read_ios: u64,
+    /// Bytes read by flushes and compactions.
+    pub compaction_bytes_read: u64,
+    /// Bytes written by flushes and compactions.
+    pub compaction_bytes_written: u64,
+    /// File and directory syncs, every purpose.
+    pub fsyncs: u64,
+}
+
+impl StorageIo {
+    /// What happened between two snapshots of the same Vfs.
+    pub fn between(before: &IoSnapshot, after: &IoSnapshot) -> StorageIo {
+        let d = after.since(before);
+        let background = [d.purpose(Purpose::Flush), d.purpose(Purpose::Compaction)];
+        StorageIo {
+            bytes_written: d.total().write_bytes,
+            query_bytes_read: d.purpose(Purpose::Query).read_bytes,
+            query_read_ios: d.purpose(Purpose::Query).read_calls,
+            compaction_bytes_read: background.iter().map(|p| p.read_bytes).sum(),
+            compaction_bytes_written: background.iter().map(|p| p.write_bytes).sum(),
+            fsyncs: d.total().syncs,
+        }
+    }
+}
+
+/// `a / b`, undefined (None) when `b` is zero.
+pub fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b != 0).then(|| a as f64 / b as f64)
+}
+
+/// Peak resident set size of this process (VmHWM), bytes.
+pub fn peak_rss_bytes() -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Reset the peak RSS mark to the current RSS, so the next engine's peak is
+/// its own and not an earlier engine's. Best effort: Linux only (writing
+/// `5` to /proc/self/clear_refs); elsewhere the peak is the process's.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_adds_counts_per_type() {
+        let mut a = Latencies::new(false);
+        let mut b = Latencies::new(true);
+        a.record(OpType::Read, 1_000);
+        b.record(OpType::Read, 3_000);
+        b.record(OpType::Scan, 5_000);
+        b.record_intended(OpType::Scan, 9_000);
+        a.merge(&b);
+        assert_eq!(a.service[OpType::Read.index()].len(), 2);
+        assert_eq!(a.service[OpType::Scan.index()].len(), 1);
+        let names: Vec<String> = a.named().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["read", "scan", "scan_intended"]);
+        assert_eq!(a.all_ops().len(), 3);
+    }
+
+    #[test]
+    fn huge_latency_is_clamped_not_dropped() {
+        let mut a = Latencies::new(false);
+        a.record(OpType::Update, u64::MAX);
+        assert_eq!(a.service[OpType::Update.index()].len(), 1);
+    }
+
+    #[test]
+    fn storage_io_splits_purposes() {
+        let vfs = engine_core::vfs::SimFs::new(1).vfs();
+        let dir = std::path::Path::new("/d");
+        vfs.create_dir_all(dir).expect("sim mkdir");
+        let f = vfs
+            .open(&dir.join("f"), engine_core::OpenMode::Create)
+            .expect("sim open");
+        let before = vfs.stats().snapshot();
+        f.write_at(b"0123456789", 0, Purpose::Wal).expect("write");
+        f.write_at(b"abcd", 10, Purpose::Compaction).expect("write");
+        let mut buf = [0u8; 4];
+        f.read_at(&mut buf, 0, Purpose::Query).expect("read");
+        f.read_at(&mut buf, 4, Purpose::Query).expect("read");
+        f.read_at(&mut buf, 0, Purpose::Flush).expect("read");
+        f.sync(Purpose::Wal).expect("sync");
+        let io = StorageIo::between(&before, &vfs.stats().snapshot());
+        assert_eq!(
+            io,
+            StorageIo {
+                bytes_written: 14,
+                query_bytes_read: 8,
+                query_read_ios: 2,
+                compaction_bytes_read: 4,
+                compaction_bytes_written: 4,
+                fsyncs: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn ratio_is_undefined_over_zero() {
+        assert_eq!(ratio(3, 0), None);
+        assert_eq!(ratio(3, 2), Some(1.5));
+    }
+
+    #[test]
+    fn peak_rss_is_read() {
+        // On Linux VmHWM exists and is at least a page.
+        if std::path::Path::new("/proc/self/status").exists() {
+            assert!(peak_rss_bytes() >= 4096);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! `summary.csv`: one row per engine x workload x phase.
+//!
+//! The columns up to `io_source` are fixed by docs/output-format.md; the
+//! harness appends `time_limited` (1 when `--max-time` or an engine error
+//! stopped the phase early, so its counters are not comparable with a
+//! complete run's; the gate refuses to compare such cells exactly).
+
+use std::path::Path;
+
+use super::{csv_writer, float, optional};
+use crate::error::Result;
+use crate::result::PhaseResult;
+
+/// Column names, in file order.
+pub const COLUMNS: &[&str] = &[
+    "engine",
+    "workload",
+    "phase",
+    "threads",
+    "records",
+    "operations",
+    "duration_s",
+    "ops_per_sec",
+    "user_bytes_written",
+    "storage_bytes_written",
+    "write_amp",
+    "user_bytes_read",
+    "query_bytes_read",
+    "read_amp",
+    "read_ios_per_op",
+    "disk_bytes",
+    "live_bytes",
+    "space_amp",
+    "fsyncs",
+    "peak_rss_bytes",
+    "compaction_bytes_read",
+    "compaction_bytes_written",
+    "errors",
+    "io_source",
+    "time_limited",
+];
+
+/// The cells of one row, in [`COLUMNS`] order.
+pub fn row(r: &PhaseResult) -> Vec<String> {
+    vec![
+        r.engine.clone(),
+        r.workload.clone(),
+        r.phase.name().to_string(),
+        r.threads.to_string(),
+        r.records.to_string(),
+        r.operations().to_string(),
+        float(r.duration_s, 6),
+        float(r.ops_per_sec(), 2),
+        r.tally.user_bytes_written.to_string(),
+        r.io.bytes_written.to_string(),
+        optional(r.write_amp(), 6),
+        r.tally.user_bytes_read.to_string(),
+        r.io.query_bytes_read.to_string(),
+        optional(r.read_amp(), 6),
+        optional(r.read_ios_per_op(), 6),
+        r.disk_bytes.to_string(),
+        r.live_bytes.to_string(),
+        optional(r.space_amp(), 6),
+        r.io.fsyncs.to_string(),
+        r.peak_rss_bytes.to_string(),
+        r.io.compaction_bytes_read.to_string(),
+        r.io.compaction_bytes_written.to_string(),
+        r.tally.errors.to_string(),
+        "vfs".to_string(),
+        u8::from(r.time_limited).to_string(),
+    ]
+}
+
+/// Write `summary.csv` into `path`.
+pub fn write(path: &Path, results: &[PhaseResult]) -> Result<()> {
+    let mut w = csv_writer(path)?;
+    w.write_record(COLUMNS)?;
+    for r in results {
+        w.write_record(row(r))?;
+    }
+    w.finish()
+}

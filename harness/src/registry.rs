@@ -1,0 +1,217 @@
+//! The engine registry: every built-in engine by name, with its options.
+//!
+//! This is the only file that knows which engine crates exist. An engine is
+//! one [`EngineInfo`] line: a name, a line of description, a preset option
+//! string (how the LSM's four configurations share one crate), the crate's
+//! open function and its option table. `--engine SPEC` is `NAME` or
+//! `NAME:opt=val,...`; the spec's options are applied over the preset's.
+
+use std::path::Path;
+
+use engine_core::{Engine, OpenFn, OptionSpec, Options, Vfs, COMMON_OPTIONS};
+
+use crate::error::{Error, Result};
+
+/// One registered engine.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineInfo {
+    /// The name `--engine` takes.
+    pub name: &'static str,
+    /// One line for `harness list`.
+    pub about: &'static str,
+    /// Options applied before the spec's own (`compaction=tiered,...`).
+    pub preset: &'static str,
+    /// Opens (or recovers) the engine in a directory.
+    pub open: OpenFn,
+    /// The engine's own options, beyond [`COMMON_OPTIONS`].
+    pub options: &'static [OptionSpec],
+    /// Part of the default set (`--engine` not given). Aliases that repeat a
+    /// preset under another name are not.
+    pub default: bool,
+}
+
+impl EngineInfo {
+    /// Whether the engine declares an option (`background`, for
+    /// `--deterministic`).
+    pub fn has_option(&self, name: &str) -> bool {
+        self.options.iter().any(|o| o.name == name)
+    }
+}
+
+fn lsm_preset(name: &str) -> &'static str {
+    lsm::PRESETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, opts)| *opts)
+        // Falling back to the defaults keeps a renamed preset usable; the
+        // registry test below catches the mismatch.
+        .unwrap_or("")
+}
+
+/// Every built-in engine, in report order (cheapest design first).
+pub fn builtin() -> Vec<EngineInfo> {
+    let lsm_entry = |name: &'static str, about: &'static str, default: bool| EngineInfo {
+        name,
+        about,
+        preset: lsm_preset(name),
+        open: lsm::open,
+        options: lsm::OPTIONS,
+        default,
+    };
+    vec![
+        EngineInfo {
+            name: "mem",
+            about: "in-memory sorted map, no I/O: the yardstick for harness overhead",
+            preset: "",
+            open: mem::MemEngine::open_boxed,
+            options: mem::OPTIONS,
+            default: true,
+        },
+        lsm_entry(
+            "lsm-leveled",
+            "LSM tree, leveled compaction, bloom filters",
+            true,
+        ),
+        lsm_entry("lsm-tiered", "LSM tree, tiered compaction, bloom filters", true),
+        lsm_entry(
+            "lsm-leveled-nobloom",
+            "LSM tree, leveled compaction, no bloom filters",
+            true,
+        ),
+        lsm_entry(
+            "lsm-tiered-nobloom",
+            "LSM tree, tiered compaction, no bloom filters",
+            true,
+        ),
+        lsm_entry(
+            "lsm",
+            "LSM tree with every option at its default (set them: lsm:compaction=tiered,...)",
+            false,
+        ),
+    ]
+}
+
+/// Names of the engines run when no `--engine` is given.
+pub fn default_specs() -> Vec<String> {
+    builtin()
+        .iter()
+        .filter(|e| e.default)
+        .map(|e| e.name.to_string())
+        .collect()
+}
+
+/// A parsed `--engine` argument.
+#[derive(Debug, Clone)]
+pub struct EngineSpec {
+    /// The spec as given: the engine's name in every output file.
+    pub spec: String,
+    /// The registry entry.
+    pub info: EngineInfo,
+    /// Preset options overridden by the spec's own.
+    pub options: Options,
+}
+
+impl EngineSpec {
+    /// Parse `NAME` or `NAME:opt=val,...`, checking the option names
+    /// against the engine's table.
+    pub fn parse(spec: &str) -> Result<EngineSpec> {
+        let (name, opts) = spec.split_once(':').unwrap_or((spec, ""));
+        let engines = builtin();
+        let info = engines
+            .iter()
+            .find(|e| e.name == name)
+            .copied()
+            .ok_or_else(|| Error::UnknownEngine {
+                name: name.to_string(),
+                valid: engines
+                    .iter()
+                    .map(|e| e.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+        let bad = |source| Error::EngineOption {
+            spec: spec.to_string(),
+            source,
+        };
+        let preset = Options::parse(info.preset).map_err(bad)?;
+        let own = Options::parse(opts).map_err(bad)?;
+        let options = preset.merged(&own);
+        options
+            .check(info.name, &[COMMON_OPTIONS, info.options])
+            .map_err(bad)?;
+        Ok(EngineSpec {
+            spec: spec.to_string(),
+            info,
+            options,
+        })
+    }
+
+    /// The options the engine is opened with: the harness-wide settings
+    /// (`sync`, `cache_mb`, `background=false` when deterministic) unless
+    /// the spec sets them itself.
+    pub fn effective_options(&self, harness: &Options, deterministic: bool) -> Options {
+        let mut base = harness.clone();
+        if deterministic && self.info.has_option("background") {
+            base.set("background", "false");
+        }
+        base.merged(&self.options)
+    }
+
+    /// Open the engine in `dir`, naming the spec in any error.
+    pub fn open(&self, vfs: &Vfs, dir: &Path, options: &Options) -> Result<Box<dyn Engine>> {
+        (self.info.open)(vfs, dir, options).map_err(|source| Error::EngineOption {
+            spec: self.spec.clone(),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lsm_presets_all_registered() {
+        let engines = builtin();
+        for (name, opts) in lsm::PRESETS {
+            let e = engines.iter().find(|e| e.name == *name);
+            assert!(e.is_some(), "lsm preset {name} missing from the registry");
+            assert_eq!(e.map(|e| e.preset), Some(*opts));
+        }
+    }
+
+    #[test]
+    fn spec_options_override_preset() {
+        let s = EngineSpec::parse("lsm-tiered:bloom_bits=0,memtable_mb=1").expect("valid spec");
+        assert_eq!(s.options.get("compaction"), Some("tiered"));
+        assert_eq!(s.options.get("bloom_bits"), Some("0"));
+        assert_eq!(s.options.get("memtable_mb"), Some("1"));
+        assert_eq!(s.spec, "lsm-tiered:bloom_bits=0,memtable_mb=1");
+    }
+
+    #[test]
+    fn unknown_engine_lists_valid_ones() {
+        let msg = EngineSpec::parse("rocks").unwrap_err().to_string();
+        assert!(msg.contains("rocks") && msg.contains("mem") && msg.contains("lsm-leveled"));
+    }
+
+    #[test]
+    fn unknown_option_names_it() {
+        let msg = EngineSpec::parse("lsm:bloom=3").unwrap_err().to_string();
+        assert!(msg.contains("bloom") && msg.contains("bloom_bits"), "{msg}");
+        let msg = EngineSpec::parse("mem:x").unwrap_err().to_string();
+        assert!(msg.contains("mem:x"), "{msg}");
+    }
+
+    #[test]
+    fn harness_settings_yield_to_the_spec() {
+        let harness = Options::new().with("sync", "never").with("cache_mb", "16");
+        let s = EngineSpec::parse("lsm-leveled:cache_mb=4").expect("valid spec");
+        let o = s.effective_options(&harness, true);
+        assert_eq!(o.get("cache_mb"), Some("4"));
+        assert_eq!(o.get("sync"), Some("never"));
+        assert_eq!(o.get("background"), Some("false"));
+        let m = EngineSpec::parse("mem").expect("valid spec");
+        assert_eq!(m.effective_options(&harness, true).get("background"), None);
+    }
+}

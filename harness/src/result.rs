@@ -1,0 +1,181 @@
+//! What one phase of one engine on one workload produced: the raw
+//! measurements and the metrics DESIGN.md derives from them.
+//!
+//! Everything the output files print is a field or a method here, so the
+//! definitions live in one place: `write_amp = storage_bytes_written /
+//! user_bytes_written`, `read_amp = query_bytes_read / user_bytes_read`,
+//! `read_ios_per_op = query_read_ios / (gets + scans)`, `space_amp =
+//! disk_bytes / live_bytes`, each undefined (empty in the CSV) when its
+//! divisor is zero.
+
+use std::fmt;
+
+use crate::measure::{ratio, Latencies, StorageIo, Tally};
+
+/// The two phases of a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Phase {
+    /// Inserting `recordcount` records into an empty engine.
+    Load,
+    /// The workload's operation mix over the loaded records.
+    Run,
+}
+
+impl Phase {
+    /// The name in the `phase` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Load => "load",
+            Phase::Run => "run",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One timeseries interval. Byte counts are cumulative since the phase
+/// started; `ops` is the interval's own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// End of the interval, seconds since the phase started.
+    pub t_s: f64,
+    /// Length of the interval, seconds.
+    pub interval_s: f64,
+    /// Operations completed in the interval.
+    pub ops: u64,
+    /// Storage bytes written since the phase started.
+    pub storage_bytes_written: u64,
+    /// User bytes written since the phase started.
+    pub user_bytes_written: u64,
+}
+
+/// The measurements of one engine x workload x phase.
+#[derive(Debug, Clone)]
+pub struct PhaseResult {
+    /// Engine spec as given on the command line.
+    pub engine: String,
+    /// Workload name.
+    pub workload: String,
+    pub phase: Phase,
+    /// Client threads.
+    pub threads: usize,
+    /// `recordcount` of the workload.
+    pub records: u64,
+    /// Wall time of the phase, seconds (excludes warm-up, the final sync
+    /// and the quiesce between load and run).
+    pub duration_s: f64,
+    /// Operations and user bytes, summed over threads.
+    pub tally: Tally,
+    /// Storage I/O of the phase (including its final sync and, for the
+    /// load phase, the quiesce).
+    pub io: StorageIo,
+    /// Size of the engine's files after the phase and a sync.
+    pub disk_bytes: u64,
+    /// Key+value bytes of the live data after the phase.
+    pub live_bytes: u64,
+    /// Peak RSS since the engine was opened (see `measure::reset_peak_rss`).
+    pub peak_rss_bytes: u64,
+    /// The phase was stopped by `--max-time` (or an engine error) before
+    /// its operations were done.
+    pub time_limited: bool,
+    /// Latency histograms per operation type.
+    pub latencies: Latencies,
+    /// Throughput and bytes written per interval.
+    pub timeseries: Vec<Sample>,
+}
+
+impl PhaseResult {
+    /// Operations completed.
+    pub fn operations(&self) -> u64 {
+        self.tally.ops
+    }
+
+    /// Operations per second (0 for an empty phase).
+    pub fn ops_per_sec(&self) -> f64 {
+        if self.duration_s > 0.0 {
+            self.tally.ops as f64 / self.duration_s
+        } else {
+            0.0
+        }
+    }
+
+    /// storage_bytes_written / user_bytes_written.
+    pub fn write_amp(&self) -> Option<f64> {
+        ratio(self.io.bytes_written, self.tally.user_bytes_written)
+    }
+
+    /// query_bytes_read / user_bytes_read.
+    pub fn read_amp(&self) -> Option<f64> {
+        ratio(self.io.query_bytes_read, self.tally.user_bytes_read)
+    }
+
+    /// query read calls / (gets + scans).
+    pub fn read_ios_per_op(&self) -> Option<f64> {
+        ratio(self.io.query_read_ios, self.tally.lookups)
+    }
+
+    /// disk_bytes / live_bytes.
+    pub fn space_amp(&self) -> Option<f64> {
+        ratio(self.disk_bytes, self.live_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(tally: Tally, io: StorageIo, disk: u64, live: u64) -> PhaseResult {
+        PhaseResult {
+            engine: "e".into(),
+            workload: "w".into(),
+            phase: Phase::Run,
+            threads: 1,
+            records: 10,
+            duration_s: 2.0,
+            tally,
+            io,
+            disk_bytes: disk,
+            live_bytes: live,
+            peak_rss_bytes: 0,
+            time_limited: false,
+            latencies: Latencies::new(false),
+            timeseries: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn metrics_follow_the_definitions() {
+        let tally = Tally {
+            ops: 10,
+            user_bytes_written: 100,
+            user_bytes_read: 50,
+            lookups: 5,
+            errors: 0,
+        };
+        let io = StorageIo {
+            bytes_written: 250,
+            query_bytes_read: 400,
+            query_read_ios: 15,
+            ..StorageIo::default()
+        };
+        let r = result(tally, io, 300, 200);
+        assert_eq!(r.ops_per_sec(), 5.0);
+        assert_eq!(r.write_amp(), Some(2.5));
+        assert_eq!(r.read_amp(), Some(8.0));
+        assert_eq!(r.read_ios_per_op(), Some(3.0));
+        assert_eq!(r.space_amp(), Some(1.5));
+    }
+
+    #[test]
+    fn undefined_when_nothing_to_divide_by() {
+        let r = result(Tally::default(), StorageIo::default(), 10, 0);
+        assert_eq!(r.write_amp(), None);
+        assert_eq!(r.read_amp(), None);
+        assert_eq!(r.read_ios_per_op(), None);
+        assert_eq!(r.space_amp(), None);
+    }
+}
