@@ -1,0 +1,306 @@
+//! The gate's rules: which metrics are compared, how, and what counts as a
+//! regression.
+//!
+//! Two kinds of metric, two kinds of rule:
+//!
+//! - **Deterministic** (byte counters, amplifications, fsyncs, errors):
+//!   with a fixed seed, one client thread and inline background work they
+//!   repeat exactly, so any increase beyond a small tolerance (default 1 %)
+//!   is a regression. A ratio that was defined and no longer is (or the
+//!   reverse) is one too: the engine's behaviour changed.
+//! - **Timings** (throughput, p50, p99) vary run to run, and between the
+//!   machine that made the baseline and the one running CI. Each engine's
+//!   value is first *normalised by the `mem` engine's* on the same workload
+//!   and phase in the same run: `mem` goes through the same harness,
+//!   generator and machine, so a slower or busier machine moves both and
+//!   the ratio stays. The ratio then gets a generous tolerance (default:
+//!   throughput may drop by 40 %, p50 may double, p99 may triple). A
+//!   halving of throughput (ratio 0.5 < 0.6) always fails; noise measured
+//!   on this project's 2-core machines stays well inside (see lib.rs).
+//!   `mem` itself is the reference and is not gated on timings.
+
+use std::collections::HashMap;
+
+use crate::error::Result;
+use crate::results_dir::{CellKey, ResultsDir, Row};
+
+/// Allowed relative changes, as fractions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerances {
+    /// Increase allowed in a deterministic metric (0.01 = 1 %).
+    pub deterministic: f64,
+    /// Drop allowed in normalised throughput (0.4 = may fall to 60 %).
+    pub throughput: f64,
+    /// Increase allowed in normalised p50 (1.0 = may double).
+    pub p50: f64,
+    /// Increase allowed in normalised p99 (2.0 = may triple).
+    pub p99: f64,
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Tolerances {
+            deterministic: 0.01,
+            throughput: 0.40,
+            p50: 1.0,
+            p99: 2.0,
+        }
+    }
+}
+
+/// The deterministic summary.csv columns the gate holds to `deterministic`.
+pub const DETERMINISTIC: &[&str] = &[
+    "storage_bytes_written",
+    "write_amp",
+    "read_amp",
+    "read_ios_per_op",
+    "space_amp",
+    "disk_bytes",
+    "fsyncs",
+    "errors",
+];
+
+/// The engine timings are normalised by.
+pub const REFERENCE_ENGINE: &str = "mem";
+
+/// The outcome of one comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Within tolerance.
+    Pass,
+    /// Improved beyond tolerance (the baseline could be updated).
+    Better,
+    /// Worse beyond tolerance: the gate fails.
+    Regression,
+    /// Not compared, and why.
+    Skipped(String),
+}
+
+impl Verdict {
+    /// Text for the table.
+    pub fn label(&self) -> String {
+        match self {
+            Verdict::Pass => "ok".into(),
+            Verdict::Better => "better".into(),
+            Verdict::Regression => "REGRESSION".into(),
+            Verdict::Skipped(why) => format!("skipped: {why}"),
+        }
+    }
+}
+
+/// One metric of one cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub cell: CellKey,
+    pub metric: String,
+    pub baseline: Option<f64>,
+    pub candidate: Option<f64>,
+    pub verdict: Verdict,
+}
+
+impl Check {
+    /// Relative change, when both values exist and the baseline is not 0.
+    pub fn change(&self) -> Option<f64> {
+        match (self.baseline, self.candidate) {
+            (Some(b), Some(c)) if b != 0.0 => Some((c - b) / b),
+            _ => None,
+        }
+    }
+}
+
+/// Higher is worse: fail above `b x (1 + tol)`.
+fn worse_if_higher(b: Option<f64>, c: Option<f64>, tol: f64) -> Verdict {
+    match (b, c) {
+        (None, None) => Verdict::Pass,
+        (Some(_), None) | (None, Some(_)) => Verdict::Regression,
+        (Some(b), Some(c)) if c > b * (1.0 + tol) && c > b => Verdict::Regression,
+        (Some(b), Some(c)) if c < b / (1.0 + tol) => Verdict::Better,
+        _ => Verdict::Pass,
+    }
+}
+
+/// Higher is better: fail below `b x (1 - tol)`.
+fn worse_if_lower(b: Option<f64>, c: Option<f64>, tol: f64) -> Verdict {
+    match (b, c) {
+        (None, None) => Verdict::Pass,
+        (Some(_), None) | (None, Some(_)) => Verdict::Regression,
+        (Some(b), Some(c)) if c < b * (1.0 - tol) => Verdict::Regression,
+        (Some(b), Some(c)) if c > b * (1.0 + tol) => Verdict::Better,
+        _ => Verdict::Pass,
+    }
+}
+
+/// One side of the comparison, indexed for lookups.
+struct Side<'a> {
+    dir: &'a ResultsDir,
+    cells: HashMap<CellKey, &'a Row>,
+    latency: HashMap<(CellKey, String), &'a Row>,
+}
+
+impl<'a> Side<'a> {
+    fn new(dir: &'a ResultsDir) -> Result<Side<'a>> {
+        Ok(Side {
+            dir,
+            cells: dir.summary_cells()?.into_iter().collect(),
+            latency: dir.latency_cells()?,
+        })
+    }
+
+    fn summary(&self, key: &CellKey, col: &str) -> Result<Option<f64>> {
+        match self.cells.get(key) {
+            Some(row) => {
+                let t = &self.dir.summary;
+                t.number(row, t.col(col)?)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn latency(&self, key: &CellKey, op: &str, col: &str) -> Result<Option<f64>> {
+        match self.latency.get(&(key.clone(), op.to_string())) {
+            Some(row) => {
+                let t = &self.dir.latency;
+                t.number(row, t.col(col)?)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn reference_key(key: &CellKey) -> CellKey {
+        (REFERENCE_ENGINE.to_string(), key.1.clone(), key.2.clone())
+    }
+
+    /// A timing divided by the reference engine's, or raw when the run has
+    /// no reference engine.
+    fn normalised(&self, key: &CellKey, value: Option<f64>, reference: Option<f64>) -> Option<f64> {
+        let has_reference = self.cells.contains_key(&Self::reference_key(key));
+        match (value, reference) {
+            (Some(v), Some(r)) if r > 0.0 => Some(v / r),
+            (Some(v), _) if !has_reference => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Compare every baseline cell with the candidate's. Cells only in the
+/// candidate are not compared (the caller reports them); a baseline cell
+/// missing from the candidate is the caller's error to raise first.
+pub fn compare(base: &ResultsDir, cand: &ResultsDir, tol: &Tolerances) -> Result<Vec<Check>> {
+    let b = Side::new(base)?;
+    let c = Side::new(cand)?;
+    let mut checks = Vec::new();
+    for (key, _) in base.summary_cells()? {
+        let mut push = |metric: String, bv: Option<f64>, cv: Option<f64>, verdict: Verdict| {
+            checks.push(Check {
+                cell: key.clone(),
+                metric,
+                baseline: bv,
+                candidate: cv,
+                verdict,
+            })
+        };
+        let b_limited = b.summary(&key, "time_limited")?.unwrap_or(0.0) > 0.0;
+        let c_limited = c.summary(&key, "time_limited")?.unwrap_or(0.0) > 0.0;
+        let limited = b_limited || c_limited;
+
+        // A phase that now hits the time limit got slower: fail on that
+        // before anything else (its counters cover less work).
+        let (bl, cl) = (f64::from(u8::from(b_limited)), f64::from(u8::from(c_limited)));
+        let v = if c_limited && !b_limited {
+            Verdict::Regression
+        } else {
+            Verdict::Pass
+        };
+        push("time_limited".into(), Some(bl), Some(cl), v);
+
+        let (bo, co) = (b.summary(&key, "operations")?, c.summary(&key, "operations")?);
+        let v = if limited {
+            Verdict::Skipped("time-limited".into())
+        } else if bo == co {
+            Verdict::Pass
+        } else {
+            Verdict::Regression
+        };
+        push("operations".into(), bo, co, v);
+
+        for metric in DETERMINISTIC {
+            let (bv, cv) = (b.summary(&key, metric)?, c.summary(&key, metric)?);
+            let v = if limited && *metric != "errors" {
+                Verdict::Skipped("time-limited".into())
+            } else {
+                worse_if_higher(bv, cv, tol.deterministic)
+            };
+            push(metric.to_string(), bv, cv, v);
+        }
+
+        let reference = Side::reference_key(&key);
+        let is_reference = key.0 == REFERENCE_ENGINE;
+        let (bt, ct) = (b.summary(&key, "ops_per_sec")?, c.summary(&key, "ops_per_sec")?);
+        if is_reference {
+            push(
+                "ops_per_sec".into(),
+                bt,
+                ct,
+                Verdict::Skipped("reference engine".into()),
+            );
+        } else {
+            let bn = b.normalised(&key, bt, b.summary(&reference, "ops_per_sec")?);
+            let cn = c.normalised(&key, ct, c.summary(&reference, "ops_per_sec")?);
+            push(
+                "ops_per_sec / mem".into(),
+                bn,
+                cn,
+                worse_if_lower(bn, cn, tol.throughput),
+            );
+        }
+
+        let mut ops: Vec<&String> = b
+            .latency
+            .keys()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, op)| op)
+            .collect();
+        ops.sort();
+        for op in ops {
+            for (col, t) in [("p50_us", tol.p50), ("p99_us", tol.p99)] {
+                let (bv, cv) = (b.latency(&key, op, col)?, c.latency(&key, op, col)?);
+                if is_reference {
+                    let why = Verdict::Skipped("reference engine".into());
+                    push(format!("{col} {op}"), bv, cv, why);
+                    continue;
+                }
+                let bn = b.normalised(&key, bv, b.latency(&reference, op, col)?);
+                let cn = c.normalised(&key, cv, c.latency(&reference, op, col)?);
+                push(format!("{col} {op} / mem"), bn, cn, worse_if_higher(bn, cn, t));
+            }
+        }
+    }
+    Ok(checks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_rule() {
+        let t = 0.01;
+        assert_eq!(worse_if_higher(Some(100.0), Some(100.9), t), Verdict::Pass);
+        assert_eq!(worse_if_higher(Some(100.0), Some(101.5), t), Verdict::Regression);
+        assert_eq!(worse_if_higher(Some(100.0), Some(90.0), t), Verdict::Better);
+        assert_eq!(worse_if_higher(Some(0.0), Some(1.0), t), Verdict::Regression);
+        assert_eq!(worse_if_higher(Some(0.0), Some(0.0), t), Verdict::Pass);
+        assert_eq!(worse_if_higher(None, None, t), Verdict::Pass);
+        assert_eq!(worse_if_higher(None, Some(1.0), t), Verdict::Regression);
+        assert_eq!(worse_if_higher(Some(1.0), None, t), Verdict::Regression);
+    }
+
+    #[test]
+    fn throughput_rule_fails_a_halving_and_passes_noise() {
+        let t = Tolerances::default().throughput;
+        assert_eq!(worse_if_lower(Some(0.5), Some(0.25), t), Verdict::Regression);
+        assert_eq!(worse_if_lower(Some(0.5), Some(0.35), t), Verdict::Pass);
+        assert_eq!(worse_if_lower(Some(0.5), Some(0.65), t), Verdict::Pass);
+        assert_eq!(worse_if_lower(Some(0.5), Some(0.8), t), Verdict::Better);
+    }
+}

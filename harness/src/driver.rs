@@ -1,0 +1,434 @@
+//! The driver: client threads replaying operation streams against one
+//! engine, and the sampler that watches them.
+//!
+//! The per-operation loop ([`Worker::run`]) is the harness's own cost in
+//! every measurement, so it does as little as possible: the next operation
+//! from the thread's stream (into a reused key buffer), two clock reads
+//! around the engine call, one histogram increment, a few integer adds, the
+//! live-set update for writes, and two relaxed stores to the thread's own
+//! cache line for the sampler. No allocation, no shared lock (the live set's
+//! shard lock is per key, uncontended with one thread), no dynamic dispatch
+//! but the engine call, no formatting. `harness overhead` measures what it
+//! adds on the `mem` engine.
+//!
+//! The calling thread is the sampler: every 100 ms it updates the progress
+//! bar and checks `--max-time`; at each interval boundary (1 s) it records a
+//! timeseries row from the threads' published counters and the Vfs.
+
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use engine_core::{Engine, Vfs};
+use indicatif::ProgressBar;
+use rand::{RngCore, SeedableRng};
+
+use crate::live::LiveSet;
+use crate::measure::{Latencies, OpType, Progress, Tally};
+use crate::result::Sample;
+
+/// One operation of a stream; its key is in the caller's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Op {
+    pub kind: OpType,
+    /// Bytes of value for inserts, updates and read-modify-writes.
+    pub value_len: usize,
+    /// Pairs a scan asks for.
+    pub scan_len: usize,
+}
+
+/// A per-thread source of operations.
+pub trait OpStream: Send {
+    /// Write the next operation's key into `key` (replacing its content)
+    /// and return the operation.
+    fn next_op(&mut self, key: &mut Vec<u8>) -> Op;
+}
+
+/// Extra value bytes beyond the longest value, so consecutive values start
+/// at different offsets of the buffer and are not byte-identical.
+const VALUE_SLACK: usize = 4096;
+
+/// Pre-generated random bytes that values are sliced from: no allocation
+/// and no RNG call per operation.
+pub struct ValueBuf {
+    bytes: Vec<u8>,
+    rng: rand::rngs::SmallRng,
+    turn: usize,
+}
+
+impl ValueBuf {
+    /// A buffer for values up to `max_len` bytes (it grows if a longer one
+    /// is asked for), filled from `seed`.
+    pub fn new(seed: u64, max_len: usize) -> ValueBuf {
+        let mut v = ValueBuf {
+            bytes: Vec::new(),
+            rng: rand::rngs::SmallRng::seed_from_u64(seed),
+            turn: 0,
+        };
+        v.grow(max_len);
+        v
+    }
+
+    fn grow(&mut self, max_len: usize) {
+        self.bytes.resize(max_len + VALUE_SLACK, 0);
+        self.rng.fill_bytes(&mut self.bytes);
+    }
+
+    /// `len` bytes of value, at a rotating offset.
+    #[inline]
+    pub fn value(&mut self, len: usize) -> &[u8] {
+        if len + VALUE_SLACK > self.bytes.len() {
+            self.grow(len);
+        }
+        self.turn = (self.turn + 61) % VALUE_SLACK;
+        &self.bytes[self.turn..self.turn + len]
+    }
+}
+
+/// An engine call that failed: which thread, which of its operations.
+#[derive(Debug)]
+pub struct OpFailure {
+    pub thread: usize,
+    /// 1-based index of the operation in the thread's stream for the phase.
+    pub op_number: u64,
+    pub kind: OpType,
+    pub error: engine_core::Error,
+}
+
+/// Where a phase's timings start and how they are paced.
+#[derive(Debug, Clone, Copy)]
+struct Pacer {
+    start: Instant,
+    /// Nanoseconds between this thread's intended starts.
+    interval_ns: f64,
+    /// Offset of this thread's schedule, so threads interleave.
+    offset_ns: f64,
+}
+
+impl Pacer {
+    /// The intended start of operation `n` (0-based); waits until then.
+    #[inline]
+    fn wait_for(&self, n: u64) -> Instant {
+        let due =
+            self.start + Duration::from_nanos((self.offset_ns + n as f64 * self.interval_ns) as u64);
+        loop {
+            let now = Instant::now();
+            if now >= due {
+                return due;
+            }
+            let left = due - now;
+            if left > Duration::from_micros(500) {
+                std::thread::sleep(left - Duration::from_micros(200));
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+}
+
+/// What one client thread ran and measured.
+pub struct Worker<'a> {
+    engine: &'a dyn Engine,
+    live: &'a LiveSet,
+    progress: &'a Progress,
+    stop: &'a AtomicBool,
+    values: ValueBuf,
+    key: Vec<u8>,
+    pub latencies: Latencies,
+    pub tally: Tally,
+    pub live_delta: i64,
+}
+
+impl<'a> Worker<'a> {
+    fn new(
+        engine: &'a dyn Engine,
+        live: &'a LiveSet,
+        progress: &'a Progress,
+        stop: &'a AtomicBool,
+        seed: u64,
+        intended: bool,
+    ) -> Self {
+        Worker {
+            engine,
+            live,
+            progress,
+            stop,
+            values: ValueBuf::new(seed, 1024),
+            key: Vec::with_capacity(64),
+            latencies: Latencies::new(intended),
+            tally: Tally::default(),
+            live_delta: 0,
+        }
+    }
+
+    /// Run up to `n` operations of `stream`. Returns whether all `n` ran
+    /// (false when stopped), or the first failure.
+    fn run<S: OpStream + ?Sized>(
+        &mut self,
+        stream: &mut S,
+        n: u64,
+        record: bool,
+        pacer: Option<Pacer>,
+        thread: usize,
+    ) -> Result<bool, OpFailure> {
+        for i in 0..n {
+            if self.stop.load(Relaxed) {
+                return Ok(false);
+            }
+            let op = stream.next_op(&mut self.key);
+            let intended = pacer.map(|p| p.wait_for(i));
+            let t0 = Instant::now();
+            let result = self.execute(op);
+            let t1 = Instant::now();
+            if let Err(error) = result {
+                self.tally.errors += 1;
+                self.progress.publish(&self.tally);
+                return Err(OpFailure {
+                    thread,
+                    op_number: i + 1,
+                    kind: op.kind,
+                    error,
+                });
+            }
+            if record {
+                self.latencies
+                    .record(op.kind, (t1 - t0).as_nanos() as u64);
+                if let Some(due) = intended {
+                    self.latencies
+                        .record_intended(op.kind, (t1 - due).as_nanos() as u64);
+                }
+            }
+            self.tally.ops += 1;
+            self.progress.publish(&self.tally);
+        }
+        Ok(true)
+    }
+
+    /// One engine operation and its accounting.
+    #[inline]
+    fn execute(&mut self, op: Op) -> engine_core::Result<()> {
+        let key = &self.key[..];
+        let t = &mut self.tally;
+        match op.kind {
+            OpType::Read => {
+                t.lookups += 1;
+                if let Some(v) = self.engine.get(key)? {
+                    t.user_bytes_read += (key.len() + v.len()) as u64;
+                }
+            }
+            OpType::Update | OpType::Insert => {
+                self.engine.put(key, self.values.value(op.value_len))?;
+                t.user_bytes_written += (key.len() + op.value_len) as u64;
+                self.live_delta += self.live.put(key, op.value_len);
+            }
+            OpType::Scan => {
+                t.lookups += 1;
+                for (k, v) in self.engine.scan(key, op.scan_len)? {
+                    t.user_bytes_read += (k.len() + v.len()) as u64;
+                }
+            }
+            OpType::Rmw => {
+                t.lookups += 1;
+                if let Some(v) = self.engine.get(key)? {
+                    t.user_bytes_read += (key.len() + v.len()) as u64;
+                }
+                self.engine.put(key, self.values.value(op.value_len))?;
+                t.user_bytes_written += (key.len() + op.value_len) as u64;
+                self.live_delta += self.live.put(key, op.value_len);
+            }
+            OpType::Delete => {
+                self.engine.delete(key)?;
+                t.user_bytes_written += key.len() as u64;
+                self.live_delta += self.live.delete(key);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How to drive one phase.
+pub struct PhaseSpec<'a> {
+    pub engine: &'a dyn Engine,
+    pub vfs: &'a Vfs,
+    pub live: &'a LiveSet,
+    /// Operations each thread runs (one entry per stream).
+    pub ops_per_thread: Vec<u64>,
+    /// Record latencies and timeseries (false for warm-up).
+    pub record: bool,
+    /// Total operations per second across threads, if rate-limited.
+    pub target_ops: Option<f64>,
+    /// Stop the phase after this long.
+    pub max_time: Option<Duration>,
+    /// Timeseries interval.
+    pub interval: Duration,
+    /// Seeds the value bytes (per thread).
+    pub seed: u64,
+    /// Progress bar to advance, if any.
+    pub progress: Option<&'a ProgressBar>,
+}
+
+/// What a phase ran and measured (merged over threads).
+pub struct PhaseRun {
+    pub duration: Duration,
+    pub tally: Tally,
+    pub latencies: Latencies,
+    pub samples: Vec<Sample>,
+    /// Some thread did not run all its operations (time limit or failure).
+    pub stopped_early: bool,
+    /// The first failure, if any (the phase stopped at it).
+    pub failure: Option<OpFailure>,
+}
+
+/// Run one phase: one client thread per stream, the sampler on this thread.
+pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
+    debug_assert_eq!(streams.len(), spec.ops_per_thread.len());
+    let threads = streams.len().max(1);
+    let stop = AtomicBool::new(false);
+    let progress: Vec<Progress> = (0..threads).map(|_| Progress::default()).collect();
+    let intended = spec.target_ops.is_some();
+    let io_start = spec.vfs.stats().snapshot().total().write_bytes;
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let start = Instant::now();
+    let pacer_for = |t: usize| {
+        spec.target_ops.filter(|r| *r > 0.0).map(|rate| {
+            let interval_ns = 1e9 * threads as f64 / rate;
+            Pacer {
+                start,
+                interval_ns,
+                offset_ns: interval_ns * t as f64 / threads as f64,
+            }
+        })
+    };
+
+    let mut samples = Vec::new();
+    let mut outcomes = Vec::with_capacity(threads);
+    let mut duration = Duration::ZERO;
+    std::thread::scope(|s| {
+        let mut handles = Vec::with_capacity(threads);
+        for (t, stream) in streams.iter_mut().enumerate() {
+            let done = done_tx.clone();
+            let (stop, progress) = (&stop, &progress[t]);
+            let n = spec.ops_per_thread[t];
+            let pacer = pacer_for(t);
+            let seed = spec.seed ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            handles.push(s.spawn(move || {
+                let mut w = Worker::new(spec.engine, spec.live, progress, stop, seed, intended);
+                let outcome = w.run(stream, n, spec.record, pacer, t);
+                if outcome.is_err() {
+                    // One failed thread stops the phase for all.
+                    stop.store(true, Relaxed);
+                }
+                drop(done);
+                (w.latencies, w.tally, w.live_delta, outcome)
+            }));
+        }
+        drop(done_tx);
+
+        // The sampler.
+        let tick = Duration::from_millis(100).min(spec.interval);
+        let mut next_sample = spec.interval;
+        let (mut last_t, mut last_ops) = (Duration::ZERO, 0u64);
+        let (mut user_written, mut ops_now);
+        loop {
+            let finished = matches!(
+                done_rx.recv_timeout(tick),
+                Err(mpsc::RecvTimeoutError::Disconnected)
+            );
+            let now = start.elapsed();
+            if finished {
+                duration = now;
+            }
+            (ops_now, user_written) = Progress::sum(&progress);
+            if let Some(pb) = spec.progress {
+                pb.set_position(ops_now);
+            }
+            if let Some(limit) = spec.max_time {
+                if now >= limit {
+                    stop.store(true, Relaxed);
+                }
+            }
+            if spec.record && (now >= next_sample || finished) {
+                let interval = now - last_t;
+                // Skip an empty sliver at the very end.
+                if !(finished && interval < Duration::from_millis(1) && ops_now == last_ops) {
+                    let written = spec.vfs.stats().snapshot().total().write_bytes - io_start;
+                    samples.push(Sample {
+                        t_s: now.as_secs_f64(),
+                        interval_s: interval.as_secs_f64(),
+                        ops: ops_now - last_ops,
+                        storage_bytes_written: written,
+                        user_bytes_written: user_written,
+                    });
+                    (last_t, last_ops) = (now, ops_now);
+                }
+                while next_sample <= now {
+                    next_sample += spec.interval;
+                }
+            }
+            if finished {
+                break;
+            }
+        }
+        for h in handles {
+            // A panicking engine is a bug in the engine: let it propagate.
+            outcomes.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+    });
+
+    let mut latencies = Latencies::new(intended);
+    let mut tally = Tally::default();
+    let mut failure = None;
+    let mut stopped_early = false;
+    for (lat, t, delta, outcome) in outcomes {
+        latencies.merge(&lat);
+        tally = tally.plus(t);
+        spec.live.add(delta);
+        match outcome {
+            Ok(true) => {}
+            Ok(false) => stopped_early = true,
+            Err(f) => {
+                stopped_early = true;
+                failure.get_or_insert(f);
+            }
+        }
+    }
+    PhaseRun {
+        duration,
+        tally,
+        latencies,
+        samples,
+        stopped_early,
+        failure,
+    }
+}
+
+/// Split `n` operations over `threads` as evenly as possible.
+pub fn split(n: u64, threads: usize) -> Vec<u64> {
+    let t = threads.max(1) as u64;
+    (0..t).map(|i| n / t + u64::from(i < n % t)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_even_and_complete() {
+        assert_eq!(split(10, 3), vec![4, 3, 3]);
+        assert_eq!(split(2, 4), vec![1, 1, 0, 0]);
+        assert_eq!(split(7, 1), vec![7]);
+    }
+
+    #[test]
+    fn values_rotate_and_grow() {
+        let mut v = ValueBuf::new(7, 16);
+        let a = v.value(16).to_vec();
+        let b = v.value(16).to_vec();
+        assert_ne!(a, b);
+        assert_eq!(v.value(100_000).len(), 100_000);
+        assert_eq!(v.value(0).len(), 0);
+        // Same seed, same bytes.
+        let mut w = ValueBuf::new(7, 16);
+        assert_eq!(w.value(16), &a[..]);
+    }
+}

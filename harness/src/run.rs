@@ -1,0 +1,545 @@
+//! `harness run`: every workload against every engine, each on a fresh
+//! directory, load phase then run phase, measured and written out.
+//!
+//! Per engine x workload (x repetition):
+//!
+//! 1. A fresh directory under the data root; the peak-RSS mark is reset
+//!    so the engine's peak is its own; the engine opens through
+//!    `Vfs::os()` with the harness settings (`sync`, `cache_mb`,
+//!    `background=false` under `--deterministic`) under its spec's options.
+//! 2. **Load**: the load streams insert `recordcount` records. The phase's
+//!    duration ends when the last thread finishes. Then `quiesce()` (the
+//!    engine finishes due flushes and compactions) and `sync()`: neither is
+//!    timed, but their I/O is counted in the load phase, so no byte falls
+//!    between the phases. `disk_bytes` is measured after them.
+//! 3. **Run**: `--warmup-ops` operations unmeasured, then the workload's
+//!    operations, timed; then `sync()` (counted, not timed) and
+//!    `disk_bytes`. No quiesce: compaction debt left by the run phase is
+//!    part of what it measured.
+//! 4. The engine is dropped and its directory removed (`--keep-data`
+//!    keeps it).
+//!
+//! An engine error stops that engine's workload (the partial phase is
+//! reported with its error count) and the run goes on with the next one;
+//! [`RunOutcome::failures`] lists them and the CLI exits non-zero.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use engine_core::{Durability, Engine, Options, Vfs};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::driver::{self, split, OpFailure, PhaseRun, PhaseSpec};
+use crate::error::{Error, Result};
+use crate::live::LiveSet;
+use crate::machine;
+use crate::measure::{peak_rss_bytes, reset_peak_rss, StorageIo};
+use crate::output::latency::sanitize;
+use crate::output::run_json::{utc_stamps, EngineEntry, RunInfo, WorkloadEntry};
+use crate::output::{self};
+use crate::registry::EngineSpec;
+use crate::result::{Phase, PhaseResult};
+use crate::workload::Workload;
+
+/// Everything `harness run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub engines: Vec<EngineSpec>,
+    pub threads: usize,
+    pub seed: u64,
+    /// Per phase.
+    pub max_time: Option<Duration>,
+    pub sync: Durability,
+    pub cache_mb: u64,
+    pub target_ops: Option<f64>,
+    pub warmup_ops: u64,
+    /// Results go to `<out>/<run-id>/`...
+    pub out: PathBuf,
+    /// ...unless this names the run directory itself.
+    pub run_dir: Option<PathBuf>,
+    /// Engine files; default a temporary directory under `out`.
+    pub data_dir: Option<PathBuf>,
+    pub keep_data: bool,
+    /// No progress bar or per-phase lines.
+    pub quiet: bool,
+    /// Draw charts and report.html after the run.
+    pub plots: bool,
+    pub deterministic: bool,
+    /// Run each engine x workload this many times; report the median.
+    pub repeat: u32,
+    /// Timeseries interval.
+    pub interval: Duration,
+    /// The command line, for run.json.
+    pub command: Vec<String>,
+}
+
+impl RunConfig {
+    /// Defaults for everything but the engines.
+    pub fn new(engines: Vec<EngineSpec>, out: impl Into<PathBuf>) -> RunConfig {
+        RunConfig {
+            engines,
+            threads: 1,
+            seed: 42,
+            max_time: None,
+            sync: Durability::Never,
+            cache_mb: 64,
+            target_ops: None,
+            warmup_ops: 0,
+            out: out.into(),
+            run_dir: None,
+            data_dir: None,
+            keep_data: false,
+            quiet: true,
+            plots: false,
+            deterministic: false,
+            repeat: 1,
+            interval: Duration::from_secs(1),
+            command: Vec::new(),
+        }
+    }
+
+    fn harness_options(&self) -> Options {
+        Options::new()
+            .with("sync", self.sync.to_string())
+            .with("cache_mb", self.cache_mb.to_string())
+    }
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub run_dir: PathBuf,
+    pub results: Vec<PhaseResult>,
+    /// Engine errors, each naming engine, workload, phase and operation.
+    pub failures: Vec<Error>,
+    /// Non-fatal problems (a chart that could not be drawn).
+    pub warnings: Vec<String>,
+}
+
+/// Run every workload against every engine and write the results.
+pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutcome> {
+    if cfg.threads == 0 {
+        return Err(Error::Usage("--threads must be at least 1".into()));
+    }
+    if cfg.engines.is_empty() || workloads.is_empty() {
+        return Err(Error::Usage("nothing to run: no engine or no workload".into()));
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (started_at, stamp) = utc_stamps(now);
+    let run_id = format!("{stamp}-{}", cfg.seed);
+    // Out dir first: an unwritable one fails before any work.
+    let run_dir = output::prepare_run_dir(&cfg.out, &run_id, cfg.run_dir.as_deref())?;
+    let data = DataRoot::new(cfg, &run_dir)?;
+    let harness_opts = cfg.harness_options();
+    check_engines_open(cfg, &harness_opts, data.path())?;
+
+    let mut per_cell: Vec<(usize, usize, Vec<PhaseResult>)> = Vec::new();
+    let mut failures = Vec::new();
+    for (wi, w) in workloads.iter().enumerate() {
+        for (ei, spec) in cfg.engines.iter().enumerate() {
+            let mut reps = Vec::new();
+            for rep in 0..cfg.repeat.max(1) {
+                let cell = Cell {
+                    cfg,
+                    spec,
+                    options: spec.effective_options(&harness_opts, cfg.deterministic),
+                    data_root: data.path(),
+                    rep,
+                };
+                let (results, failure) = cell.run(w);
+                reps.push(results);
+                if let Some(f) = failure {
+                    failures.push(f);
+                    // Report the failing repetition as it stopped.
+                    let last = reps.pop().unwrap_or_default();
+                    reps = vec![last];
+                    break;
+                }
+            }
+            per_cell.push((ei, wi, combine_repetitions(reps)));
+        }
+    }
+    per_cell.sort_by_key(|(ei, wi, _)| (*ei, *wi));
+    let results: Vec<PhaseResult> = per_cell.into_iter().flat_map(|(_, _, r)| r).collect();
+
+    let info = RunInfo {
+        run_id,
+        started_at,
+        git_commit: git_commit(),
+        seed: cfg.seed,
+        threads: cfg.threads,
+        sync: cfg.sync.to_string(),
+        cache_mb: cfg.cache_mb,
+        target_ops: cfg.target_ops,
+        warmup_ops: cfg.warmup_ops,
+        max_time_s: cfg.max_time.map(|d| d.as_secs_f64()),
+        engines: cfg
+            .engines
+            .iter()
+            .map(|s| EngineEntry {
+                spec: s.spec.clone(),
+                options: s
+                    .effective_options(&harness_opts, cfg.deterministic)
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            })
+            .collect(),
+        workloads: workloads
+            .iter()
+            .map(|w| WorkloadEntry {
+                name: w.name().to_string(),
+                properties: w.properties(),
+            })
+            .collect(),
+        machine: machine::describe(data.path()),
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        deterministic: cfg.deterministic,
+        repeat: cfg.repeat.max(1),
+        interval_s: cfg.interval.as_secs_f64(),
+        command: cfg.command.clone(),
+        failures: failures.iter().map(|f| f.to_string()).collect(),
+    };
+    output::write_all(&run_dir, &info, &results)?;
+    if cfg.run_dir.is_none() {
+        output::update_latest(&cfg.out, &run_dir)?;
+    }
+    data.finish(cfg.keep_data)?;
+
+    let mut warnings = Vec::new();
+    if cfg.plots {
+        match plots::render_run(&run_dir) {
+            Ok(report) => warnings.extend(report.warnings.into_iter().map(|w| format!("plots: {w}"))),
+            Err(e) => warnings.push(format!("plots: charts not drawn: {e}")),
+        }
+    }
+    Ok(RunOutcome {
+        run_dir,
+        results,
+        failures,
+        warnings,
+    })
+}
+
+/// Open each engine once in a scratch directory, so a bad option value
+/// fails before any workload runs.
+fn check_engines_open(cfg: &RunConfig, harness: &Options, root: &Path) -> Result<()> {
+    for (i, spec) in cfg.engines.iter().enumerate() {
+        let dir = root.join(format!(".probe-{i}"));
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+        let opened = spec.open(&Vfs::os(), &dir, &spec.effective_options(harness, cfg.deterministic));
+        drop(opened?);
+        std::fs::remove_dir_all(&dir).map_err(|e| Error::io("cannot remove", &dir, e))?;
+    }
+    Ok(())
+}
+
+/// Where engine directories live: `--data-dir`, or a temporary directory
+/// under the run directory, removed at the end.
+enum DataRoot {
+    Given(PathBuf),
+    Temp(tempfile::TempDir),
+}
+
+impl DataRoot {
+    fn new(cfg: &RunConfig, run_dir: &Path) -> Result<DataRoot> {
+        match &cfg.data_dir {
+            Some(d) => {
+                std::fs::create_dir_all(d).map_err(|e| Error::io("cannot create data directory", d, e))?;
+                Ok(DataRoot::Given(d.clone()))
+            }
+            None => tempfile::Builder::new()
+                .prefix("data-")
+                .tempdir_in(run_dir)
+                .map(DataRoot::Temp)
+                .map_err(|e| Error::io("cannot create data directory in", run_dir, e)),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            DataRoot::Given(p) => p,
+            DataRoot::Temp(t) => t.path(),
+        }
+    }
+
+    fn finish(self, keep: bool) -> Result<()> {
+        match self {
+            DataRoot::Given(_) => Ok(()),
+            DataRoot::Temp(t) if keep => {
+                let _kept = t.keep();
+                Ok(())
+            }
+            DataRoot::Temp(t) => {
+                let p = t.path().to_path_buf();
+                t.close().map_err(|e| Error::io("cannot remove", p, e))
+            }
+        }
+    }
+}
+
+/// One engine x workload x repetition.
+struct Cell<'a> {
+    cfg: &'a RunConfig,
+    spec: &'a EngineSpec,
+    options: Options,
+    data_root: &'a Path,
+    rep: u32,
+}
+
+impl Cell<'_> {
+    /// Both phases. On an engine error: the phases measured so far (the
+    /// failed one partial) and the error.
+    fn run<W: Workload>(&self, w: &W) -> (Vec<PhaseResult>, Option<Error>) {
+        let mut results = Vec::new();
+        let fail = |phase: Phase, at: String, source| Error::Engine {
+            engine: self.spec.spec.clone(),
+            workload: w.name().to_string(),
+            phase: phase.name().to_string(),
+            at,
+            source,
+        };
+        let dir = self.data_root.join(format!(
+            "{}.{}.{}",
+            sanitize(&self.spec.spec),
+            sanitize(w.name()),
+            self.rep
+        ));
+        if dir.exists() {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                return (results, Some(Error::io("cannot clear", &dir, e)));
+            }
+        }
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            return (results, Some(Error::io("cannot create", &dir, e)));
+        }
+        let vfs = Vfs::os();
+        reset_peak_rss();
+        let engine = match self.spec.open(&vfs, &dir, &self.options) {
+            Ok(e) => e,
+            Err(e) => {
+                let source = match e {
+                    Error::EngineOption { source, .. } => source,
+                    other => return (results, Some(other)),
+                };
+                return (results, Some(fail(Phase::Load, "open".into(), source)));
+            }
+        };
+        let live = LiveSet::new();
+        let ctx = PhaseCtx {
+            cell: self,
+            engine: engine.as_ref(),
+            vfs: &vfs,
+            dir: &dir,
+            live: &live,
+            workload: w.name(),
+            records: w.records(),
+        };
+
+        // Load.
+        let mut loads = w.load_streams(self.cfg.threads);
+        let counts: Vec<u64> = loads.iter().map(|(_, n)| *n).collect();
+        let mut streams: Vec<W::Stream> = loads.drain(..).map(|(s, _)| s).collect();
+        let (load, err) = ctx.phase(Phase::Load, &mut streams, counts, true);
+        results.extend(load);
+        if let Some((phase, at, e)) = err {
+            return (results, Some(fail(phase, at, e)));
+        }
+
+        // Run, after an unmeasured warm-up.
+        let mut streams = w.run_streams(self.cfg.threads);
+        if self.cfg.warmup_ops > 0 {
+            let ops = split(self.cfg.warmup_ops, streams.len());
+            let spec = ctx.spec(ops, false);
+            let warm = driver::drive(&spec, &mut streams);
+            if let Some(f) = warm.failure {
+                let (at, e) = describe(f, "warm-up ");
+                return (results, Some(fail(Phase::Run, at, e)));
+            }
+        }
+        let ops = split(w.operations(), streams.len());
+        let (run, err) = ctx.phase(Phase::Run, &mut streams, ops, false);
+        results.extend(run);
+        if let Some((phase, at, e)) = err {
+            return (results, Some(fail(phase, at, e)));
+        }
+        drop(engine);
+        if !self.cfg.keep_data {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                return (results, Some(Error::io("cannot remove", &dir, e)));
+            }
+        }
+        (results, None)
+    }
+}
+
+fn describe(f: OpFailure, what: &str) -> (String, engine_core::Error) {
+    (
+        format!(
+            "{what}operation {} ({}, thread {})",
+            f.op_number,
+            f.kind.name(),
+            f.thread
+        ),
+        f.error,
+    )
+}
+
+/// The fixed parts of both phases of one cell.
+struct PhaseCtx<'a> {
+    cell: &'a Cell<'a>,
+    engine: &'a dyn Engine,
+    vfs: &'a Vfs,
+    dir: &'a Path,
+    live: &'a LiveSet,
+    workload: &'a str,
+    records: u64,
+}
+
+type PhaseError = (Phase, String, engine_core::Error);
+
+impl<'a> PhaseCtx<'a> {
+    fn spec(&self, ops_per_thread: Vec<u64>, record: bool) -> PhaseSpec<'a> {
+        let cfg = self.cell.cfg;
+        PhaseSpec {
+            engine: self.engine,
+            vfs: self.vfs,
+            live: self.live,
+            ops_per_thread,
+            record,
+            target_ops: cfg.target_ops,
+            max_time: cfg.max_time,
+            interval: cfg.interval,
+            seed: cfg.seed,
+            progress: None,
+        }
+    }
+
+    /// Drive one measured phase and settle it (quiesce after load, sync).
+    fn phase<S: driver::OpStream>(
+        &self,
+        phase: Phase,
+        streams: &mut [S],
+        ops_per_thread: Vec<u64>,
+        quiesce: bool,
+    ) -> (Option<PhaseResult>, Option<PhaseError>) {
+        let cfg = self.cell.cfg;
+        let total: u64 = ops_per_thread.iter().sum();
+        let bar = progress_bar(cfg.quiet, total, &self.cell.spec.spec, self.workload, phase);
+        let mut spec = self.spec(ops_per_thread, true);
+        spec.progress = bar.as_ref();
+        let before = self.vfs.stats().snapshot();
+        let run: PhaseRun = driver::drive(&spec, streams);
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let mut err = run.failure.map(|f| {
+            let (at, e) = describe(f, "");
+            (phase, at, e)
+        });
+        // Settle: counted in this phase, not timed.
+        if err.is_none() && quiesce {
+            if let Err(e) = self.engine.quiesce() {
+                err = Some((phase, "quiesce".into(), e));
+            }
+        }
+        if err.is_none() {
+            if let Err(e) = self.engine.sync() {
+                err = Some((phase, "sync".into(), e));
+            }
+        }
+        let after = self.vfs.stats().snapshot();
+        let disk_bytes = match self.vfs.dir_size(self.dir) {
+            Ok(n) => n,
+            Err(e) => {
+                err.get_or_insert((phase, "measuring disk size".into(), e));
+                0
+            }
+        };
+        let result = PhaseResult {
+            engine: self.cell.spec.spec.clone(),
+            workload: self.workload.to_string(),
+            phase,
+            threads: streams.len(),
+            records: self.records,
+            duration_s: run.duration.as_secs_f64(),
+            tally: run.tally,
+            io: StorageIo::between(&before, &after),
+            disk_bytes,
+            live_bytes: self.live.bytes(),
+            peak_rss_bytes: peak_rss_bytes(),
+            time_limited: run.stopped_early,
+            latencies: run.latencies,
+            timeseries: run.samples,
+        };
+        if !cfg.quiet {
+            eprintln!(
+                "{} {} {}: {} ops in {:.2} s ({:.0} ops/s){}",
+                result.engine,
+                result.workload,
+                phase,
+                result.operations(),
+                result.duration_s,
+                result.ops_per_sec(),
+                if result.time_limited && err.is_none() {
+                    " - stopped at --max-time"
+                } else {
+                    ""
+                }
+            );
+        }
+        (Some(result), err)
+    }
+}
+
+fn progress_bar(quiet: bool, total: u64, engine: &str, workload: &str, phase: Phase) -> Option<ProgressBar> {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix:>40} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(format!("{engine} {workload} {phase}"));
+    Some(bar)
+}
+
+/// Several repetitions of one cell: per phase, the repetition with the
+/// median throughput, with the latency histograms of all repetitions
+/// merged into it.
+fn combine_repetitions(mut reps: Vec<Vec<PhaseResult>>) -> Vec<PhaseResult> {
+    if reps.len() <= 1 {
+        return reps.pop().unwrap_or_default();
+    }
+    let phases = reps.iter().map(Vec::len).min().unwrap_or(0);
+    let mut out = Vec::with_capacity(phases);
+    for p in 0..phases {
+        let mut order: Vec<usize> = (0..reps.len()).collect();
+        order.sort_by(|&a, &b| reps[a][p].ops_per_sec().total_cmp(&reps[b][p].ops_per_sec()));
+        let median = order[(order.len() - 1) / 2];
+        let mut chosen = reps[median][p].clone();
+        for (i, rep) in reps.iter().enumerate() {
+            if i != median {
+                chosen.latencies.merge(&rep[p].latencies);
+            }
+        }
+        out.push(chosen);
+    }
+    out
+}
+
+/// The checked-out commit, if this is a git work tree.
+fn git_commit() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !s.is_empty()).then_some(s)
+}
