@@ -131,9 +131,17 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
     let run_id = format!("{stamp}-{}", cfg.seed);
     // Out dir first: an unwritable one fails before any work.
     let run_dir = output::prepare_run_dir(&cfg.out, &run_id, cfg.run_dir.as_deref())?;
-    let data = DataRoot::new(cfg, &run_dir)?;
     let harness_opts = cfg.harness_options();
-    check_engines_open(cfg, &harness_opts, data.path())?;
+    let data = match DataRoot::new(cfg, &run_dir)
+        .and_then(|data| check_engines_open(cfg, &harness_opts, data.path()).map(|()| data))
+    {
+        Ok(data) => data,
+        Err(e) => {
+            // Nothing ran: leave no empty run directory behind.
+            let _ = std::fs::remove_dir_all(&run_dir);
+            return Err(e);
+        }
+    };
 
     let mut per_cell: Vec<(usize, usize, Vec<PhaseResult>)> = Vec::new();
     let mut failures = Vec::new();

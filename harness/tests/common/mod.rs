@@ -1,0 +1,137 @@
+//! A small, fully deterministic workload for the harness's own tests, so
+//! they do not depend on the generators of the `workloads` crate: keys
+//! `key00000123`, load inserts them in order (split over threads), the run
+//! phase mixes reads, updates, inserts, scans, read-modify-writes and
+//! deletes, choosing keys with a fixed LCG.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use harness::driver::{Op, OpStream};
+use harness::measure::OpType;
+use harness::workload::Workload;
+
+pub struct Toy {
+    pub name: String,
+    pub records: u64,
+    pub operations: u64,
+    pub value_len: usize,
+    pub seed: u64,
+}
+
+impl Toy {
+    pub fn new(records: u64, operations: u64) -> Toy {
+        Toy {
+            name: "toy".into(),
+            records,
+            operations,
+            value_len: 100,
+            seed: 7,
+        }
+    }
+}
+
+pub struct ToyStream {
+    next: u64,
+    end: u64,
+    load: bool,
+    rng: u64,
+    inserted: Arc<AtomicU64>,
+    value_len: usize,
+}
+
+fn key_of(n: u64, key: &mut Vec<u8>) {
+    key.clear();
+    key.extend_from_slice(format!("key{n:08}").as_bytes());
+}
+
+impl OpStream for ToyStream {
+    fn next_op(&mut self, key: &mut Vec<u8>) -> Op {
+        if self.load {
+            let n = self.next.min(self.end);
+            self.next += 1;
+            key_of(n, key);
+            return Op { kind: OpType::Insert, value_len: self.value_len, scan_len: 0 };
+        }
+        self.rng = self.rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let r = self.rng >> 33;
+        let count = self.inserted.load(Ordering::Relaxed).max(1);
+        let kind = match r % 20 {
+            0..=7 => OpType::Read,
+            8..=13 => OpType::Update,
+            14 => OpType::Insert,
+            15 | 16 => OpType::Scan,
+            17 | 18 => OpType::Rmw,
+            _ => OpType::Delete,
+        };
+        let n = if kind == OpType::Insert {
+            self.inserted.fetch_add(1, Ordering::Relaxed)
+        } else {
+            (r >> 8) % count
+        };
+        key_of(n, key);
+        Op { kind, value_len: self.value_len, scan_len: 1 + (r as usize >> 4) % 10 }
+    }
+}
+
+impl Workload for Toy {
+    type Stream = ToyStream;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn records(&self) -> u64 {
+        self.records
+    }
+
+    fn operations(&self) -> u64 {
+        self.operations
+    }
+
+    fn properties(&self) -> BTreeMap<String, String> {
+        [
+            ("recordcount".to_string(), self.records.to_string()),
+            ("operationcount".to_string(), self.operations.to_string()),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    fn load_streams(&self, threads: usize) -> Vec<(ToyStream, u64)> {
+        let inserted = Arc::new(AtomicU64::new(self.records));
+        let per = harness::driver::split(self.records, threads);
+        let mut start = 0;
+        per.into_iter()
+            .map(|n| {
+                let s = ToyStream {
+                    next: start,
+                    end: start + n,
+                    load: true,
+                    rng: 0,
+                    inserted: inserted.clone(),
+                    value_len: self.value_len,
+                };
+                start += n;
+                (s, n)
+            })
+            .collect()
+    }
+
+    fn run_streams(&self, threads: usize) -> Vec<ToyStream> {
+        let inserted = Arc::new(AtomicU64::new(self.records));
+        (0..threads as u64)
+            .map(|t| ToyStream {
+                next: 0,
+                end: 0,
+                load: false,
+                rng: self.seed ^ (t + 1).wrapping_mul(0x9E3779B97F4A7C15),
+                inserted: inserted.clone(),
+                value_len: self.value_len,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,315 @@
+//! A small run end to end through the library: every output file is
+//! written with the contract's columns, the numbers agree with each other,
+//! and engine failures and time limits are reported, not hidden.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use common::Toy;
+use engine_core::{Engine, EngineMetrics, Error as EngineError, Options, Vfs};
+use harness::registry::{EngineInfo, EngineSpec};
+use harness::results_dir::{ResultsDir, Table};
+use harness::run::{execute, RunConfig};
+
+const LSM_SMALL: &str = "lsm-leveled:memtable_bytes=65536,target_file_bytes=65536";
+
+fn config(out: &Path, engines: &[&str]) -> RunConfig {
+    let specs = engines
+        .iter()
+        .map(|e| EngineSpec::parse(e).expect("valid spec"))
+        .collect();
+    let mut cfg = RunConfig::new(specs, out);
+    cfg.deterministic = true;
+    cfg
+}
+
+fn col(t: &Table, name: &str) -> usize {
+    t.col(name).expect("column present")
+}
+
+#[test]
+fn writes_every_file_with_the_contract_columns() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = config(tmp.path(), &["mem", LSM_SMALL]);
+    let out = execute(&cfg, &[Toy::new(2_000, 3_000)]).expect("run succeeds");
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    let dir = &out.run_dir;
+    let latest = std::fs::canonicalize(tmp.path().join("latest")).expect("latest exists");
+    assert_eq!(latest, std::fs::canonicalize(dir).expect("run dir"));
+
+    let r = ResultsDir::read(dir).expect("results read back");
+    let s = &r.summary;
+    for c in [
+        "engine", "workload", "phase", "threads", "records", "operations", "duration_s",
+        "ops_per_sec", "user_bytes_written", "storage_bytes_written", "write_amp",
+        "user_bytes_read", "query_bytes_read", "read_amp", "read_ios_per_op", "disk_bytes",
+        "live_bytes", "space_amp", "fsyncs", "peak_rss_bytes", "compaction_bytes_read",
+        "compaction_bytes_written", "errors", "io_source",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(s.header[c.0], *c.1, "column {} out of order", c.0);
+    }
+    assert_eq!(s.rows.len(), 4, "engine x phase rows");
+    let cells = r.summary_cells().expect("cells");
+    let keys: Vec<(String, String)> = cells.iter().map(|(k, _)| (k.0.clone(), k.2.clone())).collect();
+    assert_eq!(
+        keys,
+        [
+            ("mem".into(), "load".into()),
+            ("mem".into(), "run".into()),
+            (LSM_SMALL.into(), "load".into()),
+            (LSM_SMALL.into(), "run".into())
+        ]
+    );
+    let num = |row: usize, name: &str| -> Option<f64> {
+        s.number(&s.rows[row], col(s, name)).expect("numeric cell")
+    };
+    // Load: 2000 inserts of 11-byte keys and 100-byte values.
+    assert_eq!(num(0, "operations"), Some(2000.0));
+    assert_eq!(num(0, "user_bytes_written"), Some(2000.0 * 111.0));
+    assert_eq!(num(0, "live_bytes"), Some(2000.0 * 111.0));
+    assert_eq!(num(1, "operations"), Some(3000.0));
+    // mem does no I/O: nothing written, amplification 0, no disk.
+    assert_eq!(num(0, "storage_bytes_written"), Some(0.0));
+    assert_eq!(num(0, "write_amp"), Some(0.0));
+    assert_eq!(num(0, "disk_bytes"), Some(0.0));
+    assert_eq!(num(0, "read_amp"), None, "no reads in the load phase");
+    // The LSM writes at least a WAL copy of every user byte.
+    let wa = num(2, "write_amp").expect("defined");
+    assert!(wa >= 1.0, "lsm load write_amp {wa}");
+    assert!(num(2, "disk_bytes").expect("defined") > 0.0);
+    // Both engines saw the same operations, so the live set agrees.
+    assert_eq!(num(1, "live_bytes"), num(3, "live_bytes"));
+    assert_eq!(num(1, "user_bytes_read"), num(3, "user_bytes_read"));
+    assert_eq!(s.text(&s.rows[0], col(s, "io_source")), "vfs");
+
+    // latency.csv: a row per op type that ran, each with its histogram.
+    let l = &r.latency;
+    let ops: Vec<&str> = l
+        .rows
+        .iter()
+        .filter(|row| l.text(row, col(l, "engine")) == "mem" && l.text(row, col(l, "phase")) == "run")
+        .map(|row| l.text(row, col(l, "op")))
+        .collect();
+    assert_eq!(ops, ["read", "update", "insert", "scan", "rmw", "delete"]);
+    let mut total = 0.0;
+    for row in &l.rows {
+        let file = dir.join(l.text(row, col(l, "hgrm_file")));
+        let text = std::fs::read_to_string(&file).expect("histogram file exists");
+        assert!(text.starts_with("       Value     Percentile TotalCount 1/(1-Percentile)"));
+        let count = l.number(row, col(l, "count")).expect("count").expect("defined");
+        assert!(text.contains(&format!("Total count    = {count:12}")), "{}", file.display());
+        if l.text(row, col(l, "engine")) == "mem" && l.text(row, col(l, "phase")) == "run" {
+            total += count;
+        }
+    }
+    assert_eq!(total, 3000.0, "every run operation is in a histogram");
+
+    // timeseries.csv: at least the final interval of each phase.
+    let ts = Table::read(&dir.join("timeseries.csv")).expect("timeseries");
+    assert_eq!(
+        ts.header,
+        ["engine", "workload", "phase", "t_s", "interval_s", "ops", "ops_per_sec", "storage_bytes_written", "user_bytes_written"]
+    );
+    let ops_sum: f64 = ts
+        .rows
+        .iter()
+        .filter(|row| ts.text(row, 0) == "mem" && ts.text(row, 2) == "run")
+        .map(|row| ts.number(row, 5).expect("ops").expect("defined"))
+        .sum();
+    assert_eq!(ops_sum, 3000.0, "intervals add up to the phase");
+
+    // run.json: the documented fields.
+    for key in [
+        "run_id", "started_at", "git_commit", "seed", "threads", "sync", "cache_mb", "target_ops",
+        "warmup_ops", "max_time_s", "engines", "workloads", "machine", "harness_version",
+    ] {
+        assert!(r.run.contains_key(key), "run.json lacks {key}");
+    }
+    let engines = r.run["engines"].as_array().expect("array");
+    assert_eq!(engines[1]["options"]["background"], "false", "deterministic");
+    assert_eq!(engines[1]["options"]["compaction"], "leveled", "preset applied");
+    // Data directories are gone.
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir() && !p.ends_with("histograms"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Wraps `mem` and fails the 50th put.
+struct Flaky {
+    inner: Box<dyn Engine>,
+    puts: AtomicU64,
+}
+
+impl Engine for Flaky {
+    fn get(&self, key: &[u8]) -> engine_core::Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn put(&self, key: &[u8], value: &[u8]) -> engine_core::Result<()> {
+        if self.puts.fetch_add(1, Ordering::Relaxed) == 49 {
+            return Err(EngineError::Unsupported("the 50th put"));
+        }
+        self.inner.put(key, value)
+    }
+    fn delete(&self, key: &[u8]) -> engine_core::Result<()> {
+        self.inner.delete(key)
+    }
+    fn scan(&self, start: &[u8], limit: usize) -> engine_core::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.inner.scan(start, limit)
+    }
+    fn sync(&self) -> engine_core::Result<()> {
+        Ok(())
+    }
+    fn metrics(&self) -> EngineMetrics {
+        EngineMetrics::new()
+    }
+}
+
+fn open_flaky(vfs: &Vfs, dir: &Path, o: &Options) -> engine_core::Result<Box<dyn Engine>> {
+    Ok(Box::new(Flaky {
+        inner: mem::MemEngine::open_boxed(vfs, dir, o)?,
+        puts: AtomicU64::new(0),
+    }))
+}
+
+/// Sleeps on every get: far too slow to finish.
+struct Slow(Box<dyn Engine>);
+
+impl Engine for Slow {
+    fn get(&self, key: &[u8]) -> engine_core::Result<Option<Vec<u8>>> {
+        std::thread::sleep(Duration::from_millis(2));
+        self.0.get(key)
+    }
+    fn put(&self, key: &[u8], value: &[u8]) -> engine_core::Result<()> {
+        self.0.put(key, value)
+    }
+    fn delete(&self, key: &[u8]) -> engine_core::Result<()> {
+        self.0.delete(key)
+    }
+    fn scan(&self, start: &[u8], limit: usize) -> engine_core::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.0.scan(start, limit)
+    }
+    fn sync(&self) -> engine_core::Result<()> {
+        Ok(())
+    }
+    fn metrics(&self) -> EngineMetrics {
+        EngineMetrics::new()
+    }
+}
+
+fn open_slow(vfs: &Vfs, dir: &Path, o: &Options) -> engine_core::Result<Box<dyn Engine>> {
+    Ok(Box::new(Slow(mem::MemEngine::open_boxed(vfs, dir, o)?)))
+}
+
+fn custom(name: &'static str, open: engine_core::OpenFn) -> EngineSpec {
+    EngineSpec {
+        spec: name.into(),
+        info: EngineInfo {
+            name,
+            about: "test engine",
+            preset: "",
+            open,
+            options: &[],
+            default: false,
+        },
+        options: Options::new(),
+    }
+}
+
+#[test]
+fn engine_error_is_reported_and_the_run_goes_on() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cfg = config(tmp.path(), &["mem"]);
+    cfg.engines.insert(0, custom("flaky", open_flaky));
+    let out = execute(&cfg, &[Toy::new(100, 200)]).expect("the run itself completes");
+    assert_eq!(out.failures.len(), 1);
+    let msg = out.failures[0].to_string();
+    for part in ["flaky", "toy", "load phase", "operation 50", "insert", "the 50th put"] {
+        assert!(msg.contains(part), "`{part}` missing from: {msg}");
+    }
+    let r = ResultsDir::read(&out.run_dir).expect("results written despite the failure");
+    let s = &r.summary;
+    let flaky: Vec<_> = s.rows.iter().filter(|row| s.text(row, 0) == "flaky").collect();
+    assert_eq!(flaky.len(), 1, "only the failed load phase is reported");
+    assert_eq!(s.text(flaky[0], col(s, "errors")), "1");
+    assert_eq!(s.text(flaky[0], col(s, "operations")), "49");
+    assert_eq!(s.text(flaky[0], col(s, "time_limited")), "1");
+    let mem_rows = s.rows.iter().filter(|row| s.text(row, 0) == "mem").count();
+    assert_eq!(mem_rows, 2, "the other engine ran both phases");
+    assert!(r.run["failures"][0].as_str().expect("listed").contains("operation 50"));
+}
+
+#[test]
+fn max_time_stops_a_phase_and_says_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cfg = config(tmp.path(), &[]);
+    cfg.engines.push(custom("slow", open_slow));
+    cfg.max_time = Some(Duration::from_millis(300));
+    let out = execute(&cfg, &[Toy::new(100, 1_000_000)]).expect("run completes");
+    assert!(out.failures.is_empty());
+    let run = out.results.iter().find(|r| r.phase.name() == "run").expect("run phase");
+    assert!(run.time_limited);
+    assert!(run.operations() < 1_000_000);
+    let load = out.results.iter().find(|r| r.phase.name() == "load").expect("load");
+    assert!(!load.time_limited, "the load has no gets and finishes");
+}
+
+#[test]
+fn unwritable_out_dir_fails_before_any_work() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("file");
+    std::fs::write(&file, b"x").expect("write");
+    let cfg = config(&file.join("sub"), &["mem"]);
+    let err = execute(&cfg, &[Toy::new(10, 10)]).expect_err("cannot create under a file");
+    assert!(matches!(err, harness::Error::OutDir { .. }), "{err}");
+}
+
+#[test]
+fn bad_engine_option_value_fails_before_any_work() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = config(tmp.path(), &["mem", "lsm:bloom_bits=ten"]);
+    let err = execute(&cfg, &[Toy::new(10, 10)]).expect_err("bad value");
+    let msg = err.to_string();
+    assert!(msg.contains("bloom_bits") && msg.contains("ten"), "{msg}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).expect("out").collect();
+    assert!(left.is_empty(), "no run directory left behind: {left:?}");
+}
+
+#[test]
+fn several_threads_share_one_engine() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cfg = config(tmp.path(), &["mem"]);
+    cfg.threads = 3;
+    let out = execute(&cfg, &[Toy::new(3_001, 3_000)]).expect("run");
+    let load = &out.results[0];
+    assert_eq!(load.operations(), 3_001);
+    assert_eq!(load.live_bytes, 3_001 * 111);
+    assert_eq!(load.threads, 3);
+    let run = &out.results[1];
+    assert_eq!(run.operations(), 3_000);
+    let hist_total: u64 = run.latencies.service.iter().map(|h| h.len()).sum();
+    assert_eq!(hist_total, 3_000, "per-thread histograms merged");
+}
+
+#[test]
+fn target_rate_records_intended_latencies() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cfg = config(tmp.path(), &["mem"]);
+    cfg.target_ops = Some(5_000.0);
+    let out = execute(&cfg, &[Toy::new(100, 500)]).expect("run");
+    let run = &out.results[1];
+    // 500 ops at 5000/s take about 0.1 s; paced, so not much less.
+    assert!(run.duration_s >= 0.09, "{}", run.duration_s);
+    let names: Vec<String> = run.latencies.named().into_iter().map(|(n, _)| n).collect();
+    assert!(names.contains(&"read".to_string()) && names.contains(&"read_intended".to_string()));
+    let l = Table::read(&out.run_dir.join("latency.csv")).expect("latency");
+    assert!(l.rows.iter().any(|row| l.text(row, 3) == "update_intended"));
+}
