@@ -1,0 +1,250 @@
+//! The gate on results directories with known regressions: each
+//! deterministic metric, throughput and latency fail naming the metric;
+//! identical runs and a uniformly slower machine pass; a missing cell, a
+//! different configuration or a corrupt file is an error, never a pass.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::Toy;
+use harness::compare::{Tolerances, Verdict};
+use harness::gate::{gate, GateOptions, GateReport};
+use harness::registry::EngineSpec;
+use harness::run::{execute, RunConfig};
+
+const LSM: &str = "lsm-leveled:memtable_bytes=32768,target_file_bytes=32768";
+
+/// One real run, shared by the tests (each copies it).
+fn baseline(tmp: &Path) -> PathBuf {
+    let specs = ["mem", LSM]
+        .iter()
+        .map(|e| EngineSpec::parse(e).expect("spec"))
+        .collect();
+    let mut cfg = RunConfig::new(specs, tmp.join("out"));
+    cfg.deterministic = true;
+    cfg.run_dir = Some(tmp.join("baseline"));
+    let out = execute(&cfg, &[Toy::new(2_000, 3_000)]).expect("run");
+    assert!(out.failures.is_empty());
+    out.run_dir
+}
+
+fn copy(from: &Path, to: &Path) -> PathBuf {
+    std::fs::create_dir_all(to.join("histograms")).expect("mkdir");
+    for f in ["summary.csv", "latency.csv", "timeseries.csv", "run.json"] {
+        std::fs::copy(from.join(f), to.join(f)).expect("copy");
+    }
+    to.to_path_buf()
+}
+
+/// Rewrite one CSV file's cells: `edit(header, row)` may change the row.
+fn edit_csv(path: &Path, edit: impl Fn(&[String], &mut Vec<String>)) {
+    let mut r = csv::Reader::from_path(path).expect("read");
+    let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
+    let rows: Vec<Vec<String>> = r
+        .records()
+        .map(|rec| rec.expect("record").iter().map(String::from).collect())
+        .collect();
+    let mut w = csv::Writer::from_path(path).expect("write");
+    w.write_record(&header).expect("header");
+    for mut row in rows {
+        edit(&header, &mut row);
+        w.write_record(&row).expect("row");
+    }
+    w.flush().expect("flush");
+}
+
+/// Scale a summary cell of (engine, phase): `x -> x * factor + add`.
+fn scale(dir: &Path, engine: &str, phase: &str, column: &str, factor: f64, add: f64) {
+    edit_csv(&dir.join("summary.csv"), |h, row| {
+        let c = h.iter().position(|x| x == column).expect("column");
+        if row[0] == engine && row[2] == phase {
+            let v: f64 = row[c].parse().expect("number");
+            row[c] = format!("{}", v * factor + add);
+        }
+    });
+}
+
+fn run_gate(base: &Path, cand: &Path) -> harness::Result<GateReport> {
+    gate(&GateOptions {
+        baseline: base.to_path_buf(),
+        candidate: cand.to_path_buf(),
+        tolerances: Tolerances::default(),
+        update_command: None,
+    })
+}
+
+fn failed_metrics(report: &GateReport) -> Vec<String> {
+    report.regressions().map(|c| c.metric.clone()).collect()
+}
+
+#[test]
+fn identical_runs_pass() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("cand"));
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert!(!report.failed(), "{}", report.render());
+    assert!(report.checks.len() > 20);
+    assert!(report.render().contains("gate: PASS"));
+    // Every metric of every cell is in the table.
+    let rendered = report.render();
+    for m in ["write_amp", "space_amp", "fsyncs", "ops_per_sec / mem", "p99_us read / mem"] {
+        assert!(rendered.contains(m), "{m} missing from the table");
+    }
+}
+
+#[test]
+fn each_deterministic_metric_fails_when_it_grows() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    for metric in [
+        "storage_bytes_written",
+        "write_amp",
+        "read_amp",
+        "read_ios_per_op",
+        "space_amp",
+        "disk_bytes",
+        "fsyncs",
+        "errors",
+    ] {
+        let cand = copy(&base, &tmp.path().join(format!("cand-{metric}")));
+        scale(&cand, LSM, "run", metric, 1.05, 1.0);
+        let report = run_gate(&base, &cand).expect("comparable");
+        assert_eq!(failed_metrics(&report), [metric], "{}", report.render());
+        let text = report.render();
+        assert!(text.contains("gate: FAIL") && text.contains(metric));
+        assert!(text.contains("rm -rf") && text.contains("cp -rL"), "update command printed");
+    }
+}
+
+#[test]
+fn a_small_increase_within_tolerance_passes_and_a_drop_is_better() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("cand"));
+    scale(&cand, LSM, "load", "write_amp", 1.005, 0.0);
+    scale(&cand, LSM, "run", "disk_bytes", 0.5, 0.0);
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert!(!report.failed(), "{}", report.render());
+    let better = report
+        .checks
+        .iter()
+        .find(|c| c.metric == "disk_bytes" && c.cell.2 == "run" && c.cell.0 == LSM)
+        .expect("checked");
+    assert_eq!(better.verdict, Verdict::Better);
+}
+
+#[test]
+fn halved_throughput_fails_but_a_slower_machine_does_not() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("slow-engine"));
+    scale(&cand, LSM, "run", "ops_per_sec", 0.5, 0.0);
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert_eq!(failed_metrics(&report), ["ops_per_sec / mem"]);
+
+    // Everything (mem included) at half speed: the machine, not the engine.
+    let cand = copy(&base, &tmp.path().join("slow-machine"));
+    for engine in ["mem", LSM] {
+        for phase in ["load", "run"] {
+            scale(&cand, engine, phase, "ops_per_sec", 0.5, 0.0);
+        }
+    }
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert!(!report.failed(), "{}", report.render());
+}
+
+#[test]
+fn latency_regression_fails_naming_the_op() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("cand"));
+    edit_csv(&cand.join("latency.csv"), |h, row| {
+        let c = h.iter().position(|x| x == "p99_us").expect("col");
+        if row[0] == LSM && row[2] == "run" && row[3] == "read" {
+            let v: f64 = row[c].parse().expect("number");
+            row[c] = format!("{}", v * 5.0 + 1.0);
+        }
+    });
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert_eq!(failed_metrics(&report), ["p99_us read / mem"]);
+}
+
+#[test]
+fn a_phase_that_now_hits_the_time_limit_fails() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("cand"));
+    scale(&cand, LSM, "run", "time_limited", 1.0, 1.0);
+    scale(&cand, LSM, "run", "storage_bytes_written", 0.5, 0.0);
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert_eq!(failed_metrics(&report), ["time_limited"]);
+}
+
+#[test]
+fn missing_cell_is_an_error() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("cand"));
+    let text = std::fs::read_to_string(cand.join("summary.csv")).expect("read");
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("mem,toy,run")).collect();
+    std::fs::write(cand.join("summary.csv"), kept.join("\n") + "\n").expect("write");
+    let err = run_gate(&base, &cand).expect_err("missing cell");
+    let msg = err.to_string();
+    assert!(msg.contains("mem x toy x run"), "{msg}");
+}
+
+#[test]
+fn different_configuration_is_an_error() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    for (field, value) in [
+        ("seed", serde_json::json!(43)),
+        ("threads", serde_json::json!(2)),
+        ("workloads", serde_json::json!([{"name": "toy", "properties": {"recordcount": "9"}}])),
+    ] {
+        let cand = copy(&base, &tmp.path().join(format!("cand-{field}")));
+        let path = cand.join("run.json");
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        v[field] = value;
+        std::fs::write(&path, v.to_string()).expect("write");
+        let err = run_gate(&base, &cand).expect_err("different configuration");
+        assert!(err.to_string().contains(&format!("`{field}`")), "{err}");
+    }
+}
+
+#[test]
+fn corrupt_files_are_errors_naming_file_and_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+
+    let cand = copy(&base, &tmp.path().join("bad-number"));
+    edit_csv(&cand.join("summary.csv"), |h, row| {
+        let c = h.iter().position(|x| x == "write_amp").expect("col");
+        if row[0] == LSM && row[2] == "load" {
+            row[c] = "lots".into();
+        }
+    });
+    let msg = run_gate(&base, &cand).expect_err("bad number").to_string();
+    assert!(msg.contains("summary.csv") && msg.contains("line 4") && msg.contains("lots"), "{msg}");
+
+    let cand = copy(&base, &tmp.path().join("ragged"));
+    let path = cand.join("latency.csv");
+    let mut text = std::fs::read_to_string(&path).expect("read");
+    text.push_str("mem,toy,run\n");
+    std::fs::write(&path, text).expect("write");
+    let msg = run_gate(&base, &cand).expect_err("ragged").to_string();
+    assert!(msg.contains("latency.csv") && msg.contains("line"), "{msg}");
+
+    let cand = copy(&base, &tmp.path().join("json"));
+    std::fs::write(cand.join("run.json"), "{\"seed\": ").expect("write");
+    let msg = run_gate(&base, &cand).expect_err("bad json").to_string();
+    assert!(msg.contains("run.json"), "{msg}");
+
+    let cand = copy(&base, &tmp.path().join("no-summary"));
+    std::fs::remove_file(cand.join("summary.csv")).expect("rm");
+    let msg = run_gate(&base, &cand).expect_err("missing file").to_string();
+    assert!(msg.contains("summary.csv"), "{msg}");
+}
