@@ -1,1 +1,316 @@
-fn main() {}
+//! The `harness` command line. Parsing only: every subcommand's work is in
+//! the library (`harness::run`, `list`, `ops_cmd`, `gate`, `overhead`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use engine_core::Durability;
+use harness::compare::Tolerances;
+use harness::registry::{default_specs, EngineSpec};
+use harness::run::RunConfig;
+use harness::ycsb::{self, WorkloadArgs};
+use harness::{gate, list, ops_cmd, output, overhead, Error};
+
+/// Replays YCSB and db_bench-style workloads against storage engines and
+/// reports throughput, latency and write/read/space amplification.
+#[derive(Parser, Debug)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// `harness [run flags]` is `harness run [run flags]`.
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run workloads against engines (the default command).
+    Run(RunArgs),
+    /// List engines (with options) and workloads.
+    List,
+    /// Print the run phase's operations as CSV (op,key,value_len,scan_len).
+    Ops {
+        #[command(flatten)]
+        workload: WorkloadFlags,
+        /// Print at most this many operations.
+        #[arg(long)]
+        limit: Option<u64>,
+    },
+    /// Compare a candidate results directory with a baseline; exit 1 on a
+    /// regression, 2 when they cannot be compared.
+    Gate(GateArgs),
+    /// Measure the harness's own share of an operation's time on `mem`.
+    Overhead {
+        #[command(flatten)]
+        workload: WorkloadFlags,
+        /// Repetitions (the fastest is kept).
+        #[arg(long, default_value_t = 5)]
+        repeat: u32,
+    },
+}
+
+/// Which workload(s) and how big.
+#[derive(Args, Debug, Clone)]
+struct WorkloadFlags {
+    /// Workload preset (repeatable): ycsb-a..ycsb-f, fill-seq, ... (see `list`).
+    #[arg(long = "workload", value_name = "NAME")]
+    workloads: Vec<String>,
+    /// YCSB property file (repeatable, applied in order).
+    #[arg(short = 'P', value_name = "FILE")]
+    property_files: Vec<PathBuf>,
+    /// Property override NAME=VALUE (repeatable, applied last).
+    #[arg(short = 'p', value_name = "NAME=VALUE")]
+    properties: Vec<String>,
+    /// Records loaded (recordcount).
+    #[arg(long)]
+    records: Option<u64>,
+    /// Operations in the run phase (operationcount).
+    #[arg(long)]
+    operations: Option<u64>,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+impl WorkloadFlags {
+    fn to_args(&self) -> WorkloadArgs {
+        WorkloadArgs {
+            workloads: self.workloads.clone(),
+            property_files: self.property_files.clone(),
+            properties: self.properties.clone(),
+            records: self.records,
+            operations: self.operations,
+            seed: self.seed,
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+struct RunArgs {
+    #[command(flatten)]
+    workload: WorkloadFlags,
+    /// Engine spec NAME or NAME:opt=val,... (repeatable; default: all built-in).
+    #[arg(long = "engine", value_name = "SPEC")]
+    engines: Vec<String>,
+    /// Client threads sharing one engine.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Stop a phase after this many seconds and report what ran.
+    #[arg(long, value_name = "SECS")]
+    max_time: Option<f64>,
+    /// Durability: always, never or bytes:N.
+    #[arg(long, default_value = "never")]
+    sync: String,
+    /// Memory budget of each engine, MiB (its cache_mb option).
+    #[arg(long, default_value_t = 64)]
+    cache_mb: u64,
+    /// Rate limit, operations per second over all threads; latency is then
+    /// also measured from each operation's intended start (`<op>_intended`).
+    #[arg(long, value_name = "OPS")]
+    target: Option<f64>,
+    /// Unmeasured operations before the run phase.
+    #[arg(long, default_value_t = 0)]
+    warmup_ops: u64,
+    /// Results go to DIR/<run-id>/ and DIR/latest.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+    /// Write the results into exactly this directory (e.g. a baseline).
+    #[arg(long, value_name = "DIR")]
+    run_dir: Option<PathBuf>,
+    /// Engine files go here (default: a temporary directory in the run dir).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Keep the engine directories after the run.
+    #[arg(long)]
+    keep_data: bool,
+    /// No progress bar or per-phase lines.
+    #[arg(long)]
+    quiet: bool,
+    /// Do not draw charts and report.html.
+    #[arg(long)]
+    no_plots: bool,
+    /// Inline background work (background=false) so one thread's counters repeat exactly.
+    #[arg(long)]
+    deterministic: bool,
+    /// Run each engine x workload N times; report the median throughput.
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
+    /// Timeseries interval, seconds.
+    #[arg(long, default_value_t = 1.0)]
+    interval: f64,
+}
+
+#[derive(Args, Debug, Clone)]
+struct GateArgs {
+    /// The reference results directory (e.g. results/baseline).
+    #[arg(long)]
+    baseline: PathBuf,
+    /// The results directory to judge (e.g. results/latest).
+    #[arg(long)]
+    candidate: PathBuf,
+    /// Percent increase allowed in deterministic metrics.
+    #[arg(long, default_value_t = 1.0)]
+    tolerance: f64,
+    /// Percent drop allowed in throughput relative to mem.
+    #[arg(long, default_value_t = 40.0)]
+    throughput_tolerance: f64,
+    /// Percent increase allowed in p50 latency relative to mem.
+    #[arg(long, default_value_t = 100.0)]
+    p50_tolerance: f64,
+    /// Percent increase allowed in p99 latency relative to mem.
+    #[arg(long, default_value_t = 200.0)]
+    p99_tolerance: f64,
+    /// Command printed to accept the candidate as the new baseline.
+    #[arg(long)]
+    update_command: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run(cli.run),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::List) => list_cmd(),
+        Some(Command::Ops { workload, limit }) => ops(workload, limit),
+        Some(Command::Gate(args)) => gate_cmd(args),
+        Some(Command::Overhead { workload, repeat }) => overhead_cmd(workload, repeat),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn secs(name: &str, s: f64) -> harness::Result<Duration> {
+    Duration::try_from_secs_f64(s)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| Error::Usage(format!("{name} must be a positive number of seconds, not {s}")))
+}
+
+fn run(args: RunArgs) -> harness::Result<ExitCode> {
+    let (workloads, warnings) = ycsb::resolve(&args.workload.to_args())?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let names = if args.engines.is_empty() {
+        default_specs()
+    } else {
+        args.engines.clone()
+    };
+    let engines = names
+        .iter()
+        .map(|s| EngineSpec::parse(s))
+        .collect::<harness::Result<Vec<_>>>()?;
+    let sync: Durability = args
+        .sync
+        .parse()
+        .map_err(|e: engine_core::Error| Error::Usage(format!("--sync: {e}")))?;
+    if args.target.is_some_and(|t| !(t > 0.0 && t.is_finite())) {
+        return Err(Error::Usage("--target must be a positive number of operations per second".into()));
+    }
+    let mut cfg = RunConfig::new(engines, &args.out);
+    cfg.threads = args.threads;
+    cfg.seed = args.workload.seed;
+    cfg.max_time = args.max_time.map(|s| secs("--max-time", s)).transpose()?;
+    cfg.sync = sync;
+    cfg.cache_mb = args.cache_mb;
+    cfg.target_ops = args.target;
+    cfg.warmup_ops = args.warmup_ops;
+    cfg.run_dir = args.run_dir;
+    cfg.data_dir = args.data_dir;
+    cfg.keep_data = args.keep_data;
+    cfg.quiet = args.quiet;
+    cfg.plots = !args.no_plots;
+    cfg.deterministic = args.deterministic;
+    cfg.repeat = args.repeat.max(1);
+    cfg.interval = secs("--interval", args.interval)?;
+    cfg.command = std::env::args().collect();
+
+    let outcome = harness::run::execute(&cfg, &workloads)?;
+    print!("{}", output::table::render(&outcome.results));
+    println!("results: {}", outcome.run_dir.display());
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    for f in &outcome.failures {
+        eprintln!("error: {f}");
+    }
+    Ok(if outcome.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn list_cmd() -> harness::Result<ExitCode> {
+    println!("{}", list::engines());
+    print!("{}", list::workloads(&ycsb::catalogue()));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ops(flags: WorkloadFlags, limit: Option<u64>) -> harness::Result<ExitCode> {
+    let (workloads, warnings) = ycsb::resolve(&flags.to_args())?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if workloads.len() != 1 {
+        return Err(Error::Usage("ops prints one workload: give one --workload (or -P files)".into()));
+    }
+    let stdout = std::io::stdout().lock();
+    match ops_cmd::write_ops(&workloads[0], limit, std::io::BufWriter::new(stdout)) {
+        // `harness ops | head` closes the pipe early: not an error.
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn gate_cmd(args: GateArgs) -> harness::Result<ExitCode> {
+    let pct = |name: &str, v: f64| {
+        if v.is_finite() && v >= 0.0 {
+            Ok(v / 100.0)
+        } else {
+            Err(Error::Usage(format!("{name} must be a percentage >= 0")))
+        }
+    };
+    let opts = gate::GateOptions {
+        baseline: args.baseline,
+        candidate: args.candidate,
+        tolerances: Tolerances {
+            deterministic: pct("--tolerance", args.tolerance)?,
+            throughput: pct("--throughput-tolerance", args.throughput_tolerance)?.min(1.0),
+            p50: pct("--p50-tolerance", args.p50_tolerance)?,
+            p99: pct("--p99-tolerance", args.p99_tolerance)?,
+        },
+        update_command: args.update_command,
+    };
+    let report = gate::gate(&opts)?;
+    print!("{}", report.render());
+    Ok(if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn overhead_cmd(flags: WorkloadFlags, repeat: u32) -> harness::Result<ExitCode> {
+    let mut args = flags.to_args();
+    if args.workloads.is_empty() && args.property_files.is_empty() {
+        args.workloads.push("ycsb-a".into());
+    }
+    args.records.get_or_insert(100_000);
+    args.operations.get_or_insert(1_000_000);
+    let (workloads, _) = ycsb::resolve(&args)?;
+    for w in &workloads {
+        println!("workload {}:", harness::workload::Workload::name(w));
+        print!("{}", overhead::measure(w, repeat)?.render());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,207 @@
+//! `harness overhead`: what share of an operation's time on `mem` is the
+//! harness's own (generator + clock + histogram + accounting).
+//!
+//! Two `mem` engines are loaded identically. On one, a **bare loop** makes
+//! the run phase's engine calls from a pre-generated list (keys in one flat
+//! buffer, values from a fixed buffer): nothing but the engine. On the
+//! other, the **full harness loop** ([`crate::driver::drive`], the code
+//! every measurement goes through) runs the same operations from a live
+//! stream with timing, histograms, tallies and live-set tracking. The
+//! difference per operation is the harness's cost; its share of the full
+//! loop's time is the figure to keep small (target: under 5 %).
+//!
+//! For the breakdown it also times the generator alone (`next_op` in a
+//! loop) and the clock + histogram alone. Each measurement is repeated and
+//! the fastest repetition kept (the least disturbed by other processes).
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use engine_core::{Engine, Options, Vfs};
+
+use crate::driver::{self, split, OpStream, PhaseSpec, ValueBuf};
+use crate::error::{Error, Result};
+use crate::live::LiveSet;
+use crate::measure::{Latencies, OpType};
+use crate::workload::Workload;
+
+/// Nanoseconds per operation of each loop, and the harness's share.
+#[derive(Debug, Clone, Copy)]
+pub struct Overhead {
+    pub operations: u64,
+    /// Engine calls only.
+    pub bare_ns: f64,
+    /// The harness's full loop.
+    pub full_ns: f64,
+    /// `next_op` alone.
+    pub generator_ns: f64,
+    /// Two clock reads and a histogram record alone.
+    pub timing_ns: f64,
+}
+
+impl Overhead {
+    /// (full - bare) / full.
+    pub fn share(&self) -> f64 {
+        if self.full_ns > 0.0 {
+            ((self.full_ns - self.bare_ns) / self.full_ns).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// Operations per second of the full loop.
+    pub fn ops_per_sec(&self) -> f64 {
+        1e9 / self.full_ns
+    }
+
+    /// A few lines for the terminal.
+    pub fn render(&self) -> String {
+        format!(
+            "mem, 1 thread, {} operations per repetition\n\
+             full harness loop : {:8.1} ns/op ({:.0} ops/s)\n\
+             bare engine calls : {:8.1} ns/op\n\
+             harness share     : {:8.1} % of an operation's time\n\
+             of which generator: {:8.1} ns/op, clock + histogram: {:.1} ns/op\n",
+            self.operations,
+            self.full_ns,
+            self.ops_per_sec(),
+            self.bare_ns,
+            self.share() * 100.0,
+            self.generator_ns,
+            self.timing_ns,
+        )
+    }
+}
+
+/// One pre-generated operation; its key is `keys[key_at..key_at + key_len]`.
+struct Planned {
+    kind: OpType,
+    key_at: usize,
+    key_len: usize,
+    value_len: usize,
+    scan_len: usize,
+}
+
+fn open_loaded<W: Workload>(w: &W, vfs: &Vfs) -> Result<(Box<dyn Engine>, LiveSet)> {
+    let engine = mem::MemEngine::open_boxed(vfs, Path::new("."), &Options::new())
+        .map_err(|source| Error::EngineOption { spec: "mem".into(), source })?;
+    let live = LiveSet::new();
+    let mut loads = w.load_streams(1);
+    let counts: Vec<u64> = loads.iter().map(|(_, n)| *n).collect();
+    let mut streams: Vec<W::Stream> = loads.drain(..).map(|(s, _)| s).collect();
+    let spec = plain_spec(engine.as_ref(), vfs, &live, counts, false);
+    let run = driver::drive(&spec, &mut streams);
+    if let Some(f) = run.failure {
+        return Err(Error::Usage(format!("mem failed while loading: {}", f.error)));
+    }
+    Ok((engine, live))
+}
+
+fn plain_spec<'a>(
+    engine: &'a dyn Engine,
+    vfs: &'a Vfs,
+    live: &'a LiveSet,
+    ops_per_thread: Vec<u64>,
+    record: bool,
+) -> PhaseSpec<'a> {
+    PhaseSpec {
+        engine,
+        vfs,
+        live,
+        ops_per_thread,
+        record,
+        target_ops: None,
+        max_time: None,
+        interval: Duration::from_secs(3600),
+        seed: 1,
+        progress: None,
+    }
+}
+
+fn bare_loop(engine: &dyn Engine, plan: &[Planned], keys: &[u8], values: &mut ValueBuf) -> Result<Duration> {
+    let t0 = Instant::now();
+    for op in plan {
+        let key = &keys[op.key_at..op.key_at + op.key_len];
+        let r = match op.kind {
+            OpType::Read => engine.get(key).map(|v| drop(black_box(v))),
+            OpType::Update | OpType::Insert => engine.put(key, values.value(op.value_len)),
+            OpType::Scan => engine.scan(key, op.scan_len).map(|v| drop(black_box(v))),
+            OpType::Rmw => engine
+                .get(key)
+                .map(|v| drop(black_box(v)))
+                .and_then(|()| engine.put(key, values.value(op.value_len))),
+            OpType::Delete => engine.delete(key),
+        };
+        r.map_err(|e| Error::Usage(format!("mem failed in the bare loop: {e}")))?;
+    }
+    Ok(t0.elapsed())
+}
+
+/// Measure the harness's overhead on `mem` with `w`'s run phase.
+pub fn measure<W: Workload>(w: &W, repeat: u32) -> Result<Overhead> {
+    let n = w.operations();
+    if n == 0 {
+        return Err(Error::Usage("overhead: --operations must be at least 1".into()));
+    }
+    let vfs = Vfs::os();
+    // The plan: the same operations the full loop will replay.
+    let mut keys = Vec::new();
+    let mut plan = Vec::with_capacity(n as usize);
+    let mut key = Vec::new();
+    let mut stream = w.run_streams(1).into_iter().next().ok_or_else(|| Error::Usage("no stream".into()))?;
+    for _ in 0..n {
+        let op = stream.next_op(&mut key);
+        plan.push(Planned {
+            kind: op.kind,
+            key_at: keys.len(),
+            key_len: key.len(),
+            value_len: op.value_len,
+            scan_len: op.scan_len,
+        });
+        keys.extend_from_slice(&key);
+    }
+
+    let (mut bare, mut full, mut generator, mut timing) =
+        (f64::MAX, f64::MAX, f64::MAX, f64::MAX);
+    for _ in 0..repeat.max(1) {
+        let (engine, _live) = open_loaded(w, &vfs)?;
+        let mut values = ValueBuf::new(1, 1024);
+        let d = bare_loop(engine.as_ref(), &plan, &keys, &mut values)?;
+        bare = bare.min(d.as_nanos() as f64 / n as f64);
+        drop(engine);
+
+        let (engine, live) = open_loaded(w, &vfs)?;
+        let mut streams = w.run_streams(1);
+        let spec = plain_spec(engine.as_ref(), &vfs, &live, split(n, 1), true);
+        let run = driver::drive(&spec, &mut streams);
+        if let Some(f) = run.failure {
+            return Err(Error::Usage(format!("mem failed in the harness loop: {}", f.error)));
+        }
+        full = full.min(run.duration.as_nanos() as f64 / n as f64);
+        drop(engine);
+
+        let mut stream = w.run_streams(1).into_iter().next().ok_or_else(|| Error::Usage("no stream".into()))?;
+        let t0 = Instant::now();
+        for _ in 0..n {
+            black_box(stream.next_op(&mut key));
+        }
+        generator = generator.min(t0.elapsed().as_nanos() as f64 / n as f64);
+
+        let mut lat = Latencies::new(false);
+        let t0 = Instant::now();
+        for _ in 0..n {
+            let a = Instant::now();
+            let b = Instant::now();
+            lat.record(OpType::Read, black_box((b - a).as_nanos() as u64));
+        }
+        timing = timing.min(t0.elapsed().as_nanos() as f64 / n as f64);
+    }
+    Ok(Overhead {
+        operations: n,
+        bare_ns: bare,
+        full_ns: full,
+        generator_ns: generator,
+        timing_ns: timing,
+    })
+}
