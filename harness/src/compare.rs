@@ -205,7 +205,10 @@ pub fn compare(base: &ResultsDir, cand: &ResultsDir, tol: &Tolerances) -> Result
 
         // A phase that now hits the time limit got slower: fail on that
         // before anything else (its counters cover less work).
-        let (bl, cl) = (f64::from(u8::from(b_limited)), f64::from(u8::from(c_limited)));
+        let (bl, cl) = (
+            f64::from(u8::from(b_limited)),
+            f64::from(u8::from(c_limited)),
+        );
         let v = if c_limited && !b_limited {
             Verdict::Regression
         } else {
@@ -213,7 +216,10 @@ pub fn compare(base: &ResultsDir, cand: &ResultsDir, tol: &Tolerances) -> Result
         };
         push("time_limited".into(), Some(bl), Some(cl), v);
 
-        let (bo, co) = (b.summary(&key, "operations")?, c.summary(&key, "operations")?);
+        let (bo, co) = (
+            b.summary(&key, "operations")?,
+            c.summary(&key, "operations")?,
+        );
         let v = if limited {
             Verdict::Skipped("time-limited".into())
         } else if bo == co {
@@ -235,7 +241,10 @@ pub fn compare(base: &ResultsDir, cand: &ResultsDir, tol: &Tolerances) -> Result
 
         let reference = Side::reference_key(&key);
         let is_reference = key.0 == REFERENCE_ENGINE;
-        let (bt, ct) = (b.summary(&key, "ops_per_sec")?, c.summary(&key, "ops_per_sec")?);
+        let (bt, ct) = (
+            b.summary(&key, "ops_per_sec")?,
+            c.summary(&key, "ops_per_sec")?,
+        );
         if is_reference {
             push(
                 "ops_per_sec".into(),
@@ -271,7 +280,12 @@ pub fn compare(base: &ResultsDir, cand: &ResultsDir, tol: &Tolerances) -> Result
                 }
                 let bn = b.normalised(&key, bv, b.latency(&reference, op, col)?);
                 let cn = c.normalised(&key, cv, c.latency(&reference, op, col)?);
-                push(format!("{col} {op} / mem"), bn, cn, worse_if_higher(bn, cn, t));
+                push(
+                    format!("{col} {op} / mem"),
+                    bn,
+                    cn,
+                    worse_if_higher(bn, cn, t),
+                );
             }
         }
     }
@@ -286,9 +300,15 @@ mod tests {
     fn deterministic_rule() {
         let t = 0.01;
         assert_eq!(worse_if_higher(Some(100.0), Some(100.9), t), Verdict::Pass);
-        assert_eq!(worse_if_higher(Some(100.0), Some(101.5), t), Verdict::Regression);
+        assert_eq!(
+            worse_if_higher(Some(100.0), Some(101.5), t),
+            Verdict::Regression
+        );
         assert_eq!(worse_if_higher(Some(100.0), Some(90.0), t), Verdict::Better);
-        assert_eq!(worse_if_higher(Some(0.0), Some(1.0), t), Verdict::Regression);
+        assert_eq!(
+            worse_if_higher(Some(0.0), Some(1.0), t),
+            Verdict::Regression
+        );
         assert_eq!(worse_if_higher(Some(0.0), Some(0.0), t), Verdict::Pass);
         assert_eq!(worse_if_higher(None, None, t), Verdict::Pass);
         assert_eq!(worse_if_higher(None, Some(1.0), t), Verdict::Regression);
@@ -298,7 +318,10 @@ mod tests {
     #[test]
     fn throughput_rule_fails_a_halving_and_passes_noise() {
         let t = Tolerances::default().throughput;
-        assert_eq!(worse_if_lower(Some(0.5), Some(0.25), t), Verdict::Regression);
+        assert_eq!(
+            worse_if_lower(Some(0.5), Some(0.25), t),
+            Verdict::Regression
+        );
         assert_eq!(worse_if_lower(Some(0.5), Some(0.35), t), Verdict::Pass);
         assert_eq!(worse_if_lower(Some(0.5), Some(0.65), t), Verdict::Pass);
         assert_eq!(worse_if_lower(Some(0.5), Some(0.8), t), Verdict::Better);

@@ -109,8 +109,8 @@ impl Pacer {
     /// The intended start of operation `n` (0-based); waits until then.
     #[inline]
     fn wait_for(&self, n: u64) -> Instant {
-        let due =
-            self.start + Duration::from_nanos((self.offset_ns + n as f64 * self.interval_ns) as u64);
+        let due = self.start
+            + Duration::from_nanos((self.offset_ns + n as f64 * self.interval_ns) as u64);
         loop {
             let now = Instant::now();
             if now >= due {
@@ -191,8 +191,7 @@ impl<'a> Worker<'a> {
                 });
             }
             if record {
-                self.latencies
-                    .record(op.kind, (t1 - t0).as_nanos() as u64);
+                self.latencies.record(op.kind, (t1 - t0).as_nanos() as u64);
                 if let Some(due) = intended {
                     self.latencies
                         .record_intended(op.kind, (t1 - due).as_nanos() as u64);

@@ -26,7 +26,7 @@ pub enum Error {
     EngineOption {
         spec: String,
         #[source]
-        source: engine_core::Error,
+        source: Box<engine_core::Error>,
     },
 
     /// A bad property file, `-p` override or workload parameter.
@@ -63,7 +63,7 @@ pub enum Error {
         /// Where in the phase: `operation 1234 (update, thread 0)`, `open`, `sync`.
         at: String,
         #[source]
-        source: engine_core::Error,
+        source: Box<engine_core::Error>,
     },
 
     /// A results file that does not parse (the gate and tests read them).

@@ -65,7 +65,14 @@ impl GateReport {
     /// The full table, the notes and the verdict.
     pub fn render(&self) -> String {
         let header = [
-            "engine", "workload", "phase", "metric", "baseline", "candidate", "change", "verdict",
+            "engine",
+            "workload",
+            "phase",
+            "metric",
+            "baseline",
+            "candidate",
+            "change",
+            "verdict",
         ];
         let rows: Vec<[String; 8]> = self
             .checks

@@ -9,7 +9,8 @@ use crate::registry::{builtin, EngineInfo};
 
 /// The engines section.
 pub fn engines() -> String {
-    let mut out = String::from("Engines (--engine NAME or NAME:opt=val,...; * = run by default):\n");
+    let mut out =
+        String::from("Engines (--engine NAME or NAME:opt=val,...; * = run by default):\n");
     for e in builtin() {
         let _ = writeln!(
             out,
@@ -23,7 +24,12 @@ pub fn engines() -> String {
         }
         let preset = Options::parse(e.preset).unwrap_or_default();
         let rows = option_rows(&e, &preset);
-        let width = rows.iter().map(|(n, d, _)| n.len() + d.len()).max().unwrap_or(0) + 3;
+        let width = rows
+            .iter()
+            .map(|(n, d, _)| n.len() + d.len())
+            .max()
+            .unwrap_or(0)
+            + 3;
         for (name, default, help) in rows {
             let left = format!("{name}={default}");
             let _ = writeln!(out, "    {left:<width$} {help}");
@@ -46,7 +52,8 @@ fn option_rows(e: &EngineInfo, preset: &Options) -> Vec<(String, String, String)
 
 /// The workloads section: (name, description) pairs.
 pub fn workloads(entries: &[(String, String)]) -> String {
-    let mut out = String::from("Workloads (--workload NAME, or -P FILE for a YCSB property file):\n\n");
+    let mut out =
+        String::from("Workloads (--workload NAME, or -P FILE for a YCSB property file):\n\n");
     let width = entries.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     for (name, about) in entries {
         let _ = writeln!(out, "  {name:<width$}  {about}");
@@ -66,7 +73,7 @@ mod tests {
         assert!(text.contains("cache_mb=64"));
         // The tiered preset shows its own compaction, not the crate default.
         let tiered = text
-            .split("\n  ")
+            .split("\n\n  ")
             .find(|s| s.starts_with("lsm-tiered-nobloom"))
             .expect("listed");
         assert!(tiered.contains("compaction=tiered"), "{tiered}");

@@ -191,7 +191,11 @@ fn secs(name: &str, s: f64) -> harness::Result<Duration> {
     Duration::try_from_secs_f64(s)
         .ok()
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| Error::Usage(format!("{name} must be a positive number of seconds, not {s}")))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{name} must be a positive number of seconds, not {s}"
+            ))
+        })
 }
 
 fn run(args: RunArgs) -> harness::Result<ExitCode> {
@@ -213,7 +217,9 @@ fn run(args: RunArgs) -> harness::Result<ExitCode> {
         .parse()
         .map_err(|e: engine_core::Error| Error::Usage(format!("--sync: {e}")))?;
     if args.target.is_some_and(|t| !(t > 0.0 && t.is_finite())) {
-        return Err(Error::Usage("--target must be a positive number of operations per second".into()));
+        return Err(Error::Usage(
+            "--target must be a positive number of operations per second".into(),
+        ));
     }
     let mut cfg = RunConfig::new(engines, &args.out);
     cfg.threads = args.threads;
@@ -261,7 +267,9 @@ fn ops(flags: WorkloadFlags, limit: Option<u64>) -> harness::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     if workloads.len() != 1 {
-        return Err(Error::Usage("ops prints one workload: give one --workload (or -P files)".into()));
+        return Err(Error::Usage(
+            "ops prints one workload: give one --workload (or -P files)".into(),
+        ));
     }
     let stdout = std::io::stdout().lock();
     match ops_cmd::write_ops(&workloads[0], limit, std::io::BufWriter::new(stdout)) {

@@ -203,7 +203,10 @@ impl Progress {
     /// Sum over threads: (ops, user bytes written).
     pub fn sum(all: &[Progress]) -> (u64, u64) {
         all.iter().fold((0, 0), |(o, b), p| {
-            (o + p.ops.load(Relaxed), b + p.user_bytes_written.load(Relaxed))
+            (
+                o + p.ops.load(Relaxed),
+                b + p.user_bytes_written.load(Relaxed),
+            )
         })
     }
 }

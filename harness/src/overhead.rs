@@ -84,8 +84,13 @@ struct Planned {
 }
 
 fn open_loaded<W: Workload>(w: &W, vfs: &Vfs) -> Result<(Box<dyn Engine>, LiveSet)> {
-    let engine = mem::MemEngine::open_boxed(vfs, Path::new("."), &Options::new())
-        .map_err(|source| Error::EngineOption { spec: "mem".into(), source })?;
+    let engine =
+        mem::MemEngine::open_boxed(vfs, Path::new("."), &Options::new()).map_err(|source| {
+            Error::EngineOption {
+                spec: "mem".into(),
+                source: Box::new(source),
+            }
+        })?;
     let live = LiveSet::new();
     let mut loads = w.load_streams(1);
     let counts: Vec<u64> = loads.iter().map(|(_, n)| *n).collect();
@@ -93,7 +98,10 @@ fn open_loaded<W: Workload>(w: &W, vfs: &Vfs) -> Result<(Box<dyn Engine>, LiveSe
     let spec = plain_spec(engine.as_ref(), vfs, &live, counts, false);
     let run = driver::drive(&spec, &mut streams);
     if let Some(f) = run.failure {
-        return Err(Error::Usage(format!("mem failed while loading: {}", f.error)));
+        return Err(Error::Usage(format!(
+            "mem failed while loading: {}",
+            f.error
+        )));
     }
     Ok((engine, live))
 }
@@ -119,7 +127,12 @@ fn plain_spec<'a>(
     }
 }
 
-fn bare_loop(engine: &dyn Engine, plan: &[Planned], keys: &[u8], values: &mut ValueBuf) -> Result<Duration> {
+fn bare_loop(
+    engine: &dyn Engine,
+    plan: &[Planned],
+    keys: &[u8],
+    values: &mut ValueBuf,
+) -> Result<Duration> {
     let t0 = Instant::now();
     for op in plan {
         let key = &keys[op.key_at..op.key_at + op.key_len];
@@ -142,14 +155,20 @@ fn bare_loop(engine: &dyn Engine, plan: &[Planned], keys: &[u8], values: &mut Va
 pub fn measure<W: Workload>(w: &W, repeat: u32) -> Result<Overhead> {
     let n = w.operations();
     if n == 0 {
-        return Err(Error::Usage("overhead: --operations must be at least 1".into()));
+        return Err(Error::Usage(
+            "overhead: --operations must be at least 1".into(),
+        ));
     }
     let vfs = Vfs::os();
     // The plan: the same operations the full loop will replay.
     let mut keys = Vec::new();
     let mut plan = Vec::with_capacity(n as usize);
     let mut key = Vec::new();
-    let mut stream = w.run_streams(1).into_iter().next().ok_or_else(|| Error::Usage("no stream".into()))?;
+    let mut stream = w
+        .run_streams(1)
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Usage("no stream".into()))?;
     for _ in 0..n {
         let op = stream.next_op(&mut key);
         plan.push(Planned {
@@ -162,8 +181,7 @@ pub fn measure<W: Workload>(w: &W, repeat: u32) -> Result<Overhead> {
         keys.extend_from_slice(&key);
     }
 
-    let (mut bare, mut full, mut generator, mut timing) =
-        (f64::MAX, f64::MAX, f64::MAX, f64::MAX);
+    let (mut bare, mut full, mut generator, mut timing) = (f64::MAX, f64::MAX, f64::MAX, f64::MAX);
     for _ in 0..repeat.max(1) {
         let (engine, _live) = open_loaded(w, &vfs)?;
         let mut values = ValueBuf::new(1, 1024);
@@ -176,12 +194,19 @@ pub fn measure<W: Workload>(w: &W, repeat: u32) -> Result<Overhead> {
         let spec = plain_spec(engine.as_ref(), &vfs, &live, split(n, 1), true);
         let run = driver::drive(&spec, &mut streams);
         if let Some(f) = run.failure {
-            return Err(Error::Usage(format!("mem failed in the harness loop: {}", f.error)));
+            return Err(Error::Usage(format!(
+                "mem failed in the harness loop: {}",
+                f.error
+            )));
         }
         full = full.min(run.duration.as_nanos() as f64 / n as f64);
         drop(engine);
 
-        let mut stream = w.run_streams(1).into_iter().next().ok_or_else(|| Error::Usage("no stream".into()))?;
+        let mut stream = w
+            .run_streams(1)
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Usage("no stream".into()))?;
         let t0 = Instant::now();
         for _ in 0..n {
             black_box(stream.next_op(&mut key));

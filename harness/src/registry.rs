@@ -72,7 +72,11 @@ pub fn builtin() -> Vec<EngineInfo> {
             "LSM tree, leveled compaction, bloom filters",
             true,
         ),
-        lsm_entry("lsm-tiered", "LSM tree, tiered compaction, bloom filters", true),
+        lsm_entry(
+            "lsm-tiered",
+            "LSM tree, tiered compaction, bloom filters",
+            true,
+        ),
         lsm_entry(
             "lsm-leveled-nobloom",
             "LSM tree, leveled compaction, no bloom filters",
@@ -131,7 +135,7 @@ impl EngineSpec {
             })?;
         let bad = |source| Error::EngineOption {
             spec: spec.to_string(),
-            source,
+            source: Box::new(source),
         };
         let preset = Options::parse(info.preset).map_err(bad)?;
         let own = Options::parse(opts).map_err(bad)?;
@@ -161,7 +165,7 @@ impl EngineSpec {
     pub fn open(&self, vfs: &Vfs, dir: &Path, options: &Options) -> Result<Box<dyn Engine>> {
         (self.info.open)(vfs, dir, options).map_err(|source| Error::EngineOption {
             spec: self.spec.clone(),
-            source,
+            source: Box::new(source),
         })
     }
 }

@@ -122,7 +122,9 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
         return Err(Error::Usage("--threads must be at least 1".into()));
     }
     if cfg.engines.is_empty() || workloads.is_empty() {
-        return Err(Error::Usage("nothing to run: no engine or no workload".into()));
+        return Err(Error::Usage(
+            "nothing to run: no engine or no workload".into(),
+        ));
     }
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -219,7 +221,9 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
     let mut warnings = Vec::new();
     if cfg.plots {
         match plots::render_run(&run_dir) {
-            Ok(report) => warnings.extend(report.warnings.into_iter().map(|w| format!("plots: {w}"))),
+            Ok(report) => {
+                warnings.extend(report.warnings.into_iter().map(|w| format!("plots: {w}")))
+            }
             Err(e) => warnings.push(format!("plots: charts not drawn: {e}")),
         }
     }
@@ -237,7 +241,11 @@ fn check_engines_open(cfg: &RunConfig, harness: &Options, root: &Path) -> Result
     for (i, spec) in cfg.engines.iter().enumerate() {
         let dir = root.join(format!(".probe-{i}"));
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
-        let opened = spec.open(&Vfs::os(), &dir, &spec.effective_options(harness, cfg.deterministic));
+        let opened = spec.open(
+            &Vfs::os(),
+            &dir,
+            &spec.effective_options(harness, cfg.deterministic),
+        );
         drop(opened?);
         std::fs::remove_dir_all(&dir).map_err(|e| Error::io("cannot remove", &dir, e))?;
     }
@@ -255,7 +263,8 @@ impl DataRoot {
     fn new(cfg: &RunConfig, run_dir: &Path) -> Result<DataRoot> {
         match &cfg.data_dir {
             Some(d) => {
-                std::fs::create_dir_all(d).map_err(|e| Error::io("cannot create data directory", d, e))?;
+                std::fs::create_dir_all(d)
+                    .map_err(|e| Error::io("cannot create data directory", d, e))?;
                 Ok(DataRoot::Given(d.clone()))
             }
             None => tempfile::Builder::new()
@@ -307,7 +316,7 @@ impl Cell<'_> {
             workload: w.name().to_string(),
             phase: phase.name().to_string(),
             at,
-            source,
+            source: Box::new(source),
         };
         let dir = self.data_root.join(format!(
             "{}.{}.{}",
@@ -329,7 +338,7 @@ impl Cell<'_> {
             Ok(e) => e,
             Err(e) => {
                 let source = match e {
-                    Error::EngineOption { source, .. } => source,
+                    Error::EngineOption { source, .. } => *source,
                     other => return (results, Some(other)),
                 };
                 return (results, Some(fail(Phase::Load, "open".into(), source)));
@@ -502,15 +511,21 @@ impl<'a> PhaseCtx<'a> {
     }
 }
 
-fn progress_bar(quiet: bool, total: u64, engine: &str, workload: &str, phase: Phase) -> Option<ProgressBar> {
+fn progress_bar(
+    quiet: bool,
+    total: u64,
+    engine: &str,
+    workload: &str,
+    phase: Phase,
+) -> Option<ProgressBar> {
     use std::io::IsTerminal;
     if quiet || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{prefix:>40} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
-    ) {
+    if let Ok(style) =
+        ProgressStyle::with_template("{prefix:>40} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_prefix(format!("{engine} {workload} {phase}"));
@@ -528,7 +543,11 @@ fn combine_repetitions(mut reps: Vec<Vec<PhaseResult>>) -> Vec<PhaseResult> {
     let mut out = Vec::with_capacity(phases);
     for p in 0..phases {
         let mut order: Vec<usize> = (0..reps.len()).collect();
-        order.sort_by(|&a, &b| reps[a][p].ops_per_sec().total_cmp(&reps[b][p].ops_per_sec()));
+        order.sort_by(|&a, &b| {
+            reps[a][p]
+                .ops_per_sec()
+                .total_cmp(&reps[b][p].ops_per_sec())
+        });
         let median = order[(order.len() - 1) / 2];
         let mut chosen = reps[median][p].clone();
         for (i, rep) in reps.iter().enumerate() {

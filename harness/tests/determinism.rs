@@ -11,10 +11,26 @@ use harness::run::{execute, RunConfig};
 
 /// Columns that must repeat exactly.
 const DETERMINISTIC: &[&str] = &[
-    "engine", "workload", "phase", "threads", "records", "operations", "user_bytes_written",
-    "storage_bytes_written", "write_amp", "user_bytes_read", "query_bytes_read", "read_amp",
-    "read_ios_per_op", "disk_bytes", "live_bytes", "space_amp", "fsyncs",
-    "compaction_bytes_read", "compaction_bytes_written", "errors",
+    "engine",
+    "workload",
+    "phase",
+    "threads",
+    "records",
+    "operations",
+    "user_bytes_written",
+    "storage_bytes_written",
+    "write_amp",
+    "user_bytes_read",
+    "query_bytes_read",
+    "read_amp",
+    "read_ios_per_op",
+    "disk_bytes",
+    "live_bytes",
+    "space_amp",
+    "fsyncs",
+    "compaction_bytes_read",
+    "compaction_bytes_written",
+    "errors",
 ];
 
 fn run_once(out: &std::path::Path) -> Vec<Vec<String>> {
@@ -24,7 +40,10 @@ fn run_once(out: &std::path::Path) -> Vec<Vec<String>> {
         "lsm-tiered-nobloom:memtable_bytes=32768,target_file_bytes=32768",
     ];
     let mut cfg = RunConfig::new(
-        engines.iter().map(|e| EngineSpec::parse(e).expect("spec")).collect(),
+        engines
+            .iter()
+            .map(|e| EngineSpec::parse(e).expect("spec"))
+            .collect(),
         out,
     );
     cfg.deterministic = true;
@@ -33,7 +52,10 @@ fn run_once(out: &std::path::Path) -> Vec<Vec<String>> {
     assert!(out.failures.is_empty(), "{:?}", out.failures);
     let r = ResultsDir::read(&out.run_dir).expect("read back");
     let s = &r.summary;
-    let cols: Vec<usize> = DETERMINISTIC.iter().map(|c| s.col(c).expect("col")).collect();
+    let cols: Vec<usize> = DETERMINISTIC
+        .iter()
+        .map(|c| s.col(c).expect("col"))
+        .collect();
     s.rows
         .iter()
         .map(|row| cols.iter().map(|&c| s.text(row, c).to_string()).collect())
@@ -42,15 +64,21 @@ fn run_once(out: &std::path::Path) -> Vec<Vec<String>> {
 
 #[test]
 fn two_runs_give_identical_counters() {
-    let (a, b) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+    let (a, b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
     let first = run_once(a.path());
     let second = run_once(b.path());
     assert_eq!(first.len(), 6);
     // The LSM really did flush and compact, so the check covers background work.
     let lsm_run = &first[3];
-    let compaction_written: u64 = lsm_run[DETERMINISTIC.iter().position(|c| *c == "compaction_bytes_written").expect("col")]
-        .parse()
-        .expect("number");
+    let compaction_written: u64 = lsm_run[DETERMINISTIC
+        .iter()
+        .position(|c| *c == "compaction_bytes_written")
+        .expect("col")]
+    .parse()
+    .expect("number");
     assert!(compaction_written > 0, "{lsm_run:?}");
     assert_eq!(first, second);
 }

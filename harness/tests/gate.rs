@@ -40,7 +40,12 @@ fn copy(from: &Path, to: &Path) -> PathBuf {
 /// Rewrite one CSV file's cells: `edit(header, row)` may change the row.
 fn edit_csv(path: &Path, edit: impl Fn(&[String], &mut Vec<String>)) {
     let mut r = csv::Reader::from_path(path).expect("read");
-    let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
+    let header: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
     let rows: Vec<Vec<String>> = r
         .records()
         .map(|rec| rec.expect("record").iter().map(String::from).collect())
@@ -89,7 +94,13 @@ fn identical_runs_pass() {
     assert!(report.render().contains("gate: PASS"));
     // Every metric of every cell is in the table.
     let rendered = report.render();
-    for m in ["write_amp", "space_amp", "fsyncs", "ops_per_sec / mem", "p99_us read / mem"] {
+    for m in [
+        "write_amp",
+        "space_amp",
+        "fsyncs",
+        "ops_per_sec / mem",
+        "p99_us read / mem",
+    ] {
         assert!(rendered.contains(m), "{m} missing from the table");
     }
 }
@@ -114,7 +125,10 @@ fn each_deterministic_metric_fails_when_it_grows() {
         assert_eq!(failed_metrics(&report), [metric], "{}", report.render());
         let text = report.render();
         assert!(text.contains("gate: FAIL") && text.contains(metric));
-        assert!(text.contains("rm -rf") && text.contains("cp -rL"), "update command printed");
+        assert!(
+            text.contains("rm -rf") && text.contains("cp -rL"),
+            "update command printed"
+        );
     }
 }
 
@@ -188,7 +202,10 @@ fn missing_cell_is_an_error() {
     let base = baseline(tmp.path());
     let cand = copy(&base, &tmp.path().join("cand"));
     let text = std::fs::read_to_string(cand.join("summary.csv")).expect("read");
-    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("mem,toy,run")).collect();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("mem,toy,run"))
+        .collect();
     std::fs::write(cand.join("summary.csv"), kept.join("\n") + "\n").expect("write");
     let err = run_gate(&base, &cand).expect_err("missing cell");
     let msg = err.to_string();
@@ -202,7 +219,10 @@ fn different_configuration_is_an_error() {
     for (field, value) in [
         ("seed", serde_json::json!(43)),
         ("threads", serde_json::json!(2)),
-        ("workloads", serde_json::json!([{"name": "toy", "properties": {"recordcount": "9"}}])),
+        (
+            "workloads",
+            serde_json::json!([{"name": "toy", "properties": {"recordcount": "9"}}]),
+        ),
     ] {
         let cand = copy(&base, &tmp.path().join(format!("cand-{field}")));
         let path = cand.join("run.json");
@@ -228,7 +248,10 @@ fn corrupt_files_are_errors_naming_file_and_line() {
         }
     });
     let msg = run_gate(&base, &cand).expect_err("bad number").to_string();
-    assert!(msg.contains("summary.csv") && msg.contains("line 4") && msg.contains("lots"), "{msg}");
+    assert!(
+        msg.contains("summary.csv") && msg.contains("line 4") && msg.contains("lots"),
+        "{msg}"
+    );
 
     let cand = copy(&base, &tmp.path().join("ragged"));
     let path = cand.join("latency.csv");
@@ -245,6 +268,8 @@ fn corrupt_files_are_errors_naming_file_and_line() {
 
     let cand = copy(&base, &tmp.path().join("no-summary"));
     std::fs::remove_file(cand.join("summary.csv")).expect("rm");
-    let msg = run_gate(&base, &cand).expect_err("missing file").to_string();
+    let msg = run_gate(&base, &cand)
+        .expect_err("missing file")
+        .to_string();
     assert!(msg.contains("summary.csv"), "{msg}");
 }

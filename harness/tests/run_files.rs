@@ -43,11 +43,30 @@ fn writes_every_file_with_the_contract_columns() {
     let r = ResultsDir::read(dir).expect("results read back");
     let s = &r.summary;
     for c in [
-        "engine", "workload", "phase", "threads", "records", "operations", "duration_s",
-        "ops_per_sec", "user_bytes_written", "storage_bytes_written", "write_amp",
-        "user_bytes_read", "query_bytes_read", "read_amp", "read_ios_per_op", "disk_bytes",
-        "live_bytes", "space_amp", "fsyncs", "peak_rss_bytes", "compaction_bytes_read",
-        "compaction_bytes_written", "errors", "io_source",
+        "engine",
+        "workload",
+        "phase",
+        "threads",
+        "records",
+        "operations",
+        "duration_s",
+        "ops_per_sec",
+        "user_bytes_written",
+        "storage_bytes_written",
+        "write_amp",
+        "user_bytes_read",
+        "query_bytes_read",
+        "read_amp",
+        "read_ios_per_op",
+        "disk_bytes",
+        "live_bytes",
+        "space_amp",
+        "fsyncs",
+        "peak_rss_bytes",
+        "compaction_bytes_read",
+        "compaction_bytes_written",
+        "errors",
+        "io_source",
     ]
     .iter()
     .enumerate()
@@ -56,7 +75,10 @@ fn writes_every_file_with_the_contract_columns() {
     }
     assert_eq!(s.rows.len(), 4, "engine x phase rows");
     let cells = r.summary_cells().expect("cells");
-    let keys: Vec<(String, String)> = cells.iter().map(|(k, _)| (k.0.clone(), k.2.clone())).collect();
+    let keys: Vec<(String, String)> = cells
+        .iter()
+        .map(|(k, _)| (k.0.clone(), k.2.clone()))
+        .collect();
     assert_eq!(
         keys,
         [
@@ -93,7 +115,9 @@ fn writes_every_file_with_the_contract_columns() {
     let ops: Vec<&str> = l
         .rows
         .iter()
-        .filter(|row| l.text(row, col(l, "engine")) == "mem" && l.text(row, col(l, "phase")) == "run")
+        .filter(|row| {
+            l.text(row, col(l, "engine")) == "mem" && l.text(row, col(l, "phase")) == "run"
+        })
         .map(|row| l.text(row, col(l, "op")))
         .collect();
     assert_eq!(ops, ["read", "update", "insert", "scan", "rmw", "delete"]);
@@ -102,8 +126,15 @@ fn writes_every_file_with_the_contract_columns() {
         let file = dir.join(l.text(row, col(l, "hgrm_file")));
         let text = std::fs::read_to_string(&file).expect("histogram file exists");
         assert!(text.starts_with("       Value     Percentile TotalCount 1/(1-Percentile)"));
-        let count = l.number(row, col(l, "count")).expect("count").expect("defined");
-        assert!(text.contains(&format!("Total count    = {count:12}")), "{}", file.display());
+        let count = l
+            .number(row, col(l, "count"))
+            .expect("count")
+            .expect("defined");
+        assert!(
+            text.contains(&format!("Total count    = {count:12}")),
+            "{}",
+            file.display()
+        );
         if l.text(row, col(l, "engine")) == "mem" && l.text(row, col(l, "phase")) == "run" {
             total += count;
         }
@@ -114,7 +145,17 @@ fn writes_every_file_with_the_contract_columns() {
     let ts = Table::read(&dir.join("timeseries.csv")).expect("timeseries");
     assert_eq!(
         ts.header,
-        ["engine", "workload", "phase", "t_s", "interval_s", "ops", "ops_per_sec", "storage_bytes_written", "user_bytes_written"]
+        [
+            "engine",
+            "workload",
+            "phase",
+            "t_s",
+            "interval_s",
+            "ops",
+            "ops_per_sec",
+            "storage_bytes_written",
+            "user_bytes_written"
+        ]
     );
     let ops_sum: f64 = ts
         .rows
@@ -126,14 +167,32 @@ fn writes_every_file_with_the_contract_columns() {
 
     // run.json: the documented fields.
     for key in [
-        "run_id", "started_at", "git_commit", "seed", "threads", "sync", "cache_mb", "target_ops",
-        "warmup_ops", "max_time_s", "engines", "workloads", "machine", "harness_version",
+        "run_id",
+        "started_at",
+        "git_commit",
+        "seed",
+        "threads",
+        "sync",
+        "cache_mb",
+        "target_ops",
+        "warmup_ops",
+        "max_time_s",
+        "engines",
+        "workloads",
+        "machine",
+        "harness_version",
     ] {
         assert!(r.run.contains_key(key), "run.json lacks {key}");
     }
     let engines = r.run["engines"].as_array().expect("array");
-    assert_eq!(engines[1]["options"]["background"], "false", "deterministic");
-    assert_eq!(engines[1]["options"]["compaction"], "leveled", "preset applied");
+    assert_eq!(
+        engines[1]["options"]["background"], "false",
+        "deterministic"
+    );
+    assert_eq!(
+        engines[1]["options"]["compaction"], "leveled",
+        "preset applied"
+    );
     // Data directories are gone.
     let leftovers: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("dir")
@@ -232,19 +291,33 @@ fn engine_error_is_reported_and_the_run_goes_on() {
     let out = execute(&cfg, &[Toy::new(100, 200)]).expect("the run itself completes");
     assert_eq!(out.failures.len(), 1);
     let msg = out.failures[0].to_string();
-    for part in ["flaky", "toy", "load phase", "operation 50", "insert", "the 50th put"] {
+    for part in [
+        "flaky",
+        "toy",
+        "load phase",
+        "operation 50",
+        "insert",
+        "the 50th put",
+    ] {
         assert!(msg.contains(part), "`{part}` missing from: {msg}");
     }
     let r = ResultsDir::read(&out.run_dir).expect("results written despite the failure");
     let s = &r.summary;
-    let flaky: Vec<_> = s.rows.iter().filter(|row| s.text(row, 0) == "flaky").collect();
+    let flaky: Vec<_> = s
+        .rows
+        .iter()
+        .filter(|row| s.text(row, 0) == "flaky")
+        .collect();
     assert_eq!(flaky.len(), 1, "only the failed load phase is reported");
     assert_eq!(s.text(flaky[0], col(s, "errors")), "1");
     assert_eq!(s.text(flaky[0], col(s, "operations")), "49");
     assert_eq!(s.text(flaky[0], col(s, "time_limited")), "1");
     let mem_rows = s.rows.iter().filter(|row| s.text(row, 0) == "mem").count();
     assert_eq!(mem_rows, 2, "the other engine ran both phases");
-    assert!(r.run["failures"][0].as_str().expect("listed").contains("operation 50"));
+    assert!(r.run["failures"][0]
+        .as_str()
+        .expect("listed")
+        .contains("operation 50"));
 }
 
 #[test]
@@ -255,10 +328,18 @@ fn max_time_stops_a_phase_and_says_so() {
     cfg.max_time = Some(Duration::from_millis(300));
     let out = execute(&cfg, &[Toy::new(100, 1_000_000)]).expect("run completes");
     assert!(out.failures.is_empty());
-    let run = out.results.iter().find(|r| r.phase.name() == "run").expect("run phase");
+    let run = out
+        .results
+        .iter()
+        .find(|r| r.phase.name() == "run")
+        .expect("run phase");
     assert!(run.time_limited);
     assert!(run.operations() < 1_000_000);
-    let load = out.results.iter().find(|r| r.phase.name() == "load").expect("load");
+    let load = out
+        .results
+        .iter()
+        .find(|r| r.phase.name() == "load")
+        .expect("load");
     assert!(!load.time_limited, "the load has no gets and finishes");
 }
 

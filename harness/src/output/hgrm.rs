@@ -64,7 +64,11 @@ pub fn format(h: &Histogram<u64>) -> String {
         out,
         "#[Mean    = {mean:12.3}, StdDeviation   = {stdev:12.3}]"
     );
-    let _ = writeln!(out, "#[Max     = {max:12.3}, Total count    = {:12}]", h.len());
+    let _ = writeln!(
+        out,
+        "#[Max     = {max:12.3}, Total count    = {:12}]",
+        h.len()
+    );
     let _ = writeln!(
         out,
         "#[Buckets = {:12}, SubBuckets     = {:12}]",
@@ -116,7 +120,12 @@ mod tests {
         // Percentiles never decrease and the median is about 50 us.
         let mut prev = -1.0;
         for l in &lines[2..lines.len() - 3] {
-            let q: f64 = l.split_whitespace().nth(1).expect("col").parse().expect("q");
+            let q: f64 = l
+                .split_whitespace()
+                .nth(1)
+                .expect("col")
+                .parse()
+                .expect("q");
             assert!(q >= prev);
             prev = q;
         }

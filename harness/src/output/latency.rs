@@ -16,8 +16,19 @@ use crate::result::PhaseResult;
 
 /// Column names, in file order.
 pub const COLUMNS: &[&str] = &[
-    "engine", "workload", "phase", "op", "count", "mean_us", "p50_us", "p90_us", "p99_us",
-    "p999_us", "p9999_us", "max_us", "hgrm_file",
+    "engine",
+    "workload",
+    "phase",
+    "op",
+    "count",
+    "mean_us",
+    "p50_us",
+    "p90_us",
+    "p99_us",
+    "p999_us",
+    "p9999_us",
+    "max_us",
+    "hgrm_file",
 ];
 
 /// Replace every character outside `[A-Za-z0-9_-]` with `_`.
@@ -56,8 +67,7 @@ fn quantile_us(h: &Histogram<u64>, q: f64) -> String {
 /// Write `latency.csv` and the histogram files into the run directory.
 pub fn write(run_dir: &Path, results: &[PhaseResult]) -> Result<()> {
     let hist_dir = run_dir.join("histograms");
-    std::fs::create_dir_all(&hist_dir)
-        .map_err(|e| Error::io("cannot create", &hist_dir, e))?;
+    std::fs::create_dir_all(&hist_dir).map_err(|e| Error::io("cannot create", &hist_dir, e))?;
     let mut w = csv_writer(&run_dir.join("latency.csv"))?;
     w.write_record(COLUMNS)?;
     for r in results {
@@ -94,7 +104,12 @@ mod tests {
     #[test]
     fn file_names_follow_the_contract() {
         assert_eq!(
-            hgrm_path("lsm:bloom_bits=0,compaction=tiered", "ycsb-a", "run", "read"),
+            hgrm_path(
+                "lsm:bloom_bits=0,compaction=tiered",
+                "ycsb-a",
+                "run",
+                "read"
+            ),
             "histograms/lsm_bloom_bits_0_compaction_tiered.ycsb-a.run.read.hgrm"
         );
     }

@@ -10,7 +10,15 @@ use std::fmt::Write as _;
 use crate::result::PhaseResult;
 
 const HEADER: [&str; 10] = [
-    "engine", "workload", "phase", "ops/s", "x mem", "p50 us", "p99 us", "write amp", "read amp",
+    "engine",
+    "workload",
+    "phase",
+    "ops/s",
+    "x mem",
+    "p50 us",
+    "p99 us",
+    "write amp",
+    "read amp",
     "space amp",
 ];
 

@@ -54,9 +54,16 @@ impl OpStream for ToyStream {
             let n = self.next.min(self.end);
             self.next += 1;
             key_of(n, key);
-            return Op { kind: OpType::Insert, value_len: self.value_len, scan_len: 0 };
+            return Op {
+                kind: OpType::Insert,
+                value_len: self.value_len,
+                scan_len: 0,
+            };
         }
-        self.rng = self.rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.rng = self
+            .rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let r = self.rng >> 33;
         let count = self.inserted.load(Ordering::Relaxed).max(1);
         let kind = match r % 20 {
@@ -73,7 +80,11 @@ impl OpStream for ToyStream {
             (r >> 8) % count
         };
         key_of(n, key);
-        Op { kind, value_len: self.value_len, scan_len: 1 + (r as usize >> 4) % 10 }
+        Op {
+            kind,
+            value_len: self.value_len,
+            scan_len: 1 + (r as usize >> 4) % 10,
+        }
     }
 }
 
