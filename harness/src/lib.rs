@@ -1,4 +1,85 @@
-//! harness (design notes written below once the driver lands)
+//! # harness: the workbench's measuring instrument
+//!
+//! `harness run` replays workloads (YCSB A-F, db_bench-style presets, YCSB
+//! property files) against storage engines and writes what it measured:
+//! throughput, latency distributions and write, read and space
+//! amplification, per engine x workload x phase. `harness gate` compares
+//! two such runs and fails on a regression. The output files are a
+//! contract (`docs/output-format.md`); the metric definitions are
+//! DESIGN.md's and live in one place, [`result`].
+//!
+//! ## How a run is measured
+//!
+//! Each engine x workload gets a fresh directory and a fresh counted
+//! [`engine_core::Vfs`]. The **load phase** inserts the records; the
+//! engine is then told to [`quiesce`](engine_core::Engine::quiesce) (finish
+//! due flushes and compactions) and to sync, untimed but with their I/O
+//! counted in the load phase, so that no byte falls between the phases and
+//! the **run phase** starts on a settled engine. The run phase may start
+//! with unmeasured warm-up operations. After each phase a sync makes the
+//! files complete before `disk_bytes` is taken. See [`run`].
+//!
+//! Storage bytes come from Vfs snapshots before and after each phase:
+//! every engine byte goes through the Vfs tagged with a purpose, so
+//! `storage_bytes_written` is exact and query reads are told apart from
+//! compaction reads. User bytes are counted by the client threads; the
+//! live set (for `space_amp`) is tracked by the harness in [`live`], not
+//! taken from the engine.
+//!
+//! ## The driver and its overhead
+//!
+//! Client threads ([`driver`]) share one engine (`&dyn Engine` in scoped
+//! threads), each replaying its own operation stream, recording latencies
+//! into its own HdrHistograms (nanoseconds, 3 significant digits, one per
+//! operation type) and tallies, merged when the phase ends. The calling
+//! thread samples published counters every 100 ms for the progress bar,
+//! `--max-time` and the per-second timeseries. The loop per operation
+//! allocates nothing, takes no shared lock except the live set's sharded
+//! one on writes, formats nothing and makes one dynamic call, the engine's.
+//! `harness overhead` measures what it costs against a bare loop of engine
+//! calls on `mem`.
+//!
+//! With `--target OPS` each thread follows a schedule of intended start
+//! times; besides the service time (`read`), the latency from the
+//! intended start (`read_intended`) is recorded, which includes the time
+//! an operation waited behind a slow predecessor: the coordinated-omission
+//! correction. Both appear in latency.csv and as histogram files.
+//!
+//! `--repeat N` runs each engine x workload N times and reports, per
+//! phase, the repetition with the median throughput, with the latency
+//! histograms of all repetitions merged.
+//!
+//! ## Determinism
+//!
+//! Given a seed, the workload's streams are identical run to run. With one
+//! client thread and `--deterministic` (which opens engines that have
+//! background threads with `background=false`, so flushes and compactions
+//! happen inline at the same operation every time), every byte counter and
+//! amplification repeats exactly; `tests/determinism.rs` checks it. That is
+//! what lets the gate hold them to 1 %.
+//!
+//! ## The gate
+//!
+//! [`gate`] checks that two runs are comparable (same seed, threads,
+//! settings, engines and workload properties; every baseline cell present),
+//! then [`compare`] applies the rules: deterministic metrics may not grow
+//! by more than 1 %; timings are normalised by the `mem` engine's in the
+//! same run (which cancels a slower or busier machine) and may not drop
+//! (throughput) or rise (p50, p99) by more than generous tolerances. Exit
+//! status 0 is a pass, 1 a regression, 2 runs that cannot be compared.
+//!
+//! ## Modules
+//!
+//! - [`registry`]: engine names -> open functions and option tables.
+//! - [`workload`], [`ycsb`]: what the driver needs from a workload, and the
+//!   adapter to the `workloads` crate.
+//! - [`driver`], [`live`], [`measure`]: the hot loop and what it records.
+//! - [`run`], [`result`]: orchestration and the per-phase metrics.
+//! - [`output`]: one module per output file, the run directory and the
+//!   stdout table; [`machine`] for run.json's machine block.
+//! - [`gate`], [`compare`], [`results_dir`]: reading runs back and judging.
+//! - [`list`], [`ops_cmd`], [`overhead`]: the other subcommands.
+
 pub mod compare;
 pub mod driver;
 pub mod error;
