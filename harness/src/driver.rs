@@ -1,15 +1,15 @@
 //! The driver: client threads replaying operation streams against one
 //! engine, and the sampler that watches them.
 //!
-//! The per-operation loop ([`Worker::run`]) is the harness's own cost in
+//! The per-operation loop (`Worker::run`) is the harness's own cost in
 //! every measurement, so it does as little as possible: the next operation
-//! from the thread's stream (into a reused key buffer), two clock reads
-//! around the engine call, one histogram increment, a few integer adds, the
-//! live-set update for writes, and two relaxed stores to the thread's own
-//! cache line for the sampler. No allocation, no shared lock (the live set's
-//! shard lock is per key, uncontended with one thread), no dynamic dispatch
-//! but the engine call, no formatting. `harness overhead` measures what it
-//! adds on the `mem` engine.
+//! from the thread's stream (into a reused key buffer), two reads of the
+//! TSC-based [`Clock`] around the engine call, one histogram increment, a
+//! few integer adds, an append to the thread's live-set log for writes, and
+//! two relaxed stores to the thread's own cache line for the sampler. No
+//! allocation (beyond the log's amortised growth), no shared lock, no
+//! dynamic dispatch but the engine call, no formatting. `harness overhead`
+//! measures what it adds on the `mem` engine.
 //!
 //! The calling thread is the sampler: every 100 ms it updates the progress
 //! bar and checks `--max-time`; at each interval boundary (1 s) it records a
@@ -23,7 +23,8 @@ use engine_core::{Engine, Vfs};
 use indicatif::ProgressBar;
 use rand::{RngCore, SeedableRng};
 
-use crate::live::LiveSet;
+use crate::clock::Clock;
+use crate::live::{LiveLog, LiveSet};
 use crate::measure::{Latencies, OpType, Progress, Tally};
 use crate::result::Sample;
 
@@ -95,34 +96,23 @@ pub struct OpFailure {
     pub error: engine_core::Error,
 }
 
-/// Where a phase's timings start and how they are paced.
+/// The schedule of a rate-limited thread, in clock nanoseconds.
 #[derive(Debug, Clone, Copy)]
 struct Pacer {
-    start: Instant,
+    /// Clock reading when the phase started, plus this thread's offset so
+    /// threads interleave.
+    start_ns: f64,
     /// Nanoseconds between this thread's intended starts.
     interval_ns: f64,
-    /// Offset of this thread's schedule, so threads interleave.
-    offset_ns: f64,
 }
 
 impl Pacer {
     /// The intended start of operation `n` (0-based); waits until then.
     #[inline]
-    fn wait_for(&self, n: u64) -> Instant {
-        let due = self.start
-            + Duration::from_nanos((self.offset_ns + n as f64 * self.interval_ns) as u64);
-        loop {
-            let now = Instant::now();
-            if now >= due {
-                return due;
-            }
-            let left = due - now;
-            if left > Duration::from_micros(500) {
-                std::thread::sleep(left - Duration::from_micros(200));
-            } else {
-                std::hint::spin_loop();
-            }
-        }
+    fn wait_for(&self, clock: &Clock, n: u64) -> u64 {
+        let due = (self.start_ns + n as f64 * self.interval_ns) as u64;
+        clock.wait_until(due);
+        due
     }
 }
 
@@ -132,11 +122,13 @@ pub struct Worker<'a> {
     live: &'a LiveSet,
     progress: &'a Progress,
     stop: &'a AtomicBool,
+    clock: Clock,
     values: ValueBuf,
     key: Vec<u8>,
     pub latencies: Latencies,
     pub tally: Tally,
-    pub live_delta: i64,
+    /// Live-set changes, applied when the phase ends (or when full).
+    pub log: LiveLog,
 }
 
 impl<'a> Worker<'a> {
@@ -153,11 +145,12 @@ impl<'a> Worker<'a> {
             live,
             progress,
             stop,
+            clock: Clock::get(),
             values: ValueBuf::new(seed, 1024),
             key: Vec::with_capacity(64),
             latencies: Latencies::new(intended),
             tally: Tally::default(),
-            live_delta: 0,
+            log: LiveLog::new(),
         }
     }
 
@@ -176,10 +169,10 @@ impl<'a> Worker<'a> {
                 return Ok(false);
             }
             let op = stream.next_op(&mut self.key);
-            let intended = pacer.map(|p| p.wait_for(i));
-            let t0 = Instant::now();
+            let intended = pacer.map(|p| p.wait_for(&self.clock, i));
+            let t0 = self.clock.now_ns();
             let result = self.execute(op);
-            let t1 = Instant::now();
+            let t1 = self.clock.now_ns();
             if let Err(error) = result {
                 self.tally.errors += 1;
                 self.progress.publish(&self.tally);
@@ -191,11 +184,21 @@ impl<'a> Worker<'a> {
                 });
             }
             if record {
-                self.latencies.record(op.kind, (t1 - t0).as_nanos() as u64);
+                self.latencies.record(op.kind, t1.saturating_sub(t0));
                 if let Some(due) = intended {
                     self.latencies
-                        .record_intended(op.kind, (t1 - due).as_nanos() as u64);
+                        .record_intended(op.kind, t1.saturating_sub(due));
                 }
+            }
+            match op.kind {
+                OpType::Update | OpType::Insert | OpType::Rmw => {
+                    self.log.put(t1, &self.key, op.value_len);
+                }
+                OpType::Delete => self.log.delete(t1, &self.key),
+                OpType::Read | OpType::Scan => {}
+            }
+            if self.log.is_full() {
+                self.live.apply(&mut self.log);
             }
             self.tally.ops += 1;
             self.progress.publish(&self.tally);
@@ -218,7 +221,6 @@ impl<'a> Worker<'a> {
             OpType::Update | OpType::Insert => {
                 self.engine.put(key, self.values.value(op.value_len))?;
                 t.user_bytes_written += (key.len() + op.value_len) as u64;
-                self.live_delta += self.live.put(key, op.value_len);
             }
             OpType::Scan => {
                 t.lookups += 1;
@@ -233,12 +235,10 @@ impl<'a> Worker<'a> {
                 }
                 self.engine.put(key, self.values.value(op.value_len))?;
                 t.user_bytes_written += (key.len() + op.value_len) as u64;
-                self.live_delta += self.live.put(key, op.value_len);
             }
             OpType::Delete => {
                 self.engine.delete(key)?;
                 t.user_bytes_written += key.len() as u64;
-                self.live_delta += self.live.delete(key);
             }
         }
         Ok(())
@@ -287,14 +287,15 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     let intended = spec.target_ops.is_some();
     let io_start = spec.vfs.stats().snapshot().total().write_bytes;
     let (done_tx, done_rx) = mpsc::channel::<()>();
+    let clock = Clock::get();
     let start = Instant::now();
+    let start_ns = clock.now_ns() as f64;
     let pacer_for = |t: usize| {
         spec.target_ops.filter(|r| *r > 0.0).map(|rate| {
             let interval_ns = 1e9 * threads as f64 / rate;
             Pacer {
-                start,
+                start_ns: start_ns + interval_ns * t as f64 / threads as f64,
                 interval_ns,
-                offset_ns: interval_ns * t as f64 / threads as f64,
             }
         })
     };
@@ -318,7 +319,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                     stop.store(true, Relaxed);
                 }
                 drop(done);
-                (w.latencies, w.tally, w.live_delta, outcome)
+                (w.latencies, w.tally, w.log, outcome)
             }));
         }
         drop(done_tx);
@@ -378,10 +379,11 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     let mut tally = Tally::default();
     let mut failure = None;
     let mut stopped_early = false;
-    for (lat, t, delta, outcome) in outcomes {
+    let mut logs = Vec::with_capacity(outcomes.len());
+    for (lat, t, log, outcome) in outcomes {
         latencies.merge(&lat);
         tally = tally.plus(t);
-        spec.live.add(delta);
+        logs.push(log);
         match outcome {
             Ok(true) => {}
             Ok(false) => stopped_early = true,
@@ -391,6 +393,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
             }
         }
     }
+    spec.live.apply_all(&mut logs);
     PhaseRun {
         duration,
         tally,

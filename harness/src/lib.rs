@@ -34,8 +34,10 @@
 //! operation type) and tallies, merged when the phase ends. The calling
 //! thread samples published counters every 100 ms for the progress bar,
 //! `--max-time` and the per-second timeseries. The loop per operation
-//! allocates nothing, takes no shared lock except the live set's sharded
-//! one on writes, formats nothing and makes one dynamic call, the engine's.
+//! allocates nothing, takes no shared lock, formats nothing and makes one
+//! dynamic call, the engine's; latencies are read from the CPU's
+//! time-stamp counter where it is invariant ([`clock`]), and live-set
+//! changes are logged per thread and applied after the phase ([`live`]).
 //! `harness overhead` measures what it costs against a bare loop of engine
 //! calls on `mem`.
 //!
@@ -73,13 +75,15 @@
 //! - [`registry`]: engine names -> open functions and option tables.
 //! - [`workload`], [`ycsb`]: what the driver needs from a workload, and the
 //!   adapter to the `workloads` crate.
-//! - [`driver`], [`live`], [`measure`]: the hot loop and what it records.
+//! - [`driver`], [`clock`], [`live`], [`measure`]: the hot loop and what it
+//!   records.
 //! - [`run`], [`result`]: orchestration and the per-phase metrics.
 //! - [`output`]: one module per output file, the run directory and the
 //!   stdout table; [`machine`] for run.json's machine block.
 //! - [`gate`], [`compare`], [`results_dir`]: reading runs back and judging.
 //! - [`list`], [`ops_cmd`], [`overhead`]: the other subcommands.
 
+pub mod clock;
 pub mod compare;
 pub mod driver;
 pub mod error;

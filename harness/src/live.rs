@@ -2,39 +2,100 @@
 //! tracked by the harness itself so that `space_amp = disk_bytes /
 //! live_bytes` does not trust the engine's own accounting.
 //!
-//! It sits on the hot path (every put and delete updates it), so it is
-//! built for that: a key is reduced to a 64-bit hash (no key copy, no
-//! allocation once a key is known), the map is split into 64 shards each
-//! behind its own uncontended-in-practice lock, and the running total is a
-//! per-thread delta that the phase sums at the end. A collision of two
-//! distinct keys' 64-bit hashes would merge them; with a well-mixed hash
-//! and a million keys the chance is about 1 in 10^7, and the effect would
-//! be one key's bytes.
+//! Keeping a map up to date on every write would put a hash-map update
+//! (a cache miss or two into a map of every key) on the hot path. Instead
+//! each client thread appends `(time, key hash, size)` to its own
+//! [`LiveLog`], a plain vector: no lock, no shared cache line, sequential
+//! memory. When the phase ends (outside its measured duration) the logs are
+//! merged in time order and applied to the [`LiveSet`]'s map. With one
+//! thread the order is the thread's own and the result exact. With several,
+//! writes to the same key are applied in the order of their completion
+//! times, which is the engine's order for all but writes that genuinely
+//! overlapped (whose order the engine does not define either).
+//!
+//! A log that reaches [`LOG_CAPACITY`] entries is applied on the spot, so
+//! memory stays bounded (24 bytes per write up to that point).
+//!
+//! Keys are reduced to a 64-bit hash: no key copy, no allocation. Two
+//! distinct keys colliding would merge; with a well-mixed hash and a
+//! million keys the chance is about 1 in 10^7, and the effect one key's
+//! bytes.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
 
 use parking_lot::Mutex;
 
-const SHARDS: usize = 64;
+/// Entries a thread's log holds before it is applied mid-phase.
+pub const LOG_CAPACITY: usize = 1 << 20;
+
+/// Size marking a delete.
+const DELETED: u32 = u32::MAX;
 
 /// Key hash -> key+value bytes of the live version.
-type Shard = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
+type Map = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
 
-/// The live keys of one engine's data set.
-pub struct LiveSet {
-    shards: Vec<Mutex<Shard>>,
-    bytes: AtomicI64,
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    at_ns: u64,
+    key: u64,
+    size: u32,
 }
 
-impl Default for LiveSet {
-    fn default() -> Self {
-        LiveSet {
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            bytes: AtomicI64::new(0),
-        }
+/// One thread's pending live-set changes.
+#[derive(Debug, Default)]
+pub struct LiveLog {
+    entries: Vec<Entry>,
+}
+
+impl LiveLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
     }
+
+    /// `key` got a value of `value_len` bytes at clock time `at_ns`.
+    #[inline]
+    pub fn put(&mut self, at_ns: u64, key: &[u8], value_len: usize) {
+        let size = (key.len() + value_len).min(DELETED as usize - 1) as u32;
+        self.entries.push(Entry {
+            at_ns,
+            key: hash(key),
+            size,
+        });
+    }
+
+    /// `key` was deleted at clock time `at_ns`.
+    #[inline]
+    pub fn delete(&mut self, at_ns: u64, key: &[u8]) {
+        self.entries.push(Entry {
+            at_ns,
+            key: hash(key),
+            size: DELETED,
+        });
+    }
+
+    /// Time to apply it (see [`LOG_CAPACITY`]).
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.entries.len() >= LOG_CAPACITY
+    }
+
+    /// Pending entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The live keys of one engine's data set.
+#[derive(Default)]
+pub struct LiveSet {
+    inner: Mutex<(Map, u64)>,
 }
 
 impl LiveSet {
@@ -43,48 +104,56 @@ impl LiveSet {
         Self::default()
     }
 
-    /// `key` now holds a value of `value_len` bytes. Returns the change in
-    /// live bytes, which the caller accumulates privately.
-    #[inline]
-    pub fn put(&self, key: &[u8], value_len: usize) -> i64 {
-        let h = hash(key);
-        let size = (key.len() + value_len).min(u32::MAX as usize) as u32;
-        let old = self.shard(h).insert(h, size);
-        i64::from(size) - old.map_or(0, i64::from)
+    /// Apply one log (emptying it), in its own order.
+    pub fn apply(&self, log: &mut LiveLog) {
+        let mut g = self.inner.lock();
+        let (map, bytes) = &mut *g;
+        for e in log.entries.drain(..) {
+            apply_entry(map, bytes, e);
+        }
     }
 
-    /// `key` was deleted. Returns the change in live bytes.
-    #[inline]
-    pub fn delete(&self, key: &[u8]) -> i64 {
-        let h = hash(key);
-        -self.shard(h).remove(&h).map_or(0, i64::from)
+    /// Apply several threads' logs, merged in time order (emptying them).
+    pub fn apply_all(&self, logs: &mut [LiveLog]) {
+        let mut nonempty = logs.iter_mut().filter(|l| !l.is_empty());
+        let (Some(first), None) = (nonempty.next(), nonempty.next()) else {
+            let mut all: Vec<Entry> = logs.iter_mut().flat_map(|l| l.entries.drain(..)).collect();
+            // Stable: a thread's entries with equal times keep their order.
+            all.sort_by_key(|e| e.at_ns);
+            let mut g = self.inner.lock();
+            let (map, bytes) = &mut *g;
+            for e in all {
+                apply_entry(map, bytes, e);
+            }
+            return;
+        };
+        self.apply(first);
     }
 
-    /// Add a thread's accumulated delta to the total.
-    pub fn add(&self, delta: i64) {
-        self.bytes.fetch_add(delta, Relaxed);
-    }
-
-    /// Key+value bytes of the live data (deltas added so far).
+    /// Key+value bytes of the live data (logs applied so far).
     pub fn bytes(&self) -> u64 {
-        self.bytes.load(Relaxed).max(0) as u64
+        self.inner.lock().1
     }
 
-    /// Number of live keys (for tests and reports).
+    /// Number of live keys.
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().len()).sum()
+        self.inner.lock().0.len()
     }
 
     /// True when no key is live.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
-    #[inline]
-    fn shard(&self, h: u64) -> parking_lot::MutexGuard<'_, Shard> {
-        // The top bits pick the shard; HashMap uses the low bits.
-        self.shards[(h >> 58) as usize % SHARDS].lock()
-    }
+fn apply_entry(map: &mut Map, bytes: &mut u64, e: Entry) {
+    let old = if e.size == DELETED {
+        map.remove(&e.key)
+    } else {
+        *bytes += u64::from(e.size);
+        map.insert(e.key, e.size)
+    };
+    *bytes -= old.map_or(0, u64::from);
 }
 
 /// A 64-bit hash of a key: 8-byte words folded with a multiply and the
@@ -144,15 +213,29 @@ mod tests {
     #[test]
     fn tracks_bytes_through_overwrite_and_delete() {
         let live = LiveSet::new();
-        let mut d = 0;
-        d += live.put(b"user1", 100); // 105
-        d += live.put(b"user2", 10); // 15
-        d += live.put(b"user1", 50); // 105 -> 55
-        d += live.delete(b"user2");
-        d += live.delete(b"absent");
-        live.add(d);
+        let mut log = LiveLog::new();
+        log.put(1, b"user1", 100); // 105
+        log.put(2, b"user2", 10); // 15
+        log.put(3, b"user1", 50); // 105 -> 55
+        log.delete(4, b"user2");
+        log.delete(5, b"absent");
+        live.apply(&mut log);
+        assert!(log.is_empty());
         assert_eq!(live.bytes(), 55);
         assert_eq!(live.len(), 1);
+    }
+
+    #[test]
+    fn several_logs_apply_in_time_order() {
+        let live = LiveSet::new();
+        let (mut a, mut b) = (LiveLog::new(), LiveLog::new());
+        a.put(10, b"k", 5); // 6 bytes
+        b.delete(20, b"k");
+        a.put(30, b"k", 9); // 10 bytes, the last word
+        b.put(5, b"j", 0); // 1 byte, earliest
+        live.apply_all(&mut [a, b]);
+        assert_eq!(live.bytes(), 11);
+        assert_eq!(live.len(), 2);
     }
 
     #[test]
@@ -170,10 +253,12 @@ mod tests {
     #[test]
     fn empty_key_and_empty_value_are_live() {
         let live = LiveSet::new();
-        live.add(live.put(b"", 0));
-        assert_eq!(live.len(), 1);
-        assert_eq!(live.bytes(), 0);
-        live.add(live.put(b"k", 0));
+        let mut log = LiveLog::new();
+        log.put(0, b"", 0);
+        live.apply(&mut log);
+        assert_eq!((live.len(), live.bytes()), (1, 0));
+        log.put(1, b"k", 0);
+        live.apply(&mut log);
         assert_eq!(live.bytes(), 1);
     }
 }
