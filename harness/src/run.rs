@@ -560,10 +560,11 @@ fn combine_repetitions(mut reps: Vec<Vec<PhaseResult>>) -> Vec<PhaseResult> {
     out
 }
 
-/// The checked-out commit, if this is a git work tree.
+/// The commit of the source tree the harness was built from (the run may
+/// start from anywhere), if it is a git work tree.
 fn git_commit() -> Option<String> {
     let out = std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;

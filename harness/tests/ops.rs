@@ -20,14 +20,23 @@ fn prints_header_and_every_operation() {
     for l in &lines[1..] {
         let f: Vec<&str> = l.split(',').collect();
         assert_eq!(f.len(), 4, "{l}");
-        assert!(["read", "update", "insert", "scan", "rmw", "delete"].contains(&f[0]), "{l}");
+        assert!(
+            ["read", "update", "insert", "scan", "rmw", "delete"].contains(&f[0]),
+            "{l}"
+        );
         assert!(f[1].starts_with("key"), "{l}");
         f[2].parse::<u64>().expect("value_len");
         f[3].parse::<u64>().expect("scan_len");
     }
     // Inserts continue after the loaded records.
-    let first_insert = lines[1..].iter().find(|l| l.starts_with("insert,")).expect("an insert");
-    assert!(first_insert.starts_with("insert,key00000100,"), "{first_insert}");
+    let first_insert = lines[1..]
+        .iter()
+        .find(|l| l.starts_with("insert,"))
+        .expect("an insert");
+    assert!(
+        first_insert.starts_with("insert,key00000100,"),
+        "{first_insert}"
+    );
 }
 
 #[test]

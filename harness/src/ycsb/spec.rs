@@ -1,0 +1,192 @@
+//! A workload's parameters, read and checked from its properties once, so
+//! the streams never parse or validate anything per operation.
+
+use super::properties::Properties;
+use crate::error::{Error, Result};
+
+/// How the run phase chooses records (`requestdistribution`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Distribution {
+    Uniform,
+    Zipfian,
+    Latest,
+    Hotspot { data: f64, opn: f64 },
+    Sequential,
+    Exponential { percentile: f64, frac: f64 },
+}
+
+/// How long each field is (`fieldlengthdistribution`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldLength {
+    Constant,
+    Uniform,
+    Zipfian,
+}
+
+/// Everything the streams need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    pub records: u64,
+    pub operations: u64,
+    pub insert_start: u64,
+    /// Records the run phase chooses among (`insertcount`, default
+    /// `recordcount`).
+    pub insert_count: u64,
+    pub field_count: u64,
+    pub field_len: u64,
+    pub min_field: u64,
+    pub field_length: FieldLength,
+    pub read: f64,
+    pub update: f64,
+    pub insert: f64,
+    pub scan: f64,
+    pub rmw: f64,
+    pub delete: f64,
+    /// Sum of the proportions.
+    pub total: f64,
+    pub distribution: Distribution,
+    pub zipfian_constant: f64,
+    pub min_scan: u64,
+    pub max_scan: u64,
+    pub scan_zipfian: bool,
+    /// `insertorder=ordered`: record numbers are not hashed.
+    pub ordered: bool,
+    pub zero_padding: usize,
+}
+
+impl Spec {
+    /// Read and check the properties.
+    pub fn from_properties(p: &Properties) -> Result<Spec> {
+        let u = |name: &str| p.parse::<u64>(name, "a non-negative integer");
+        let f = |name: &str| -> Result<f64> {
+            let v: f64 = p.parse(name, "a number")?;
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::Workload(format!(
+                    "property {name}={v}: expected a non-negative number"
+                )));
+            }
+            Ok(v)
+        };
+        let records = u("recordcount")?;
+        let insert_count = match p.get("insertcount") {
+            Some(v) if !v.is_empty() => u("insertcount")?,
+            _ => records,
+        };
+        let distribution = match p.get("requestdistribution").unwrap_or("uniform") {
+            "uniform" => Distribution::Uniform,
+            "zipfian" => Distribution::Zipfian,
+            "latest" => Distribution::Latest,
+            "sequential" => Distribution::Sequential,
+            "hotspot" => Distribution::Hotspot {
+                data: f("hotspotdatafraction")?.min(1.0),
+                opn: f("hotspotopnfraction")?.min(1.0),
+            },
+            "exponential" => Distribution::Exponential {
+                percentile: f("exponential.percentile")?.min(99.999),
+                frac: f("exponential.frac")?.max(1e-9),
+            },
+            other => {
+                return Err(Error::Workload(format!(
+                    "property requestdistribution={other}: expected uniform, zipfian, latest, hotspot, sequential or exponential"
+                )))
+            }
+        };
+        let field_length = match p.get("fieldlengthdistribution").unwrap_or("constant") {
+            "constant" => FieldLength::Constant,
+            "uniform" => FieldLength::Uniform,
+            "zipfian" => FieldLength::Zipfian,
+            other => {
+                return Err(Error::Workload(format!(
+                "property fieldlengthdistribution={other}: expected constant, uniform or zipfian"
+            )))
+            }
+        };
+        let scan_zipfian = match p.get("scanlengthdistribution").unwrap_or("uniform") {
+            "uniform" => false,
+            "zipfian" => true,
+            other => {
+                return Err(Error::Workload(format!(
+                    "property scanlengthdistribution={other}: expected uniform or zipfian"
+                )))
+            }
+        };
+        let ordered = match p.get("insertorder").unwrap_or("hashed") {
+            "hashed" => false,
+            "ordered" => true,
+            other => {
+                return Err(Error::Workload(format!(
+                    "property insertorder={other}: expected hashed or ordered"
+                )))
+            }
+        };
+        let zipfian_constant = f("zipfianconstant")?;
+        if distribution == Distribution::Zipfian && zipfian_constant != 0.99 {
+            return Err(Error::Workload(
+                "property zipfianconstant: the scrambled zipfian (requestdistribution=zipfian) uses YCSB's fixed 0.99".into(),
+            ));
+        }
+        if !(0.0..1.0).contains(&zipfian_constant) || zipfian_constant == 0.0 {
+            return Err(Error::Workload(format!(
+                "property zipfianconstant={zipfian_constant}: expected a number in (0, 1)"
+            )));
+        }
+        let (read, update, insert, scan, rmw, delete) = (
+            f("readproportion")?,
+            f("updateproportion")?,
+            f("insertproportion")?,
+            f("scanproportion")?,
+            f("readmodifywriteproportion")?,
+            f("deleteproportion")?,
+        );
+        let total = read + update + insert + scan + rmw + delete;
+        let operations = u("operationcount")?;
+        if total <= 0.0 && operations > 0 {
+            return Err(Error::Workload(
+                "every operation proportion is 0: nothing to run".into(),
+            ));
+        }
+        let (min_scan, max_scan) = (u("minscanlength")?.max(1), u("maxscanlength")?);
+        if max_scan < min_scan {
+            return Err(Error::Workload(format!(
+                "maxscanlength={max_scan} is below minscanlength={min_scan}"
+            )));
+        }
+        let (field_len, min_field) = (u("fieldlength")?, u("minfieldlength")?.max(1));
+        let field_count = u("fieldcount")?;
+        if field_length != FieldLength::Constant && field_len < min_field {
+            return Err(Error::Workload(format!(
+                "fieldlength={field_len} is below minfieldlength={min_field}"
+            )));
+        }
+        if field_count.saturating_mul(field_len) > 64 << 20 {
+            return Err(Error::Workload(format!(
+                "fieldcount x fieldlength = {} bytes: values over 64 MiB are not supported",
+                field_count.saturating_mul(field_len)
+            )));
+        }
+        Ok(Spec {
+            records,
+            operations,
+            insert_start: u("insertstart")?,
+            insert_count,
+            field_count,
+            field_len,
+            min_field,
+            field_length,
+            read,
+            update,
+            insert,
+            scan,
+            rmw,
+            delete,
+            total,
+            distribution,
+            zipfian_constant,
+            min_scan,
+            max_scan,
+            scan_zipfian,
+            ordered,
+            zero_padding: (u("zeropadding")?).min(20) as usize,
+        })
+    }
+}

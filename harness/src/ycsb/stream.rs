@@ -1,0 +1,283 @@
+//! The operation streams of YCSB's CoreWorkload, one per client thread.
+//!
+//! **Keys.** Record number `n` is named `user` + `n` zero-padded to
+//! `zeropadding` digits, where `n` is first hashed with FNV-1a 64 unless
+//! `insertorder=ordered` (so that hashed inserts land all over the key
+//! space, as in YCSB).
+//!
+//! **Load.** Records `insertstart .. insertstart + recordcount` are split
+//! into one contiguous range per thread and inserted in order.
+//!
+//! **Run.** Each operation picks its type from the proportions, then its
+//! key: `uniform`, `zipfian` (scrambled, over the loaded records plus
+//! YCSB's allowance of `2 x operationcount x insertproportion` expected new
+//! ones), `latest` (skewed towards the most recent insert), `hotspot`,
+//! `sequential` or `exponential`, redrawing a key not yet inserted as YCSB
+//! does. Inserts take the next number of a counter shared by all threads.
+//! Scans are `minscanlength..=maxscanlength` long, uniform or zipfian.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+
+use super::generators::{fnv_hash64, unit, ScrambledZipfian, Zipfian, ZIPFIAN_CONSTANT};
+use super::spec::{Distribution, FieldLength, Spec};
+use crate::driver::{Op, OpStream};
+use crate::measure::OpType;
+
+/// How the run phase picks a record.
+#[derive(Debug, Clone)]
+enum Chooser {
+    Uniform {
+        lb: u64,
+        count: u64,
+    },
+    Zipfian(ScrambledZipfian),
+    Latest(Zipfian),
+    Hotspot {
+        lb: u64,
+        hot: u64,
+        cold: u64,
+        opn: f64,
+    },
+    Sequential {
+        lb: u64,
+        count: u64,
+        next: u64,
+    },
+    Exponential {
+        gamma: f64,
+    },
+}
+
+/// One thread's operations.
+#[derive(Debug, Clone)]
+pub struct Stream {
+    spec: Arc<Spec>,
+    rng: SmallRng,
+    /// Load: the next record and the end of this thread's range.
+    load: Option<(u64, u64)>,
+    chooser: Chooser,
+    scan_zipf: Option<Zipfian>,
+    field_zipf: Option<Zipfian>,
+    /// Next record number to insert in the run phase (shared).
+    inserts: Arc<AtomicU64>,
+}
+
+impl Stream {
+    /// Thread `t`'s load stream over records `start..end`.
+    pub fn load(spec: Arc<Spec>, seed: u64, t: usize, start: u64, end: u64) -> Stream {
+        let inserts = Arc::new(AtomicU64::new(end));
+        let mut s = Stream::new(spec, seed ^ 0x4C4F_4144, t, inserts);
+        s.load = Some((start, end));
+        s
+    }
+
+    /// Thread `t`'s run stream; `inserts` is the shared insert counter,
+    /// starting after the loaded records.
+    pub fn run(spec: Arc<Spec>, seed: u64, t: usize, inserts: Arc<AtomicU64>) -> Stream {
+        Stream::new(spec, seed, t, inserts)
+    }
+
+    fn new(spec: Arc<Spec>, seed: u64, t: usize, inserts: Arc<AtomicU64>) -> Stream {
+        let thread_seed = seed ^ (t as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut rng = SmallRng::seed_from_u64(thread_seed);
+        let (lb, count) = (spec.insert_start, spec.insert_count.max(1));
+        let chooser = match spec.distribution {
+            Distribution::Uniform => Chooser::Uniform { lb, count },
+            Distribution::Zipfian => {
+                let expected_new = (spec.operations as f64 * spec.insert * 2.0) as u64;
+                Chooser::Zipfian(ScrambledZipfian::new(lb, lb + count + expected_new - 1))
+            }
+            Distribution::Latest => {
+                let z = Zipfian::new(0, spec.records.max(1) - 1, spec.zipfian_constant);
+                Chooser::Latest(z)
+            }
+            Distribution::Hotspot { data, opn } => {
+                let hot = ((count as f64 * data) as u64).clamp(1, count);
+                Chooser::Hotspot {
+                    lb,
+                    hot,
+                    cold: count - hot,
+                    opn,
+                }
+            }
+            Distribution::Sequential => Chooser::Sequential { lb, count, next: 0 },
+            Distribution::Exponential { percentile, frac } => Chooser::Exponential {
+                gamma: -(1.0 - percentile / 100.0).ln() / (spec.records.max(1) as f64 * frac),
+            },
+        };
+        let scan_zipf = spec
+            .scan_zipfian
+            .then(|| Zipfian::new(spec.min_scan, spec.max_scan, ZIPFIAN_CONSTANT));
+        let field_zipf = match spec.field_length {
+            FieldLength::Zipfian => Some(Zipfian::new(
+                spec.min_field,
+                spec.field_len,
+                ZIPFIAN_CONSTANT,
+            )),
+            _ => None,
+        };
+        // Draw once so threads with adjacent seeds diverge at once.
+        let _ = unit(&mut rng);
+        Stream {
+            spec,
+            rng,
+            load: None,
+            chooser,
+            scan_zipf,
+            field_zipf,
+            inserts,
+        }
+    }
+
+    /// The highest record number known to be inserted.
+    #[inline]
+    fn last_inserted(&self) -> u64 {
+        self.inserts.load(Relaxed).saturating_sub(1)
+    }
+
+    fn next_key_number(&mut self) -> u64 {
+        let last = self.last_inserted();
+        let rng = &mut self.rng;
+        loop {
+            let n = match &mut self.chooser {
+                Chooser::Uniform { lb, count } => *lb + (unit(rng) * *count as f64) as u64,
+                Chooser::Zipfian(z) => z.next(rng),
+                Chooser::Latest(z) => return last - z.next(rng, last).min(last),
+                Chooser::Hotspot { lb, hot, cold, opn } => {
+                    if unit(rng) < *opn {
+                        *lb + (unit(rng) * *hot as f64) as u64
+                    } else {
+                        *lb + *hot + (unit(rng) * *cold as f64) as u64
+                    }
+                }
+                Chooser::Sequential { lb, count, next } => {
+                    let n = *lb + *next % *count;
+                    *next += 1;
+                    n
+                }
+                Chooser::Exponential { gamma } => {
+                    let back = (-unit(rng).ln() / *gamma) as u64;
+                    match last.checked_sub(back) {
+                        Some(n) => return n,
+                        None => continue,
+                    }
+                }
+            };
+            if n <= last {
+                return n;
+            }
+        }
+    }
+
+    fn value_len(&mut self) -> usize {
+        let s = &self.spec;
+        let per_field = match s.field_length {
+            FieldLength::Constant => return (s.field_count * s.field_len) as usize,
+            FieldLength::Uniform => (0..s.field_count)
+                .map(|_| {
+                    s.min_field
+                        + (unit(&mut self.rng) * (s.field_len - s.min_field + 1) as f64) as u64
+                })
+                .sum::<u64>(),
+            FieldLength::Zipfian => {
+                let z = self.field_zipf.as_mut();
+                match z {
+                    Some(z) => (0..s.field_count).map(|_| z.next_all(&mut self.rng)).sum(),
+                    None => s.field_count * s.field_len,
+                }
+            }
+        };
+        per_field as usize
+    }
+
+    fn scan_len(&mut self) -> usize {
+        let s = &self.spec;
+        match &mut self.scan_zipf {
+            Some(z) => z.next_all(&mut self.rng) as usize,
+            None => {
+                (s.min_scan + (unit(&mut self.rng) * (s.max_scan - s.min_scan + 1) as f64) as u64)
+                    as usize
+            }
+        }
+    }
+
+    fn op_type(&mut self) -> OpType {
+        let s = &self.spec;
+        let mut u = unit(&mut self.rng) * s.total;
+        for (w, kind) in [
+            (s.read, OpType::Read),
+            (s.update, OpType::Update),
+            (s.insert, OpType::Insert),
+            (s.scan, OpType::Scan),
+            (s.rmw, OpType::Rmw),
+            (s.delete, OpType::Delete),
+        ] {
+            if u < w {
+                return kind;
+            }
+            u -= w;
+        }
+        OpType::Read
+    }
+}
+
+/// `user` + the (hashed) record number, zero-padded, into `key`.
+#[inline]
+pub fn key_name(spec: &Spec, n: u64, key: &mut Vec<u8>) {
+    let n = if spec.ordered { n } else { fnv_hash64(n) };
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    key.clear();
+    key.extend_from_slice(b"user");
+    let len = digits.len() - i;
+    for _ in len..spec.zero_padding {
+        key.push(b'0');
+    }
+    key.extend_from_slice(&digits[i..]);
+}
+
+impl OpStream for Stream {
+    fn next_op(&mut self, key: &mut Vec<u8>) -> Op {
+        if let Some((next, end)) = &mut self.load {
+            let n = (*next).min(end.saturating_sub(1));
+            *next += 1;
+            key_name(&self.spec, n, key);
+            let value_len = self.value_len();
+            return Op {
+                kind: OpType::Insert,
+                value_len,
+                scan_len: 0,
+            };
+        }
+        let kind = self.op_type();
+        let n = if kind == OpType::Insert {
+            self.inserts.fetch_add(1, Relaxed)
+        } else {
+            self.next_key_number()
+        };
+        key_name(&self.spec, n, key);
+        let (value_len, scan_len) = match kind {
+            OpType::Insert | OpType::Update | OpType::Rmw => (self.value_len(), 0),
+            OpType::Scan => (0, self.scan_len()),
+            OpType::Read | OpType::Delete => (0, 0),
+        };
+        Op {
+            kind,
+            value_len,
+            scan_len,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+use std::collections::{HashMap, HashSet};
+
+use super::*;
+use crate::driver::OpStream;
+use crate::measure::OpType;
+
+/// YCSB's published core workload files, as distributed with YCSB.
+const YCSB_FILES: &[(&str, &str)] = &[
+    ("workloada", "# Yahoo! Cloud System Benchmark\n# Workload A: Update heavy workload\nrecordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\n\nreadallfields=true\n\nreadproportion=0.5\nupdateproportion=0.5\nscanproportion=0\ninsertproportion=0\n\nrequestdistribution=zipfian\n"),
+    ("workloadb", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=0.95\nupdateproportion=0.05\nscanproportion=0\ninsertproportion=0\nrequestdistribution=zipfian\n"),
+    ("workloadc", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=1\nupdateproportion=0\nscanproportion=0\ninsertproportion=0\nrequestdistribution=zipfian\n"),
+    ("workloadd", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=0.95\nupdateproportion=0\nscanproportion=0\ninsertproportion=0.05\nrequestdistribution=latest\n"),
+    ("workloade", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=0\nupdateproportion=0\nscanproportion=0.95\ninsertproportion=0.05\nrequestdistribution=zipfian\nmaxscanlength=100\nscanlengthdistribution=uniform\n"),
+    ("workloadf", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=0.5\nupdateproportion=0\nscanproportion=0\ninsertproportion=0\nreadmodifywriteproportion=0.5\nrequestdistribution=zipfian\n"),
+];
+
+fn args(workloads: &[&str]) -> WorkloadArgs {
+    WorkloadArgs {
+        workloads: workloads.iter().map(|s| s.to_string()).collect(),
+        seed: 42,
+        ..WorkloadArgs::default()
+    }
+}
+
+fn one(a: &WorkloadArgs) -> YcsbWorkload {
+    let (mut w, _) = resolve(a).expect("resolves");
+    assert_eq!(w.len(), 1);
+    w.remove(0)
+}
+
+fn run_ops(w: &YcsbWorkload, n: usize) -> Vec<(OpType, Vec<u8>, usize, usize)> {
+    let mut s = w.run_streams(1).remove(0);
+    let mut key = Vec::new();
+    (0..n)
+        .map(|_| {
+            let op = s.next_op(&mut key);
+            (op.kind, key.clone(), op.value_len, op.scan_len)
+        })
+        .collect()
+}
+
+#[test]
+fn ycsb_property_files_match_the_presets() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for ((file, text), preset) in YCSB_FILES
+        .iter()
+        .zip(["ycsb-a", "ycsb-b", "ycsb-c", "ycsb-d", "ycsb-e", "ycsb-f"])
+    {
+        let path = tmp.path().join(file);
+        std::fs::write(&path, text).expect("write");
+        let mut a = args(&[]);
+        a.property_files.push(path);
+        let (from_file, warnings) = resolve(&a).expect("the published file loads unchanged");
+        assert!(warnings.is_empty(), "{file}: {warnings:?}");
+        assert_eq!(from_file[0].name(), *file, "named after the file");
+        let from_preset = one(&args(&[preset]));
+        assert_eq!(
+            from_file[0].spec(),
+            from_preset.spec(),
+            "{file} vs {preset}"
+        );
+    }
+}
+
+#[test]
+fn operation_mix_follows_the_proportions() {
+    let w = one(&args(&["ycsb-a"]));
+    let ops = run_ops(&w, 20_000);
+    let reads = ops.iter().filter(|o| o.0 == OpType::Read).count();
+    let updates = ops.iter().filter(|o| o.0 == OpType::Update).count();
+    assert_eq!(reads + updates, 20_000);
+    assert!((9_500..10_500).contains(&reads), "{reads}");
+    // Values are fieldcount x fieldlength bytes.
+    assert!(ops
+        .iter()
+        .filter(|o| o.0 == OpType::Update)
+        .all(|o| o.2 == 1000));
+
+    let f = one(&args(&["ycsb-f"]));
+    let kinds: HashSet<OpType> = run_ops(&f, 1000).iter().map(|o| o.0).collect();
+    assert_eq!(kinds, HashSet::from([OpType::Read, OpType::Rmw]));
+}
+
+#[test]
+fn load_covers_every_record_once_across_threads() {
+    let mut a = args(&["ycsb-a"]);
+    a.records = Some(1001);
+    let w = one(&a);
+    let mut keys = HashSet::new();
+    let mut total = 0;
+    for (mut s, n) in w.load_streams(3) {
+        let mut key = Vec::new();
+        for _ in 0..n {
+            let op = s.next_op(&mut key);
+            assert_eq!(op.kind, OpType::Insert);
+            keys.insert(key.clone());
+        }
+        total += n;
+    }
+    assert_eq!(total, 1001);
+    assert_eq!(keys.len(), 1001);
+    // Run-phase reads only touch loaded keys.
+    for (kind, key, _, _) in run_ops(&w, 2000) {
+        assert!(kind == OpType::Read || kind == OpType::Update);
+        assert!(keys.contains(&key), "{}", String::from_utf8_lossy(&key));
+    }
+}
+
+#[test]
+fn keys_are_named_as_ycsb_names_them() {
+    let w = one(&args(&["ycsb-a"]));
+    let mut key = Vec::new();
+    stream::key_name(w.spec(), 0, &mut key);
+    assert_eq!(
+        key,
+        format!("user{}", generators::fnv_hash64(0)).into_bytes()
+    );
+    let mut a = args(&["ycsb-a"]);
+    a.properties = vec!["insertorder=ordered".into(), "zeropadding=8".into()];
+    let w = one(&a);
+    stream::key_name(w.spec(), 42, &mut key);
+    assert_eq!(key, b"user00000042");
+}
+
+#[test]
+fn zipfian_requests_are_skewed() {
+    let mut a = args(&["ycsb-c"]);
+    a.records = Some(10_000);
+    let w = one(&a);
+    let mut counts: HashMap<Vec<u8>, u32> = HashMap::new();
+    for (_, key, _, _) in run_ops(&w, 50_000) {
+        *counts.entry(key).or_default() += 1;
+    }
+    let mut c: Vec<u32> = counts.into_values().collect();
+    c.sort_unstable_by(|a, b| b.cmp(a));
+    let top_percent: u32 = c.iter().take(100).sum();
+    // Uniform would put ~1 % of requests on the top 1 % of keys.
+    assert!(
+        top_percent > 50_000 / 10,
+        "top 1% of keys got {top_percent}"
+    );
+}
+
+#[test]
+fn latest_favours_recent_inserts_and_scans_are_bounded() {
+    let mut a = args(&["ycsb-d"]);
+    a.records = Some(10_000);
+    a.properties = vec!["insertorder=ordered".into(), "zeropadding=10".into()];
+    let w = one(&a);
+    let ops = run_ops(&w, 20_000);
+    let recent = ops
+        .iter()
+        .filter(|o| o.0 == OpType::Read)
+        .filter(|o| {
+            let n: u64 = std::str::from_utf8(&o.1[4..])
+                .expect("digits")
+                .parse()
+                .expect("number");
+            n >= 9_000
+        })
+        .count();
+    let reads = ops.iter().filter(|o| o.0 == OpType::Read).count();
+    assert!(
+        recent * 2 > reads,
+        "{recent} of {reads} reads among the newest 10%"
+    );
+
+    let e = one(&args(&["ycsb-e"]));
+    let scans: Vec<usize> = run_ops(&e, 5000)
+        .iter()
+        .filter(|o| o.0 == OpType::Scan)
+        .map(|o| o.3)
+        .collect();
+    assert!(scans.iter().all(|l| (1..=100).contains(l)));
+    assert!(scans.contains(&1) && scans.contains(&100));
+}
+
+#[test]
+fn same_seed_same_stream() {
+    let w = one(&args(&["ycsb-b"]));
+    assert_eq!(run_ops(&w, 500), run_ops(&w, 500));
+    let mut a = args(&["ycsb-b"]);
+    a.seed = 43;
+    assert_ne!(run_ops(&w, 500), run_ops(&one(&a), 500));
+}
+
+#[test]
+fn flags_errors_and_names() {
+    let e = resolve(&args(&["ycsb-z"]))
+        .expect_err("unknown")
+        .to_string();
+    assert!(
+        e.contains("ycsb-z") && e.contains("ycsb-a") && e.contains("fill-random"),
+        "{e}"
+    );
+    let e = resolve(&args(&[])).expect_err("none").to_string();
+    assert!(e.contains("ycsb-a"), "{e}");
+    let mut a = args(&["ycsb-a"]);
+    a.properties = vec!["requestdistribution=pareto".into()];
+    let e = resolve(&a).expect_err("bad value").to_string();
+    assert!(
+        e.contains("requestdistribution") && e.contains("pareto"),
+        "{e}"
+    );
+    let mut a = args(&["ycsb-a", "ycsb-c"]);
+    a.records = Some(77);
+    a.properties = vec!["recordcount=5".into(), "bogus=1".into()];
+    let (ws, warnings) = resolve(&a).expect("resolves");
+    assert!(
+        ws.iter().all(|w| w.records() == 77),
+        "--records wins over -p"
+    );
+    assert_eq!(
+        warnings.len(),
+        1,
+        "warned once, not per workload: {warnings:?}"
+    );
+    assert!(warnings[0].contains("bogus"));
+}
