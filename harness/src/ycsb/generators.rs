@@ -52,6 +52,8 @@ pub struct Zipfian {
     base: u64,
     theta: f64,
     zeta2: f64,
+    /// 1 + 0.5^theta: below it (times zeta) the second item is drawn.
+    second: f64,
     alpha: f64,
     zetan: f64,
     eta: f64,
@@ -74,6 +76,7 @@ impl Zipfian {
             base: min,
             theta,
             zeta2,
+            second: 1.0 + 0.5f64.powf(theta),
             alpha: 1.0 / (1.0 - theta),
             zetan,
             eta: (1.0 - (2.0 / items as f64).powf(1.0 - theta)) / (1.0 - zeta2 / zetan),
@@ -95,7 +98,7 @@ impl Zipfian {
         if uz < 1.0 {
             return self.base;
         }
-        if uz < 1.0 + 0.5f64.powf(self.theta) {
+        if uz < self.second {
             return self.base + 1;
         }
         self.base + (item_count as f64 * (self.eta * u - self.eta + 1.0).powf(self.alpha)) as u64

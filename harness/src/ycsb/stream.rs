@@ -225,20 +225,32 @@ impl Stream {
     }
 }
 
+/// "00" to "99": two decimal digits per division when formatting keys.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// `user` + the (hashed) record number, zero-padded, into `key`.
 #[inline]
 pub fn key_name(spec: &Spec, n: u64, key: &mut Vec<u8>) {
-    let n = if spec.ordered { n } else { fnv_hash64(n) };
+    let mut v = if spec.ordered { n } else { fnv_hash64(n) };
     let mut digits = [0u8; 20];
     let mut i = digits.len();
-    let mut v = n;
-    loop {
+    while v >= 100 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if v >= 10 {
+        let pair = v as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        digits[i] = b'0' + v as u8;
     }
     key.clear();
     key.extend_from_slice(b"user");

@@ -120,6 +120,10 @@ fn keys_are_named_as_ycsb_names_them() {
     let w = one(&a);
     stream::key_name(w.spec(), 42, &mut key);
     assert_eq!(key, b"user00000042");
+    for n in [0u64, 7, 10, 99, 100, 12345, 1_000_000_007, u64::MAX] {
+        stream::key_name(w.spec(), n, &mut key);
+        assert_eq!(key, format!("user{n:08}").into_bytes());
+    }
 }
 
 #[test]
