@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use engine_core::{Engine, OpenFn, OptionSpec, Options, Vfs, COMMON_OPTIONS};
+use engine_core::{Engine, OpenFn, OptionSpec, Options, VerifyFn, Vfs, COMMON_OPTIONS};
 
 use crate::error::{Error, Result};
 
@@ -28,6 +28,11 @@ pub struct EngineInfo {
     /// Part of the default set (`--engine` not given). Aliases that repeat a
     /// preset under another name are not.
     pub default: bool,
+    /// Keeps its data in files and recovers it on open (crash tests and
+    /// kill loops run only these).
+    pub persistent: bool,
+    /// The engine's offline checker, for `harness verify`.
+    pub verify: Option<VerifyFn>,
 }
 
 impl EngineInfo {
@@ -57,6 +62,8 @@ pub fn builtin() -> Vec<EngineInfo> {
         open: lsm::open,
         options: lsm::OPTIONS,
         default,
+        persistent: true,
+        verify: None,
     };
     vec![
         EngineInfo {
@@ -66,6 +73,8 @@ pub fn builtin() -> Vec<EngineInfo> {
             open: mem::MemEngine::open_boxed,
             options: mem::OPTIONS,
             default: true,
+            persistent: false,
+            verify: None,
         },
         lsm_entry(
             "lsm-leveled",

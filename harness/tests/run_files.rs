@@ -278,6 +278,8 @@ fn custom(name: &'static str, open: engine_core::OpenFn) -> EngineSpec {
             open,
             options: &[],
             default: false,
+            persistent: false,
+            verify: None,
         },
         options: Options::new(),
     }

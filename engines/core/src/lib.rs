@@ -25,11 +25,15 @@
 
 pub mod engine;
 pub mod error;
+pub mod kit;
+pub mod log;
 pub mod options;
 pub mod record;
+pub mod verify;
 pub mod vfs;
 
 pub use engine::{Engine, EngineMetrics, MetricValue, OpenFn};
 pub use error::{Error, Result};
 pub use options::{Durability, OptionSpec, Options, COMMON_OPTIONS};
+pub use verify::{CorruptSpot, FileReport, VerifyFn, VerifyReport};
 pub use vfs::{File, IoSnapshot, IoStats, OpenMode, Purpose, Vfs};

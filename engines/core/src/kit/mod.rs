@@ -1,0 +1,1 @@
+//! The conformance and crash test kit (being written: see issue #2).
