@@ -3,9 +3,16 @@
 //!
 //! Before any metric is compared the two runs must be comparable: the same
 //! seed, threads, durability, memory budget, rate target, warm-up, time
-//! limit, determinism, engines (spec and options) and workloads (every
-//! property). A difference is an error naming the field, never a pass. So is
-//! a baseline cell the candidate lacks, and any file that does not parse.
+//! limit and determinism, and every baseline workload run with exactly the
+//! same properties. A difference is an error naming the field, never a
+//! pass. So is a baseline engine or cell the candidate lacks, and any file
+//! that does not parse.
+//!
+//! Two differences are allowed, because they are what engine authors do:
+//! a candidate may run *more* (a newly registered engine or workload: its
+//! cells are listed as "new, not gated" and cannot fail), and an engine's
+//! options may differ (a changed preset is a change to the engine, so it is
+//! reported as a note and judged by its metrics like any other change).
 //! The rules for the metrics themselves are in [`crate::compare`].
 
 use std::fmt::Write as _;
@@ -25,8 +32,6 @@ pub const CONFIG_FIELDS: &[&str] = &[
     "warmup_ops",
     "max_time_s",
     "deterministic",
-    "engines",
-    "workloads",
 ];
 
 /// What the gate compares and how strictly.
@@ -158,7 +163,8 @@ pub fn gate(opts: &GateOptions) -> Result<GateReport> {
     let base = ResultsDir::read(&opts.baseline)?;
     let cand = ResultsDir::read(&opts.candidate)?;
     check_config(&base, &cand)?;
-    let mut notes = Vec::new();
+    check_workloads(&base, &cand)?;
+    let mut notes = check_engines(&base, &cand)?;
 
     let base_cells = base.summary_cells()?;
     let cand_cells = cand.summary_cells()?;
@@ -183,10 +189,7 @@ pub fn gate(opts: &GateOptions) -> Result<GateReport> {
     }
     for (k, _) in &cand_cells {
         if !base_cells.iter().any(|(b, _)| b == k) {
-            notes.push(format!(
-                "{} x {} x {} is new in the candidate (not gated)",
-                k.0, k.1, k.2
-            ));
+            notes.push(format!("new, not gated: {} x {} x {}", k.0, k.1, k.2));
         }
     }
     for (side, dir) in [("baseline", &base), ("candidate", &cand)] {
@@ -247,6 +250,115 @@ fn check_config(base: &ResultsDir, cand: &ResultsDir) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A named entry of a run.json list (`engines` by `spec`, `workloads` by
+/// `name`): `(name, the entry's other field)`, or an error when the list is
+/// missing or malformed.
+fn entries<'a>(
+    dir: &'a ResultsDir,
+    list: &str,
+    name: &str,
+    field: &str,
+) -> Result<Vec<(&'a str, &'a serde_json::Value)>> {
+    let bad = |why: String| {
+        Error::Incomparable(format!("{}: run.json `{list}` {why}", dir.dir.display()))
+    };
+    let items = dir
+        .run
+        .get(list)
+        .and_then(|v| v.as_array())
+        .ok_or_else(|| bad("is missing or not a list".into()))?;
+    items
+        .iter()
+        .map(|item| {
+            let n = item
+                .get(name)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| bad(format!("has an entry without `{name}`")))?;
+            let f = item
+                .get(field)
+                .ok_or_else(|| bad(format!("entry {n} has no `{field}`")))?;
+            Ok((n, f))
+        })
+        .collect()
+}
+
+/// Every baseline workload must have run in the candidate with the same
+/// properties (the operation stream is what the numbers are about);
+/// workloads only the candidate ran are new cells.
+fn check_workloads(base: &ResultsDir, cand: &ResultsDir) -> Result<()> {
+    let theirs = entries(cand, "workloads", "name", "properties")?;
+    for (name, props) in entries(base, "workloads", "name", "properties")? {
+        match theirs.iter().find(|(n, _)| *n == name) {
+            None => {
+                return Err(Error::Incomparable(format!(
+                    "`workloads`: the baseline ran {name} but the candidate {} did not",
+                    cand.dir.display()
+                )))
+            }
+            Some((_, p)) if *p != props => {
+                return Err(Error::Incomparable(format!(
+                    "baseline and candidate ran different configurations: `workloads` entry {name} has properties {} in {} but {} in {}",
+                    differing(props, p),
+                    base.dir.display(),
+                    differing(p, props),
+                    cand.dir.display()
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Every baseline engine must have run in the candidate; changed options
+/// are notes (the metrics judge them), extra engines are new cells.
+fn check_engines(base: &ResultsDir, cand: &ResultsDir) -> Result<Vec<String>> {
+    let theirs = entries(cand, "engines", "spec", "options")?;
+    let mut notes = Vec::new();
+    for (spec, opts) in entries(base, "engines", "spec", "options")? {
+        match theirs.iter().find(|(s, _)| *s == spec) {
+            None => {
+                return Err(Error::Incomparable(format!(
+                    "`engines`: the baseline ran {spec} but the candidate {} did not",
+                    cand.dir.display()
+                )))
+            }
+            Some((_, o)) if *o != opts => notes.push(format!(
+                "{spec} ran with other options: {} in the baseline, {} in the candidate (gated on its metrics)",
+                differing(opts, o),
+                differing(o, opts)
+            )),
+            Some(_) => {}
+        }
+    }
+    Ok(notes)
+}
+
+/// The keys of object `a` whose values differ in `b`, as `k=v` pairs (the
+/// whole value when either is not an object).
+fn differing(a: &serde_json::Value, b: &serde_json::Value) -> String {
+    match (a.as_object(), b.as_object()) {
+        (Some(a), Some(b)) => {
+            let pairs: Vec<String> = a
+                .iter()
+                .filter(|(k, v)| b.get(k.as_str()) != Some(*v))
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        v.as_str().map_or_else(|| v.to_string(), String::from)
+                    )
+                })
+                .collect();
+            if pairs.is_empty() {
+                "{}".into()
+            } else {
+                format!("{{{}}}", pairs.join(","))
+            }
+        }
+        _ => a.to_string(),
+    }
 }
 
 fn default_update_command(baseline: &Path, candidate: &Path) -> String {

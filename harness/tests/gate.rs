@@ -273,3 +273,76 @@ fn corrupt_files_are_errors_naming_file_and_line() {
         .to_string();
     assert!(msg.contains("summary.csv"), "{msg}");
 }
+
+/// Add a copy of `engine`'s rows (summary, latency, run.json) under the
+/// name `new`, as if a newly registered engine had run.
+fn add_engine(dir: &Path, engine: &str, new: &str) {
+    for f in ["summary.csv", "latency.csv"] {
+        let path = dir.join(f);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let mut out = text.clone();
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with(&format!("{engine},")))
+        {
+            out.push_str(&line.replacen(engine, new, 1));
+            out.push('\n');
+        }
+        std::fs::write(&path, out).expect("write");
+    }
+    let path = dir.join("run.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    let list = v["engines"].as_array_mut().expect("engines");
+    list.push(serde_json::json!({"spec": new, "options": {"sync": "never"}}));
+    std::fs::write(&path, v.to_string()).expect("write");
+}
+
+#[test]
+fn a_new_engine_in_the_candidate_is_listed_and_not_gated() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("cand"));
+    add_engine(&cand, "mem", "btree");
+    // Its numbers are terrible, and still cannot fail the gate.
+    scale(&cand, "btree", "run", "write_amp", 10.0, 1.0);
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert!(!report.failed(), "{}", report.render());
+    let text = report.render();
+    assert!(
+        text.contains("new, not gated: btree x toy x load"),
+        "{text}"
+    );
+    assert!(text.contains("new, not gated: btree x toy x run"), "{text}");
+    assert!(report.checks.iter().all(|c| c.cell.0 != "btree"));
+
+    // The other way round, an engine the candidate lacks is an error.
+    let err = run_gate(&cand, &base).expect_err("engine missing");
+    assert!(err.to_string().contains("btree"), "{err}");
+}
+
+#[test]
+fn changed_engine_options_are_noted_and_judged_by_the_metrics() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("cand"));
+    let path = cand.join("run.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    for e in v["engines"].as_array_mut().expect("engines") {
+        if e["spec"] == LSM {
+            e["options"]["bloom_bits"] = serde_json::json!("0");
+        }
+    }
+    std::fs::write(&path, v.to_string()).expect("write");
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert!(!report.failed(), "same numbers pass: {}", report.render());
+    let text = report.render();
+    assert!(
+        text.contains("ran with other options") && text.contains("bloom_bits=0"),
+        "{text}"
+    );
+    scale(&cand, LSM, "run", "read_ios_per_op", 1.5, 0.0);
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert_eq!(failed_metrics(&report), ["read_ios_per_op"]);
+}
