@@ -135,8 +135,9 @@ struct RunArgs {
     /// Inline background work (background=false) so one thread's counters repeat exactly.
     #[arg(long)]
     deterministic: bool,
-    /// Run each engine x workload N times; report the median throughput.
-    #[arg(long, default_value_t = 1)]
+    /// Run each engine x workload N times, interleaved; report the median
+    /// throughput.
+    #[arg(long, visible_alias = "repetitions", default_value_t = 1)]
     repeat: u32,
     /// Timeseries interval, seconds.
     #[arg(long, default_value_t = 1.0)]
@@ -154,8 +155,9 @@ struct GateArgs {
     /// Percent increase allowed in deterministic metrics.
     #[arg(long, default_value_t = 1.0)]
     tolerance: f64,
-    /// Percent drop allowed in throughput relative to mem.
-    #[arg(long, default_value_t = 40.0)]
+    /// Percent drop allowed in throughput relative to mem's (geometric
+    /// mean over its cells).
+    #[arg(long, default_value_t = 30.0)]
     throughput_tolerance: f64,
     /// Percent increase allowed in p50 latency relative to mem.
     #[arg(long, default_value_t = 100.0)]

@@ -145,32 +145,44 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
         }
     };
 
-    let mut per_cell: Vec<(usize, usize, Vec<PhaseResult>)> = Vec::new();
+    // Repetitions are the outer loop: the repetitions of one cell run at
+    // different times, so a burst of load from elsewhere on a shared
+    // machine slows one of them, not all, and the median rejects it.
+    let cells: Vec<(usize, usize)> = (0..workloads.len())
+        .flat_map(|wi| (0..cfg.engines.len()).map(move |ei| (wi, ei)))
+        .collect();
+    let mut reps: Vec<Vec<Vec<PhaseResult>>> = vec![Vec::new(); cells.len()];
+    let mut failed = vec![false; cells.len()];
     let mut failures = Vec::new();
-    for (wi, w) in workloads.iter().enumerate() {
-        for (ei, spec) in cfg.engines.iter().enumerate() {
-            let mut reps = Vec::new();
-            for rep in 0..cfg.repeat.max(1) {
-                let cell = Cell {
-                    cfg,
-                    spec,
-                    options: spec.effective_options(&harness_opts, cfg.deterministic),
-                    data_root: data.path(),
-                    rep,
-                };
-                let (results, failure) = cell.run(w);
-                reps.push(results);
-                if let Some(f) = failure {
-                    failures.push(f);
-                    // Report the failing repetition as it stopped.
-                    let last = reps.pop().unwrap_or_default();
-                    reps = vec![last];
-                    break;
-                }
+    for rep in 0..cfg.repeat.max(1) {
+        for (i, &(wi, ei)) in cells.iter().enumerate() {
+            if failed[i] {
+                continue;
             }
-            per_cell.push((ei, wi, combine_repetitions(reps)));
+            let spec = &cfg.engines[ei];
+            let cell = Cell {
+                cfg,
+                spec,
+                options: spec.effective_options(&harness_opts, cfg.deterministic),
+                data_root: data.path(),
+                rep,
+            };
+            let (results, failure) = cell.run(&workloads[wi]);
+            if let Some(f) = failure {
+                failures.push(f);
+                failed[i] = true;
+                // Report the failing repetition as it stopped.
+                reps[i] = vec![results];
+            } else {
+                reps[i].push(results);
+            }
         }
     }
+    let mut per_cell: Vec<(usize, usize, Vec<PhaseResult>)> = cells
+        .iter()
+        .zip(reps)
+        .map(|(&(wi, ei), r)| (ei, wi, combine_repetitions(r)))
+        .collect();
     per_cell.sort_by_key(|(ei, wi, _)| (*ei, *wi));
     let results: Vec<PhaseResult> = per_cell.into_iter().flat_map(|(_, _, r)| r).collect();
 
