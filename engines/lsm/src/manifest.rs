@@ -193,6 +193,17 @@ impl ManifestWriter {
         self.file.sync(Purpose::Meta)
     }
 
+    /// A clean close: end the manifest with the close trailer the WAL
+    /// uses, so that a damaged last edit reads as corruption rather than as
+    /// an edit that never became durable (see `wal::read_records`). Every
+    /// open rewrites the manifest, so the trailer stays last.
+    pub fn close(&mut self) -> Result<()> {
+        let trailer = encode_file_header(crate::wal::CLOSE_MAGIC, crate::wal::VERSION);
+        self.file.write_at(&trailer, self.len, Purpose::Meta)?;
+        self.len += trailer.len() as u64;
+        self.file.sync(Purpose::Meta)
+    }
+
     pub fn len(&self) -> u64 {
         self.len
     }

@@ -22,6 +22,13 @@
 //! sequence numbers below that, so replayed writes are newer than
 //! anything on disk, which is all the numbering has to guarantee.
 //!
+//! A clean close (dropping the engine after a successful sync) ends the
+//! current WAL with a 16-byte *close trailer*: magic `b"LSMWEND\0"`,
+//! version 1 (u32 LE), CRC-32 of the first 12 bytes (u32 LE), the layout of
+//! the codec's file header. Recovery never appends to an old WAL, so the
+//! trailer is always the last thing in its file. It is what lets a reader
+//! tell a damaged last record from an unsynced tail (see [`read_records`]).
+//!
 //! Appends go to a memory buffer and reach the file in large writes; a
 //! sync writes the buffer and fsyncs. The group commit that shares one
 //! fsync among concurrent writers lives in the engine (`db`), which owns
@@ -40,6 +47,8 @@ use engine_core::{Error, File, OpenMode, Purpose, Result, Vfs};
 pub const MAGIC: &[u8; 8] = b"LSMWAL\0\0";
 /// WAL format version.
 pub const VERSION: u32 = 1;
+/// Magic of the close trailer a clean close appends.
+pub const CLOSE_MAGIC: &[u8; 8] = b"LSMWEND\0";
 
 const WRITE_CHUNK: usize = 64 << 10;
 
@@ -100,6 +109,19 @@ impl WalWriter {
         Ok(())
     }
 
+    /// A clean close, after everything was synced: append the close
+    /// trailer and fsync it. Nothing may be appended afterwards.
+    pub fn close(&mut self) -> Result<()> {
+        self.write_out()?;
+        self.file.write_at(
+            &encode_file_header(CLOSE_MAGIC, VERSION),
+            self.file_len,
+            Purpose::Wal,
+        )?;
+        self.file_len += FILE_HEADER_LEN as u64;
+        self.file.sync(Purpose::Wal)
+    }
+
     /// The file, shared so that group commit can fsync it outside the
     /// write lock.
     pub fn file(&self) -> Arc<File> {
@@ -147,27 +169,40 @@ pub fn replay(
 /// Read the records of a log from `start`, telling the writer's unsynced
 /// tail apart from corruption of durable bytes.
 ///
-/// `LogReader` already treats a cut-short or zero-filled tail as torn. A
-/// crash can also leave an unsynced tail as garbage (sectors allocated,
-/// never written), which decodes as a bad record. What tells it from a bit
-/// flip in a durable record is what follows: a flipped record is followed by
-/// the valid records written after it, a garbage tail by nothing valid. So
-/// a bad record with no valid record anywhere after it ends the log like a
-/// torn tail; one followed by a valid record is corruption, reported with
-/// file and offset. (A flip in the very last record cannot be told from
-/// garbage by any reader; it is dropped like an unsynced tail.)
+/// A crash damages only what was not synced, and appends are synced in
+/// order, so crash damage is a tail: cut short, zero-filled, or garbage
+/// (sectors allocated, never written). A damaged record with a valid record
+/// anywhere after it cannot be such a tail: it is corruption, reported with
+/// file and offset. That covers a bad checksum and also a flipped length
+/// that makes a record seem to run past the end of the file, which the
+/// codec's reader alone takes for a torn tail.
+///
+/// The last record of a log has nothing after it, so a flip in it would
+/// look like an unsynced tail and a durable write would vanish silently.
+/// That is what the close trailer is for: a log that ends in a valid
+/// trailer was closed cleanly with everything synced, so any damaged
+/// record in it is corruption. (After a crash, a flip in the last synced
+/// record still cannot be told from garbage by any reader.)
 pub(crate) fn read_records(
     file: &File,
     start: u64,
     mut apply: impl FnMut(OwnedRecord) -> Result<()>,
 ) -> Result<Replayed> {
+    let len = file.len()?;
+    let closed = has_close_trailer(file, start, len)?;
+    let trailer_at = len.saturating_sub(FILE_HEADER_LEN as u64);
+    let damaged =
+        |offset: u64| -> Result<bool> { Ok(closed || valid_record_after(file, offset + 1)?) };
     let mut r = LogReader::new(file, start, Purpose::Recovery)?;
     loop {
         match r.next_record() {
             Ok(Some(rec)) => apply(rec)?,
             Ok(None) => break,
+            Err(Error::Corruption { offset, .. }) if closed && offset == trailer_at => {
+                return Ok(Replayed::Clean);
+            }
             Err(Error::Corruption { path, offset, what }) => {
-                if valid_record_after(file, offset + 1)? {
+                if damaged(offset)? {
                     return Err(Error::Corruption { path, offset, what });
                 }
                 return Ok(Replayed::Torn { valid_len: offset });
@@ -176,7 +211,16 @@ pub(crate) fn read_records(
         }
     }
     match r.end() {
-        Some(LogEnd::TornTail { valid_len, .. }) => Ok(Replayed::Torn { valid_len }),
+        Some(LogEnd::TornTail { valid_len, .. }) => {
+            if damaged(valid_len)? {
+                return Err(Error::corruption(
+                    file.path(),
+                    valid_len,
+                    "record runs past the end of the log, but valid data follows it",
+                ));
+            }
+            Ok(Replayed::Torn { valid_len })
+        }
         Some(LogEnd::Clean { .. }) => Ok(Replayed::Clean),
         None => Err(Error::corruption(
             file.path(),
@@ -184,6 +228,17 @@ pub(crate) fn read_records(
             "log reader stopped without an end",
         )),
     }
+}
+
+/// Whether the log ends in a valid close trailer.
+fn has_close_trailer(file: &File, start: u64, len: u64) -> Result<bool> {
+    let trailer = FILE_HEADER_LEN as u64;
+    if len < start + trailer {
+        return Ok(false);
+    }
+    let mut t = [0u8; FILE_HEADER_LEN];
+    file.read_exact_at(&mut t, len - trailer, Purpose::Recovery)?;
+    Ok(check_file_header(file.path(), &t, CLOSE_MAGIC, VERSION).is_ok())
 }
 
 /// Whether a whole, checksum-valid record starts anywhere at or after `from`.
@@ -195,4 +250,91 @@ fn valid_record_after(file: &File, from: u64) -> Result<bool> {
     let mut rest = vec![0u8; (len - from) as usize];
     file.read_exact_at(&mut rest, from, Purpose::Recovery)?;
     Ok((0..rest.len()).any(|i| record::decode(&rest[i..]).is_ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine_core::vfs::SimFs;
+
+    /// A WAL of `n` small records at `/w/000001.log`; closed cleanly or not.
+    fn wal(n: u8, close: bool) -> (SimFs, PathBuf) {
+        let sim = SimFs::new(1);
+        let vfs = sim.vfs();
+        vfs.create_dir_all(Path::new("/w")).unwrap();
+        let mut w = WalWriter::create(&vfs, Path::new("/w"), 1).unwrap();
+        for i in 0..n {
+            w.append(RecordKind::Put, &[b'k', i], b"value bytes")
+                .unwrap();
+        }
+        w.write_out().unwrap();
+        w.file().sync(Purpose::Wal).unwrap();
+        if close {
+            w.close().unwrap();
+        }
+        (sim, path(Path::new("/w"), 1))
+    }
+
+    fn replay_count(sim: &SimFs, p: &Path) -> Result<(usize, Replayed)> {
+        let mut n = 0;
+        let end = replay(&sim.vfs(), p, |_, _, _| n += 1)?;
+        Ok((n, end))
+    }
+
+    #[test]
+    fn a_closed_wal_replays_clean() {
+        let (sim, p) = wal(5, true);
+        assert!(matches!(replay_count(&sim, &p), Ok((5, Replayed::Clean))));
+    }
+
+    #[test]
+    fn a_flip_in_the_last_record_of_a_closed_wal_is_corruption() {
+        let (sim, p) = wal(5, true);
+        let len = sim.read_file(&p).unwrap().len() as u64;
+        // The last byte of the last record's value, just before the trailer.
+        sim.flip_bit(&p, len - FILE_HEADER_LEN as u64 - 1, 0)
+            .unwrap();
+        let e = replay_count(&sim, &p).unwrap_err();
+        assert!(e.is_corruption(), "{e}");
+        assert!(e.to_string().contains("000001.log"), "{e}");
+    }
+
+    #[test]
+    fn a_flip_in_the_trailer_loses_nothing() {
+        let (sim, p) = wal(5, true);
+        let len = sim.read_file(&p).unwrap().len() as u64;
+        sim.flip_bit(&p, len - 3, 2).unwrap();
+        assert!(matches!(
+            replay_count(&sim, &p),
+            Ok((5, Replayed::Torn { .. }))
+        ));
+    }
+
+    #[test]
+    fn a_length_running_past_the_end_mid_log_is_corruption() {
+        let (sim, p) = wal(20, false);
+        // Key length of the first record (offset 16 + 5), raised by 4096:
+        // the record now seems to run past the end of the file, which alone
+        // would read as a torn tail. The valid records after it say not.
+        sim.flip_bit(&p, 16 + 5 + 1, 4).unwrap();
+        let e = replay_count(&sim, &p).unwrap_err();
+        assert!(e.is_corruption(), "{e}");
+    }
+
+    #[test]
+    fn an_unsynced_garbage_tail_of_an_open_wal_is_torn() {
+        let (sim, p) = wal(3, false);
+        let vfs = sim.vfs();
+        let f = vfs.open(&p, OpenMode::Existing).unwrap();
+        let len = f.len().unwrap();
+        let mut more = Vec::new();
+        record::encode(&mut more, RecordKind::Put, b"late", b"never synced");
+        f.write_at(&more, len, Purpose::Wal).unwrap();
+        drop(f);
+        sim.crash(engine_core::vfs::CrashMode::Garbage { seed: 9 });
+        assert!(matches!(
+            replay_count(&sim, &p),
+            Ok((3, Replayed::Torn { .. }))
+        ));
+    }
 }

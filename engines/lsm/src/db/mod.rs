@@ -255,9 +255,18 @@ impl Drop for Lsm {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
-        // Hand buffered WAL records to the OS so a clean exit keeps them;
-        // durability was only promised for synced ones.
-        let _ = self.shared.write.lock().wal.write_out();
+        // A clean close makes everything durable and ends the WAL with a
+        // close trailer, so that recovery reads a damaged last record as
+        // corruption instead of an unsynced tail (see `wal::read_records`).
+        // If that fails (a poisoned engine, a crashed disk), at least hand
+        // buffered records to the OS; durability was only promised for
+        // synced ones.
+        // The manifest gets the same trailer, for the same reason.
+        if self.shared.sync_all().is_err() || self.shared.write.lock().wal.close().is_err() {
+            let _ = self.shared.write.lock().wal.write_out();
+        } else {
+            let _ = self.shared.versions.lock().manifest.close();
+        }
     }
 }
 
