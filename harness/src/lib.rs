@@ -47,10 +47,12 @@
 //! an operation waited behind a slow predecessor: the coordinated-omission
 //! correction. Both appear in latency.csv and as histogram files.
 //!
-//! `--repeat N` runs each engine x workload N times and reports, per
-//! phase, the repetition with the median throughput, with the latency
-//! histograms of all repetitions merged.
-//!
+//! `--repeat N` (`--repetitions`) runs each engine x workload N times,
+//! the repetitions as the outer loop so they happen at different times,
+//! and reports per phase the fastest repetition (interference on a shared
+//! machine only ever slows one down), with the latency histograms of all
+//! repetitions merged.
+
 //! ## Determinism
 //!
 //! Given a seed, the workload's streams are identical run to run. With one

@@ -135,8 +135,8 @@ struct RunArgs {
     /// Inline background work (background=false) so one thread's counters repeat exactly.
     #[arg(long)]
     deterministic: bool,
-    /// Run each engine x workload N times, interleaved; report the median
-    /// throughput.
+    /// Run each engine x workload N times, interleaved; report the fastest
+    /// repetition (latencies of all).
     #[arg(long, visible_alias = "repetitions", default_value_t = 1)]
     repeat: u32,
     /// Timeseries interval, seconds.

@@ -65,7 +65,7 @@ pub struct RunConfig {
     /// Draw charts and report.html after the run.
     pub plots: bool,
     pub deterministic: bool,
-    /// Run each engine x workload this many times; report the median.
+    /// Run each engine x workload this many times; report the fastest.
     pub repeat: u32,
     /// Timeseries interval.
     pub interval: Duration,
@@ -147,7 +147,7 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
 
     // Repetitions are the outer loop: the repetitions of one cell run at
     // different times, so a burst of load from elsewhere on a shared
-    // machine slows one of them, not all, and the median rejects it.
+    // machine slows one of them, not all, and the best of them escapes it.
     let cells: Vec<(usize, usize)> = (0..workloads.len())
         .flat_map(|wi| (0..cfg.engines.len()).map(move |ei| (wi, ei)))
         .collect();
@@ -545,8 +545,13 @@ fn progress_bar(
 }
 
 /// Several repetitions of one cell: per phase, the repetition with the
-/// median throughput, with the latency histograms of all repetitions
-/// merged into it.
+/// highest throughput, with the latency histograms of all repetitions
+/// merged into it. The fastest, not the median: on a shared machine the
+/// noise is one-sided (other work only ever slows a repetition down), so
+/// the fastest repetition is the closest to the engine's own cost and the
+/// most repeatable figure (measured: the median of 5 still moved up to
+/// 27 % between unchanged runs on this project's 2-core machines).
+/// Byte counters are the same in every repetition of a deterministic run.
 fn combine_repetitions(mut reps: Vec<Vec<PhaseResult>>) -> Vec<PhaseResult> {
     if reps.len() <= 1 {
         return reps.pop().unwrap_or_default();
@@ -554,16 +559,15 @@ fn combine_repetitions(mut reps: Vec<Vec<PhaseResult>>) -> Vec<PhaseResult> {
     let phases = reps.iter().map(Vec::len).min().unwrap_or(0);
     let mut out = Vec::with_capacity(phases);
     for p in 0..phases {
-        let mut order: Vec<usize> = (0..reps.len()).collect();
-        order.sort_by(|&a, &b| {
-            reps[a][p]
-                .ops_per_sec()
-                .total_cmp(&reps[b][p].ops_per_sec())
-        });
-        let median = order[(order.len() - 1) / 2];
-        let mut chosen = reps[median][p].clone();
+        let mut best = 0;
         for (i, rep) in reps.iter().enumerate() {
-            if i != median {
+            if rep[p].ops_per_sec() > reps[best][p].ops_per_sec() {
+                best = i;
+            }
+        }
+        let mut chosen = reps[best][p].clone();
+        for (i, rep) in reps.iter().enumerate() {
+            if i != best {
                 chosen.latencies.merge(&rep[p].latencies);
             }
         }
