@@ -28,6 +28,8 @@ test-long:
 	KIT_LONG=1 $(CARGO) test --workspace --release
 
 ## The main job: all engines x YCSB A-F, CSV + charts + report under results/.
+## The harness draws the charts and report.html itself once the run is
+## written (the plots crate, as `make plots` does); results/latest points at it.
 bench:
 	$(CARGO) run --release -p harness -- $(WORKLOADS) $(BENCH_FLAGS) --out $(RESULTS)
 
@@ -39,6 +41,34 @@ bench-quick:
 RUN ?= $(RESULTS)/latest
 plots:
 	$(CARGO) run --release -p plots -- $(RUN)
+
+## The regression gate (issue #7). Both targets run the same command: one
+## client thread, a fixed seed and inline background work, so every byte
+## counter repeats exactly (on any machine, debug or release); five
+## interleaved repetitions, the fastest of which is compared relative to
+## mem's in the same run. About a minute per run on 2 cores (plus the build).
+## GATE_ENGINES: `--engine X` flags; empty = every default engine.
+GATE_ENGINES ?=
+GATE_FLAGS ?= --workload ycsb-a --workload ycsb-c --threads 1 --seed 1 \
+              --deterministic --records 50000 --operations 50000 \
+              --repetitions 5 --max-time 30 --quiet --no-plots $(GATE_ENGINES)
+BASELINE ?= $(RESULTS)/baseline
+CANDIDATE ?= $(RESULTS)/gate-candidate
+HARNESS = $(CARGO) run --release -q -p harness --
+
+## Re-measure the committed baseline (after an intended change, or when an
+## engine is added), then commit results/baseline/.
+baseline:
+	$(HARNESS) $(GATE_FLAGS) --run-dir $(BASELINE)
+
+## Run the baseline's command into $(CANDIDATE) and compare: exit non-zero on
+## a regression or when the runs cannot be compared.
+gate:
+	@status=0; \
+	$(HARNESS) $(GATE_FLAGS) --run-dir $(CANDIDATE) || status=$$?; \
+	$(HARNESS) gate --baseline $(BASELINE) --candidate $(CANDIDATE) \
+	    --update-command "make baseline && git add $(BASELINE)" || status=$$?; \
+	exit $$status
 
 fmt:
 	$(CARGO) fmt --all
