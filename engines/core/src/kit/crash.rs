@@ -19,7 +19,7 @@ const DENSE_POINTS: u64 = 24;
 /// Crash points spread over the rest of a sweep in normal mode. Chosen so
 /// that the LSM's four presets each sweep in well under a minute at
 /// opt-level 2; `KIT_CRASH_POINTS` overrides it, `KIT_LONG=1` visits all.
-const SPREAD_POINTS: u64 = 100;
+const SPREAD_POINTS: u64 = 500;
 
 /// The crash mode for crash number `i` of a sweep: the four in rotation,
 /// seeded by `i` so torn and garbage tails differ from point to point.
@@ -276,7 +276,7 @@ pub fn check_double_crash(cfg: &KitConfig) -> Result<Report, KitFailure> {
             seed: 13,
         };
         let total = s.total_mutations(report)?;
-        let firsts = if long_mode() { 40 } else { 6 };
+        let firsts = if long_mode() { 60 } else { 16 };
         let mut r = rng(13);
         for j in 0..firsts {
             let n = r.gen_range(1..=total);
@@ -330,7 +330,7 @@ pub fn check_torn_tail(cfg: &KitConfig) -> Result<Report, KitFailure> {
         return Ok(Report::skipped("torn_tail", "not persistent"));
     }
     guarded("torn_tail", |report| {
-        let rounds = if long_mode() { 400 } else { 60 };
+        let rounds = if long_mode() { 1_000 } else { 200 };
         let mut r = rng(14);
         for t in 0..rounds {
             let steps = r.gen_range(20..400);

@@ -132,7 +132,7 @@ pub fn check_bit_flips(cfg: &KitConfig) -> Result<Report, KitFailure> {
             .collect::<Result<_, String>>()?;
         // Every file: its first and last bytes (headers, footers, the last
         // record), then random offsets in proportion to the budget.
-        let per_file = if long_mode() { 400 } else { 40 };
+        let per_file = if long_mode() { 1_000 } else { 120 };
         let mut r = rng(22);
         let mut corrupt_seen = 0;
         for (path, bytes) in &snapshot {
@@ -154,9 +154,10 @@ pub fn check_bit_flips(cfg: &KitConfig) -> Result<Report, KitFailure> {
                     "bit {bit} of byte {off} of {} ({len} bytes) flipped",
                     path.display()
                 );
+                let ops_before = sim.ops();
                 sim.fail_op(FLIP_OP_BUDGET, true);
                 let trial = catch_unwind(AssertUnwindSafe(|| flip_trial(cfg, &sim, &live, &ctx)));
-                let runaway = sim.ops() >= FLIP_OP_BUDGET;
+                let runaway = sim.ops() - ops_before >= FLIP_OP_BUDGET;
                 sim.clear_faults();
                 let errors = match trial {
                     Ok(r) => r?,
@@ -202,7 +203,7 @@ pub fn check_io_errors(cfg: &KitConfig) -> Result<Report, KitFailure> {
             }
             sim.ops() - before
         };
-        let count = if long_mode() { total } else { 150.min(total) };
+        let count = if long_mode() { total } else { 400.min(total) };
         let stride = (total / count.max(1)).max(1);
         let mut hits = 0;
         let mut n = 1;
@@ -394,14 +395,12 @@ pub fn check_failed_sync(cfg: &KitConfig) -> Result<Report, KitFailure> {
             }
             verify(&*db, &want, extra)?;
             report.points += 1;
-            report.detail = format!(
-                "{}refused with: {e}",
-                if report.detail.is_empty() {
-                    String::new()
-                } else {
-                    format!("{}; ", report.detail)
-                }
-            );
+            if !report.detail.is_empty() {
+                report.detail.push_str("; ");
+            }
+            report
+                .detail
+                .push_str(&format!("{extra}: refused with: {e}"));
         }
         Ok(())
     })
