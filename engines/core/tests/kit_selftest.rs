@@ -33,6 +33,8 @@ enum Flaw {
     NoChecksum,
     /// Replay forgets the last write in the log.
     LosesLastWrite,
+    /// A failed fsync is reported but the engine goes on taking writes.
+    NoPoison,
 }
 
 /// A log of checksummed records plus an in-memory map: every write is one
@@ -203,7 +205,7 @@ impl Toy {
         inner.len += buf.len() as u64;
         if self.always && self.flaw != Flaw::AckWithoutFsync {
             if let Err(e) = inner.file.sync(Purpose::Wal) {
-                inner.poisoned = true;
+                inner.poisoned = self.flaw != Flaw::NoPoison;
                 return Err(e);
             }
         }
@@ -245,10 +247,11 @@ impl Engine for Toy {
                 path: inner.file.path().into(),
             });
         }
+        let flaw = self.flaw;
         inner
             .file
             .sync(Purpose::Wal)
-            .inspect_err(|_| inner.poisoned = true)
+            .inspect_err(|_| inner.poisoned = flaw != Flaw::NoPoison)
     }
 
     fn metrics(&self) -> EngineMetrics {
@@ -282,6 +285,10 @@ fn open_no_checksum(vfs: &Vfs, dir: &Path, o: &Options) -> Result<Box<dyn Engine
 }
 fn open_loses_last_write(vfs: &Vfs, dir: &Path, o: &Options) -> Result<Box<dyn Engine>> {
     Toy::open(vfs, dir, o, Flaw::LosesLastWrite)
+}
+
+fn open_no_poison(vfs: &Vfs, dir: &Path, o: &Options) -> Result<Box<dyn Engine>> {
+    Toy::open(vfs, dir, o, Flaw::NoPoison)
 }
 
 fn config(name: &'static str, open: engine_core::OpenFn) -> KitConfig {
@@ -341,4 +348,88 @@ fn a_flawed_engine_still_passes_the_checks_its_flaw_does_not_touch() {
     let cfg = config("toy-loses-last-write", open_loses_last_write);
     let report = kit::check_model_sim(&cfg).expect("the model check does not reopen");
     assert!(report.points >= 4, "{report}");
+}
+
+#[test]
+fn catches_writes_accepted_after_a_failed_fsync() {
+    let cfg = config("toy-no-poison", open_no_poison);
+    assert_caught(&cfg, kit::check_failed_sync, "accepted");
+}
+
+mod oracle {
+    use engine_core::kit::oracle::{Oracle, State};
+
+    fn state(pairs: &[(&[u8], &[u8])]) -> State {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect()
+    }
+
+    /// a=1 durable; then pending: b=2, a=3, c=4 (in that order).
+    fn oracle() -> Oracle {
+        let mut o = Oracle::new();
+        o.issue(b"a", Some(b"1"));
+        o.all_durable();
+        o.issue(b"b", Some(b"2"));
+        o.issue(b"a", Some(b"3"));
+        o.issue(b"c", Some(b"4"));
+        o
+    }
+
+    #[test]
+    fn every_prefix_of_the_pending_writes_is_accepted() {
+        let o = oracle();
+        for s in [
+            state(&[(b"a", b"1")]),
+            state(&[(b"a", b"1"), (b"b", b"2")]),
+            state(&[(b"a", b"3"), (b"b", b"2")]),
+            state(&[(b"a", b"3"), (b"b", b"2"), (b"c", b"4")]),
+        ] {
+            assert!(o.check_state(&s).is_ok(), "{s:?}: {:?}", o.check_state(&s));
+        }
+    }
+
+    #[test]
+    fn a_lost_durable_write_is_caught() {
+        let mut o = oracle();
+        o.all_durable();
+        let e = o
+            .check_state(&state(&[(b"a", b"3"), (b"b", b"2")]))
+            .unwrap_err();
+        assert!(e.contains("acknowledged durable write lost"), "{e}");
+    }
+
+    #[test]
+    fn a_hole_is_caught() {
+        // c=4 survived but b=2, issued before it, did not.
+        let e = oracle()
+            .check_state(&state(&[(b"a", b"3"), (b"c", b"4")]))
+            .unwrap_err();
+        assert!(e.contains("hole"), "{e}");
+    }
+
+    #[test]
+    fn invented_keys_and_values_are_caught() {
+        let o = oracle();
+        let e = o
+            .check_state(&state(&[(b"a", b"1"), (b"z", b"9")]))
+            .unwrap_err();
+        assert!(e.contains("never written"), "{e}");
+        let e = o.check_state(&state(&[(b"a", b"7")])).unwrap_err();
+        assert!(e.contains("neither its durable value"), "{e}");
+    }
+
+    #[test]
+    fn a_delete_is_a_write_like_any_other() {
+        let mut o = Oracle::new();
+        o.issue(b"a", Some(b"1"));
+        o.all_durable();
+        o.issue(b"a", None);
+        assert!(o.check_state(&state(&[])).is_ok());
+        assert!(o.check_state(&state(&[(b"a", b"1")])).is_ok());
+        o.all_durable();
+        let e = o.check_state(&state(&[(b"a", b"1")])).unwrap_err();
+        assert!(e.contains("acknowledged durable write lost"), "{e}");
+    }
 }
