@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::model::{drive, open, verify, Driven};
 use super::oracle::{Oracle, State};
-use super::workload::{plan, rng, Mix, Plan, MARKER_KEY};
+use super::workload::{plan, rng, Mix, Plan, Step, MARKER_KEY};
 use super::{guarded, long_mode, KitConfig, KitFailure, Report};
 use crate::vfs::{CrashMode, SimFs};
 use rand::Rng;
@@ -173,6 +173,19 @@ fn recover_and_check(
 
 fn sweep(cfg: &KitConfig, s: &Sweep, report: &mut Report) -> Result<Vec<u64>, String> {
     let total = s.total_mutations(report)?;
+    let writes = s
+        .plan
+        .steps
+        .iter()
+        .filter(|st| matches!(st, Step::Put(..) | Step::Delete(..)))
+        .count() as u64;
+    if s.always && total < writes {
+        // One thread, every write durable before the next: each needs at
+        // least one storage call that changes something.
+        return Err(format!(
+            "{writes} sync=always writes made only {total} storage mutations: writes acknowledged without reaching storage"
+        ));
+    }
     let points = crash_points(total);
     let mut visited = Vec::new();
     for &n in &points {
