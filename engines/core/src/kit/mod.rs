@@ -67,7 +67,7 @@
 //!
 //! | variable | effect |
 //! |---|---|
-//! | `KIT_LONG=1` | every crash point, 2x longer workloads, more seeds, offsets and fault points |
+//! | `KIT_LONG=1` | every crash point of the same workloads, every point of recovery in double crashes, more seeds, flip offsets and fault points |
 //! | `KIT_CRASH_POINTS=N` | spread N crash points per sweep instead of 500 (normal mode) |
 //!
 //! Every sweep fails if fewer than half its planned points were reached (a

@@ -12,7 +12,7 @@ use super::workload::{plan, Mix, Plan, Step};
 use super::{guarded, long_mode, KitConfig, KitFailure, Report};
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::vfs::{SimFs, Vfs};
+use crate::vfs::{CrashMode, SimFs, Vfs};
 
 /// How a workload run ended.
 #[derive(Debug)]
@@ -200,55 +200,80 @@ pub fn check_model_os(cfg: &KitConfig) -> Result<Report, KitFailure> {
 }
 
 /// Several threads on disjoint key ranges, each checking its own reads,
-/// then the union checked as a whole.
+/// then the union checked as a whole. Persistent engines run it twice:
+/// with `sync=never` and a `sync()` before a clean close, and with
+/// `sync=always` and a power loss instead of a close, which proves that
+/// concurrent durable writes (group commit) are durable each.
 pub fn check_threads(cfg: &KitConfig) -> Result<Report, KitFailure> {
     guarded("threads", |report| {
-        const THREADS: u8 = 4;
-        let steps = if long_mode() { 5_000 } else { 800 };
-        let sim = SimFs::new(4);
-        let vfs = sim.vfs();
-        let dir = Path::new("/db");
-        let extra = if cfg.persistent { "sync=never" } else { "" };
-        let db: Arc<dyn Engine> = Arc::from(open(cfg, &vfs, dir, extra, "threads")?);
-        let handles: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let db = db.clone();
-                std::thread::spawn(move || -> Result<(State, u64), String> {
-                    let prefix = [b'T', t];
-                    let mut mix = Mix::model(steps);
-                    // Scans here cross into other threads' ranges, which a
-                    // per-thread model cannot predict: gets only.
-                    mix.read_pct = 30;
-                    let mut p = plan(100 + u64::from(t), &prefix, &mix);
-                    p.steps.retain(|s| !matches!(s, Step::Scan(..)));
-                    let (mut oracle, mut live, mut ops) = (Oracle::new(), State::new(), 0);
-                    match drive(&*db, &p, &mut oracle, &mut live, false, &mut ops)
-                        .map_err(|e| format!("thread {t}: {e}"))?
-                    {
-                        Driven::Done => Ok((live, ops)),
-                        Driven::Failed(i, e) => Err(format!("thread {t} step {i}: {e}")),
-                    }
-                })
-            })
-            .collect();
-        let mut all = State::new();
-        for h in handles {
-            let (live, ops) = h.join().map_err(|p| {
-                format!("a writer thread panicked: {}", super::panic_message(&*p))
-            })??;
-            report.ops += ops;
-            all.extend(live);
-        }
-        verify(&*db, &all, "after all threads joined")?;
-        report.points = u64::from(THREADS);
         if cfg.persistent {
-            db.sync().map_err(|e| format!("sync: {e}"))?;
-            drop(db);
-            let db = open(cfg, &vfs, dir, extra, "threads, reopen")?;
-            verify(&*db, &all, "threads, after reopen")?;
+            threads_round(cfg, "sync=never", false, report)?;
+            threads_round(cfg, "sync=always", true, report)
+        } else {
+            threads_round(cfg, "", false, report)
         }
-        Ok(())
     })
+}
+
+fn threads_round(
+    cfg: &KitConfig,
+    extra: &'static str,
+    always: bool,
+    report: &mut Report,
+) -> Result<(), String> {
+    const THREADS: u8 = 4;
+    let steps = match (long_mode(), always) {
+        (true, _) => 5_000,
+        (false, false) => 800,
+        (false, true) => 300,
+    };
+    let sim = SimFs::new(4);
+    let vfs = sim.vfs();
+    let dir = Path::new("/db");
+    let db: Arc<dyn Engine> = Arc::from(open(cfg, &vfs, dir, extra, "threads")?);
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let db = db.clone();
+            std::thread::spawn(move || -> Result<(State, u64), String> {
+                let prefix = [b'T', t];
+                let mut mix = Mix::model(steps);
+                // Scans here cross into other threads' ranges, which a
+                // per-thread model cannot predict: gets only.
+                mix.read_pct = 30;
+                let mut p = plan(100 + u64::from(t), &prefix, &mix);
+                p.steps.retain(|s| !matches!(s, Step::Scan(..)));
+                let (mut oracle, mut live, mut ops) = (Oracle::new(), State::new(), 0);
+                match drive(&*db, &p, &mut oracle, &mut live, always, &mut ops)
+                    .map_err(|e| format!("{extra} thread {t}: {e}"))?
+                {
+                    Driven::Done => Ok((live, ops)),
+                    Driven::Failed(i, e) => Err(format!("{extra} thread {t} step {i}: {e}")),
+                }
+            })
+        })
+        .collect();
+    let mut all = State::new();
+    for h in handles {
+        let (live, ops) = h
+            .join()
+            .map_err(|p| format!("a writer thread panicked: {}", super::panic_message(&*p)))??;
+        report.ops += ops;
+        all.extend(live);
+    }
+    verify(&*db, &all, &format!("{extra} after all threads joined"))?;
+    report.points += u64::from(THREADS);
+    if cfg.persistent {
+        if always {
+            // Every write was acknowledged durable: pull the plug.
+            sim.crash(CrashMode::DropUnsynced);
+        } else {
+            db.sync().map_err(|e| format!("sync: {e}"))?;
+        }
+        drop(db);
+        let db = open(cfg, &vfs, dir, extra, "threads, reopen")?;
+        verify(&*db, &all, &format!("{extra} threads, after reopen"))?;
+    }
+    Ok(())
 }
 
 /// Several cycles of writes, `sync`, clean close and reopen; each reopen
