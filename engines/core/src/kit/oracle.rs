@@ -123,6 +123,13 @@ impl Oracle {
             }
             let want = self.durable_state.get(k);
             let have = got.get(k);
+            if want != have && want.is_none() {
+                return Err(format!(
+                    "key {} should be absent (durably deleted), found {}: a stale or invented value",
+                    show(k),
+                    show_val(have.map(Vec::as_slice))
+                ));
+            }
             if want != have {
                 return Err(format!(
                     "acknowledged durable write lost: key {} should be {}, found {}",
