@@ -18,7 +18,7 @@
 //! ```text
 //! offset  size  field
 //!      0     4  CRC-32 of bytes 4..13+key_len+value_len, u32 LE
-//!      4     1  kind: 1 = put, 2 = delete (tombstone)
+//!      4     1  kind: 1 = put, 2 = delete (tombstone), 3 = marker (clean close)
 //!      5     4  key length, u32 LE (at most MAX_KEY_LEN)
 //!      9     4  value length, u32 LE (at most MAX_VALUE_LEN; 0 for deletes)
 //!     13     k  key bytes
@@ -29,11 +29,18 @@
 //!
 //! A crash can only damage what was not yet synced, and appends are synced in
 //! order, so crash damage is always at the *end* of a log: a record cut short
-//! by the end of the file, or a tail the filesystem zero-filled. Anything
-//! else, a complete record with a bad checksum followed by more bytes, or an
-//! impossible length in the middle, is corruption, reported with file and
-//! offset and never skipped silently: skipping it would drop acknowledged
-//! writes. [`LogReader`] applies exactly this rule.
+//! by the end of the file, or a tail the filesystem zero-filled or left as
+//! garbage. Damage anywhere else (a bad record with a valid record somewhere
+//! after it) is corruption, reported with file and offset and never skipped
+//! silently: skipping it would drop acknowledged writes. [`LogReader`]
+//! applies exactly this rule: at a bad record it searches the rest of the
+//! file for any record that decodes with a valid checksum; if there is one,
+//! the bad record is corruption; if not, it is the torn tail.
+//!
+//! The rule cannot tell a torn last record from a bit flip in the last
+//! record of a log that was synced and closed. Engines close the gap with a
+//! [`RecordKind::Marker`] record appended and synced at a clean close: a flip
+//! in the last data record then has a valid record (the marker) after it.
 
 use std::path::Path;
 
@@ -65,6 +72,10 @@ pub fn checksum(bytes: &[u8]) -> u32 {
 pub enum RecordKind {
     Put = 1,
     Delete = 2,
+    /// No data: written (empty key and value) when an engine closes a log
+    /// cleanly, so that a damaged last record is not mistaken for a torn
+    /// one (see "Torn tail or corruption?" above). Readers skip it.
+    Marker = 3,
 }
 
 impl RecordKind {
@@ -72,6 +83,7 @@ impl RecordKind {
         match b {
             1 => Some(RecordKind::Put),
             2 => Some(RecordKind::Delete),
+            3 => Some(RecordKind::Marker),
             _ => None,
         }
     }
@@ -161,6 +173,9 @@ pub fn decode_header(b: &[u8]) -> std::result::Result<Header, DecodeError> {
     }
     if kind == RecordKind::Delete && value_len != 0 {
         return Err(DecodeError::Invalid("tombstone with a value".into()));
+    }
+    if kind == RecordKind::Marker && (key_len != 0 || value_len != 0) {
+        return Err(DecodeError::Invalid("marker with a key or value".into()));
     }
     Ok(Header {
         crc: u32_at(CRC_OFFSET),
@@ -304,23 +319,9 @@ impl<'f> LogReader<'f> {
         self.buf.clear();
         self.buf.resize(to_read, 0);
         self.buf_start = self.pos;
-        self.file.read_exact_at(&mut self.buf, self.pos, self.purpose)?;
+        self.file
+            .read_exact_at(&mut self.buf, self.pos, self.purpose)?;
         Ok(())
-    }
-
-    fn rest_is_zero(&self, from: u64) -> Result<bool> {
-        let mut off = from;
-        let mut chunk = vec![0u8; CHUNK.min((self.file_len - from) as usize)];
-        while off < self.file_len {
-            let n = chunk.len().min((self.file_len - off) as usize);
-            self.file
-                .read_exact_at(&mut chunk[..n], off, self.purpose)?;
-            if chunk[..n].iter().any(|&b| b != 0) {
-                return Ok(false);
-            }
-            off += n as u64;
-        }
-        Ok(true)
     }
 
     /// The next record, `None` at the end (see [`LogReader::end`]), or a
@@ -363,8 +364,7 @@ impl<'f> LogReader<'f> {
     }
 
     fn bad_record(&mut self, e: DecodeError) -> Result<Option<OwnedRecord>> {
-        let torn = matches!(e, DecodeError::Incomplete { .. }) || self.rest_is_zero(self.pos)?;
-        if torn {
+        if !self.valid_record_after(self.pos + 1)? {
             self.end = Some(LogEnd::TornTail {
                 valid_len: self.pos,
                 file_len: self.file_len,
@@ -374,9 +374,47 @@ impl<'f> LogReader<'f> {
         let what = match e {
             DecodeError::Checksum => "record checksum mismatch".to_string(),
             DecodeError::Invalid(s) => s,
-            DecodeError::Incomplete { .. } => unreachable!("handled as a torn tail above"),
+            DecodeError::Incomplete { needed } => format!(
+                "record of {needed} bytes runs past the end of the file, and valid records follow it"
+            ),
         };
         Err(Error::corruption(self.file.path(), self.pos, what))
+    }
+
+    /// Whether any record with a valid checksum starts at or after `from`.
+    /// Reads the rest of the file once, in chunks; candidate headers are
+    /// filtered by their kind byte before anything else is decoded.
+    fn valid_record_after(&self, from: u64) -> Result<bool> {
+        let mut off = from;
+        let mut window = vec![0u8; CHUNK + RECORD_HEADER_LEN];
+        while off + RECORD_HEADER_LEN as u64 <= self.file_len {
+            let n = (window.len() as u64).min(self.file_len - off) as usize;
+            self.file
+                .read_exact_at(&mut window[..n], off, self.purpose)?;
+            let last = n - RECORD_HEADER_LEN;
+            for i in 0..=last {
+                if !matches!(window[i + KIND_OFFSET], 1..=3) {
+                    continue;
+                }
+                if let Ok(h) = decode_header(&window[i..n]) {
+                    let at = off + i as u64;
+                    if self.is_valid_record(at, h.record_len())? {
+                        return Ok(true);
+                    }
+                }
+            }
+            off += last as u64 + 1;
+        }
+        Ok(false)
+    }
+
+    fn is_valid_record(&self, at: u64, len: usize) -> Result<bool> {
+        if at + len as u64 > self.file_len {
+            return Ok(false);
+        }
+        let mut rec = vec![0u8; len];
+        self.file.read_exact_at(&mut rec, at, self.purpose)?;
+        Ok(decode(&rec).is_ok())
     }
 }
 
@@ -392,7 +430,10 @@ mod tests {
         encode(&mut b, RecordKind::Put, b"", b"");
         assert_eq!(b.len(), encoded_len(b"key", b"value") + 13 + 2 + 13);
         let (r, n) = decode(&b).unwrap();
-        assert_eq!((r.kind, r.key, r.value), (RecordKind::Put, &b"key"[..], &b"value"[..]));
+        assert_eq!(
+            (r.kind, r.key, r.value),
+            (RecordKind::Put, &b"key"[..], &b"value"[..])
+        );
         let (r, m) = decode(&b[n..]).unwrap();
         assert_eq!((r.kind, r.key), (RecordKind::Delete, &b"k2"[..]));
         let (r, _) = decode(&b[n + m..]).unwrap();

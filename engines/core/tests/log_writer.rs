@@ -57,7 +57,10 @@ fn counted_bytes_equal_the_encoded_size() {
     assert_eq!(io.write_bytes, expected);
     assert_eq!(io.syncs, 1);
     assert_eq!(w.len(), expected);
-    assert_eq!(vfs.open(&path, OpenMode::Existing).unwrap().len().unwrap(), expected);
+    assert_eq!(
+        vfs.open(&path, OpenMode::Existing).unwrap().len().unwrap(),
+        expected
+    );
 }
 
 #[test]
