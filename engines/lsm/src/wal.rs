@@ -211,6 +211,12 @@ pub(crate) fn read_records(
         }
     }
     match r.end() {
+        // The reader stops at the trailer (it is not a record); whether it
+        // calls that a torn tail or corruption (above) depends on how hard
+        // it looks for valid records after it, so both are handled.
+        Some(LogEnd::TornTail { valid_len, .. }) if closed && valid_len == trailer_at => {
+            Ok(Replayed::Clean)
+        }
         Some(LogEnd::TornTail { valid_len, .. }) => {
             if damaged(valid_len)? {
                 return Err(Error::corruption(
