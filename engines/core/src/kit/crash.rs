@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::model::{drive, open, verify, Driven};
-use super::oracle::{Oracle, State};
+use super::model::{drive, open, verify, verify_gets, Driven};
+use super::oracle::{Oracle, State, SAMPLED_GETS};
 use super::workload::{plan, rng, Mix, Plan, Step, MARKER_KEY};
 use super::{guarded, long_mode, KitConfig, KitFailure, Report};
 use crate::vfs::{CrashMode, SimFs};
@@ -147,7 +147,7 @@ fn accepts_writes(
         extra,
         &format!("{ctx}, second reopen"),
     )?;
-    verify(&*db, &want, &format!("{ctx}, second reopen"))
+    verify_gets(&*db, &want, &format!("{ctx}, second reopen"), SAMPLED_GETS)
 }
 
 /// Recover after a crash and check the oracle; then check that the engine

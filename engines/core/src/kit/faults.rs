@@ -9,7 +9,7 @@ use rand::Rng;
 
 use super::crash::mode;
 use super::model::{drive, open, verify, Driven};
-use super::oracle::{expected_scan, show, show_val, Oracle, State};
+use super::oracle::{expected_scan, show, show_val, Oracle, State, SAMPLED_GETS};
 use super::workload::{plan, rng, Mix, Step};
 use super::{guarded, long_mode, panic_message, KitConfig, KitFailure, Report};
 use crate::engine::Engine;
@@ -233,7 +233,7 @@ pub fn check_io_errors(cfg: &KitConfig) -> Result<Report, KitFailure> {
                 "sync=always",
                 &format!("reopen after an io error at call {n}"),
             )?;
-            let got = super::oracle::read_state(&*db, allowed.keys())?;
+            let got = super::oracle::read_state(&*db, allowed.keys(), SAMPLED_GETS)?;
             for (k, ok) in &allowed {
                 let have = got.get(k);
                 if !ok.iter().any(|v| v.as_ref() == have) {

@@ -119,7 +119,17 @@ fn first_difference(got: &[(Vec<u8>, Vec<u8>)], want: &[(Vec<u8>, Vec<u8>)]) -> 
 
 /// Compare an engine's whole state with `want`.
 pub(crate) fn verify(db: &dyn Engine, want: &State, context: &str) -> Result<(), String> {
-    let got = read_state(db, want.keys())?;
+    verify_gets(db, want, context, usize::MAX)
+}
+
+/// [`verify`] with point reads of at most `max_gets` keys.
+pub(crate) fn verify_gets(
+    db: &dyn Engine,
+    want: &State,
+    context: &str,
+    max_gets: usize,
+) -> Result<(), String> {
+    let got = read_state(db, want.keys(), max_gets)?;
     if &got == want {
         return Ok(());
     }
