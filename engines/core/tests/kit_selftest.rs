@@ -18,10 +18,6 @@ use engine_core::{
 use parking_lot::Mutex;
 
 const MAGIC: &[u8; 8] = b"KITTOY\0\0";
-/// User keys are stored with this byte in front; the clean-close marker's
-/// key is `[CLOSE]`, so it can never collide with a user key.
-const USER: u8 = 0;
-const CLOSE: u8 = 1;
 
 /// The one thing a toy engine gets wrong, if any.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -39,9 +35,10 @@ enum Flaw {
 
 /// A log of checksummed records plus an in-memory map: every write is one
 /// appended record; `sync=always` fsyncs it before returning; recovery
-/// replays the log, truncating a torn tail. A clean close appends a marker
-/// record, so that a damaged last *data* record is followed by a valid
-/// record and reads as corruption rather than as an unsynced tail.
+/// replays the log, truncating a torn tail. A clean close appends a
+/// [`RecordKind::Marker`] record, so that a damaged last *data* record is
+/// followed by a valid record and reads as corruption rather than as an
+/// unsynced tail.
 struct Toy {
     flaw: Flaw,
     always: bool,
@@ -59,51 +56,19 @@ fn log_path(dir: &Path) -> PathBuf {
     dir.join("toy.log")
 }
 
-/// Whether a checksum-valid record starts anywhere at or after `from`.
-fn valid_record_after(file: &File, from: u64) -> Result<bool> {
-    let len = file.len()?;
-    if from >= len {
-        return Ok(false);
-    }
-    let mut rest = vec![0u8; (len - from) as usize];
-    file.read_exact_at(&mut rest, from, Purpose::Recovery)?;
-    Ok((0..rest.len()).any(|i| record::decode(&rest[i..]).is_ok()))
-}
-
 type Recs = Vec<(RecordKind, Vec<u8>, Vec<u8>)>;
 
-/// Replay by the codec's rules; returns the records and the valid length.
+/// Replay by the codec's rules (a bad record with a valid one after it is
+/// corruption, otherwise the torn tail); returns the records and the valid
+/// length.
 fn replay(file: &File) -> Result<(Recs, u64)> {
     let mut recs = Vec::new();
     let mut r = LogReader::new(file, FILE_HEADER_LEN as u64, Purpose::Recovery)?;
-    loop {
-        match r.next_record() {
-            Ok(Some(rec)) => recs.push((rec.kind, rec.key, rec.value)),
-            Ok(None) => break,
-            Err(Error::Corruption { path, offset, what }) => {
-                // Garbage left by a crash in unsynced bytes has nothing valid
-                // after it; a damaged durable record does.
-                if valid_record_after(file, offset + 1)? {
-                    return Err(Error::Corruption { path, offset, what });
-                }
-                return Ok((recs, offset));
-            }
-            Err(e) => return Err(e),
-        }
+    while let Some(rec) = r.next_record()? {
+        recs.push((rec.kind, rec.key, rec.value));
     }
     match r.end() {
-        Some(LogEnd::TornTail { valid_len, .. }) => {
-            // A flipped length bit can make a durable record look cut short
-            // by the end of the file; valid records after it tell.
-            if valid_record_after(file, valid_len + 1)? {
-                return Err(Error::corruption(
-                    file.path(),
-                    valid_len,
-                    "damaged record followed by valid ones",
-                ));
-            }
-            Ok((recs, valid_len))
-        }
+        Some(LogEnd::TornTail { valid_len, .. }) => Ok((recs, valid_len)),
         Some(LogEnd::Clean { len }) => Ok((recs, len)),
         None => unreachable!("next_record returned None, so the end is known"),
     }
@@ -163,18 +128,15 @@ impl Toy {
             file.sync(Purpose::Recovery)?;
         }
         if flaw == Flaw::LosesLastWrite {
-            if let Some(i) = recs.iter().rposition(|r| r.1.first() == Some(&USER)) {
+            if let Some(i) = recs.iter().rposition(|r| r.0 != RecordKind::Marker) {
                 recs.remove(i);
             }
         }
         let mut map = BTreeMap::new();
         for (kind, k, v) in recs {
-            if k.first() != Some(&USER) {
-                continue;
-            }
             match kind {
-                RecordKind::Put => map.insert(k[1..].to_vec(), v),
-                RecordKind::Delete => map.remove(&k[1..]),
+                RecordKind::Put => map.insert(k, v),
+                RecordKind::Delete => map.remove(&k),
                 RecordKind::Marker => None,
             };
         }
@@ -191,8 +153,7 @@ impl Toy {
     }
 
     fn write(&self, kind: RecordKind, key: &[u8], value: &[u8]) -> Result<()> {
-        let stored = [&[USER][..], key].concat();
-        record::check_sizes(&stored, value)?;
+        record::check_sizes(key, value)?;
         let mut inner = self.inner.lock();
         if inner.poisoned {
             return Err(Error::Poisoned {
@@ -200,7 +161,7 @@ impl Toy {
             });
         }
         let mut buf = Vec::new();
-        record::encode(&mut buf, kind, &stored, value);
+        record::encode(&mut buf, kind, key, value);
         let at = inner.len;
         inner.file.write_at(&buf, at, Purpose::Wal)?;
         inner.len += buf.len() as u64;
@@ -268,7 +229,7 @@ impl Drop for Toy {
             return;
         }
         let mut buf = Vec::new();
-        record::encode(&mut buf, RecordKind::Put, &[CLOSE], b"");
+        record::encode(&mut buf, RecordKind::Marker, b"", b"");
         // Best effort: a failed close only loses the marker.
         if inner.file.write_at(&buf, inner.len, Purpose::Meta).is_ok() {
             let _ = inner.file.sync(Purpose::Meta);

@@ -83,8 +83,10 @@
 //! record is indistinguishable from an unsynced tail, and dropping it is
 //! right. After a *clean close* it is not: it was synced, and dropping it
 //! loses an acknowledged write, which the bit-flip check catches. So a clean
-//! close must leave evidence that the log ended cleanly (the LSM ends its
-//! WAL and manifest with a checksummed close trailer), and a damaged record
+//! close must leave evidence that the log ended cleanly (a
+//! [`RecordKind::Marker`](crate::record::RecordKind::Marker) record, as the
+//! self-test's toy engine writes; the LSM ends its WAL and manifest with a
+//! checksummed close trailer of its own), and a damaged record
 //! followed by valid data, or a record whose length runs past the end while
 //! valid records follow, is corruption, never a torn tail. The self-test's
 //! toy engine (`engines/core/tests/kit_selftest.rs`) shows the smallest
