@@ -170,33 +170,55 @@ impl LogWriter {
     /// Append one record; returns where it landed once it is as durable as
     /// the durability mode asks.
     pub fn append(&self, kind: RecordKind, key: &[u8], value: &[u8]) -> Result<Appended> {
+        let a = self.append_buffered(kind, key, value)?;
+        self.settle(a)?;
+        Ok(a)
+    }
+
+    /// The first half of [`LogWriter::append`]: encode the record into the
+    /// buffer and return where it landed, without waiting for anything.
+    /// Engines that must order the append with an in-memory update (the
+    /// hash-log's keydir) call this under their own lock and
+    /// [`LogWriter::settle`] after releasing it, so that the commit's I/O
+    /// never runs under their lock.
+    pub fn append_buffered(&self, kind: RecordKind, key: &[u8], value: &[u8]) -> Result<Appended> {
         record::check_sizes(key, value)?;
         let len = record::encoded_len(key, value);
-        let (at, commit, flush) = {
-            let mut st = self.state.lock();
-            if st.poisoned {
-                return Err(self.poisoned());
-            }
-            let at = st.buf_start + st.buf.len() as u64;
-            record::encode(&mut st.buf, kind, key, value);
-            st.since_commit += len as u64;
-            let commit = match self.durability {
-                Durability::Always => true,
-                Durability::Never => false,
-                Durability::Bytes(n) => st.since_commit >= n,
-            };
-            (at, commit, st.buf.len() >= FLUSH_BYTES)
-        };
-        if commit {
-            self.commit(at + len as u64, true)?;
-        } else if flush {
-            self.commit(at + len as u64, false)?;
+        let mut st = self.state.lock();
+        if st.poisoned {
+            return Err(self.poisoned());
         }
+        let at = st.buf_start + st.buf.len() as u64;
+        record::encode(&mut st.buf, kind, key, value);
+        st.since_commit += len as u64;
         Ok(Appended {
             offset: at,
             // check_sizes bounds key + value far below u32::MAX.
             len: len as u32,
         })
+    }
+
+    /// The second half of [`LogWriter::append`]: make `appended` as durable
+    /// as the durability mode asks, and write the buffer out when it is
+    /// large.
+    pub fn settle(&self, appended: Appended) -> Result<()> {
+        let end = appended.offset + appended.len as u64;
+        let (commit, flush) = {
+            let st = self.state.lock();
+            let commit = match self.durability {
+                Durability::Always => true,
+                Durability::Never => false,
+                Durability::Bytes(n) => st.since_commit >= n,
+            };
+            (commit, st.buf.len() >= FLUSH_BYTES)
+        };
+        if commit {
+            self.commit(end, true)
+        } else if flush {
+            self.commit(end, false)
+        } else {
+            Ok(())
+        }
     }
 
     /// Make every appended byte durable.

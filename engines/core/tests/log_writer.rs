@@ -22,8 +22,10 @@ fn create(vfs: &Vfs, path: &Path, d: Durability) -> LogWriter {
     LogWriter::create(vfs, path, MAGIC, 1, d, Purpose::Wal).unwrap()
 }
 
+type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Every record of the log at `path`, as (key, value), and how it ended.
-fn read_back(vfs: &Vfs, path: &Path) -> (Vec<(Vec<u8>, Vec<u8>)>, LogEnd) {
+fn read_back(vfs: &Vfs, path: &Path) -> (Pairs, LogEnd) {
     let file = vfs.open(path, OpenMode::Existing).unwrap();
     let mut r = LogReader::new(&file, FILE_HEADER_LEN as u64, Purpose::Recovery).unwrap();
     let mut out = Vec::new();

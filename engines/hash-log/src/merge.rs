@@ -1,0 +1,268 @@
+//! Merge: rewrite the live records of every sealed segment into new
+//! segments with hint files, then delete the old segments.
+//!
+//! ## Crash-safe order
+//!
+//! 1. Sync every input (sealed segments are synced at the roll already;
+//!    this is a no-op then).
+//! 2. Copy each live record (the keydir still points at it) into output
+//!    segments, ids just above the inputs and below the active segment.
+//!    Outputs are created durably (see [`crate::segment`]).
+//! 3. Sync each output, write and sync its hint, sync the directory.
+//! 4. Point the keydir at the copies (only entries that a concurrent write
+//!    did not move meanwhile) and swap the segment set.
+//! 5. Delete the inputs oldest first, syncing the directory after each.
+//!
+//! A crash before step 5 leaves inputs and (maybe partial) outputs. Both
+//! hold valid records, outputs sort after inputs, and every output record
+//! is a copy of the newest version among the inputs, so replaying them all
+//! gives the same state. A crash during step 5 leaves a *suffix* of the
+//! inputs: any put it holds for a key the merge dropped is followed, in the
+//! same suffix, by the tombstone that made the merge drop it. Tombstones
+//! themselves are dropped by merge: every older record of their keys is in
+//! the same merge.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use parking_lot::{Condvar, Mutex};
+
+use engine_core::record::{self, LogReader, RecordKind, FILE_HEADER_LEN};
+use engine_core::{Durability, Purpose, Result};
+
+use crate::engine::Inner;
+use crate::hint::{self, HintEntry};
+use crate::keydir::Loc;
+use crate::segment::{self, hint_path, seg_path, Segment};
+
+/// An output segment being filled.
+struct Output {
+    seg: Arc<Segment>,
+    hints: Vec<HintEntry>,
+}
+
+impl Inner {
+    /// Merge every sealed segment. Returns whether anything was merged.
+    pub(crate) fn merge(&self) -> Result<bool> {
+        let _one = self.merge_lock.lock();
+        let mut created = Vec::new();
+        let result = self.merge_locked(&mut created);
+        if result.is_err() {
+            self.adopt(&created);
+        }
+        result
+    }
+
+    /// After a failed merge, its output files may be on disk with copies of
+    /// records. Left untracked, a later merge would not see them and a
+    /// dropped tombstone could let their copies resurrect a deleted key at
+    /// the next open. So they join the segment set, unreferenced (all dead
+    /// bytes), and the next merge consumes and deletes them.
+    fn adopt(&self, created: &[u64]) {
+        let mut segs = self.segs.write();
+        for &id in created {
+            let path = seg_path(&self.dir, id);
+            if let Ok(file) = self.vfs.open(&path, engine_core::OpenMode::Existing) {
+                let len = file.len().unwrap_or(0);
+                let log = engine_core::log::LogWriter::resume(
+                    &self.vfs,
+                    file,
+                    len,
+                    Durability::Never,
+                    Purpose::Compaction,
+                );
+                segs.insert(id, Arc::new(Segment { id, log }));
+            }
+        }
+    }
+
+    fn merge_locked(&self, created: &mut Vec<u64>) -> Result<bool> {
+        let active = self.active.lock().id;
+        let inputs: Vec<Arc<Segment>> = self
+            .segs
+            .read()
+            .range(..active)
+            .map(|(_, s)| Arc::clone(s))
+            .collect();
+        let Some(last) = inputs.last() else {
+            return Ok(false);
+        };
+        for s in &inputs {
+            s.log.sync()?;
+        }
+        let mut next_id = last.id + 1;
+        let mut outputs: Vec<Output> = Vec::new();
+        let mut moves: Vec<(Vec<u8>, Loc, Loc)> = Vec::new();
+        for input in &inputs {
+            let file = input.log.file();
+            let mut reader = LogReader::new(file, FILE_HEADER_LEN as u64, Purpose::Compaction)?;
+            while let Some(r) = reader.next_record()? {
+                if r.kind != RecordKind::Put {
+                    continue;
+                }
+                let from = Loc {
+                    seg: input.id,
+                    offset: r.offset,
+                    len: record::encoded_len(&r.key, &r.value) as u32,
+                };
+                if self.keydir.read().get(&r.key) != Some(from) {
+                    continue; // overwritten or deleted since: dead
+                }
+                let full = outputs
+                    .last()
+                    .is_none_or(|o| o.seg.log.len() >= self.cfg.segment_bytes);
+                if full {
+                    if let Some(done) = outputs.last() {
+                        self.finish(done)?;
+                    }
+                    created.push(next_id);
+                    outputs.push(self.start_output(next_id)?);
+                    next_id += 1;
+                }
+                // The push above guarantees a last output.
+                let out = outputs.last_mut().expect("an output segment is open");
+                let a = out.seg.log.append(RecordKind::Put, &r.key, &r.value)?;
+                out.hints.push(HintEntry {
+                    key: r.key.clone(),
+                    offset: a.offset,
+                    len: a.len,
+                });
+                moves.push((
+                    r.key,
+                    from,
+                    Loc {
+                        seg: out.seg.id,
+                        offset: a.offset,
+                        len: a.len,
+                    },
+                ));
+            }
+        }
+        if let Some(done) = outputs.last() {
+            self.finish(done)?;
+        }
+        self.vfs.sync_dir(&self.dir)?;
+        self.switch(&inputs, &outputs, moves);
+        // The outputs are tracked now; a failure below must not adopt them.
+        created.clear();
+        for (i, input) in inputs.iter().enumerate() {
+            if let Err(e) = self.delete_segment(input.id) {
+                // Inputs left on disk must stay tracked (all dead now), or a
+                // later merge would drop a tombstone that shadows them.
+                let mut segs = self.segs.write();
+                for s in &inputs[i..] {
+                    segs.insert(s.id, Arc::clone(s));
+                }
+                return Err(e);
+            }
+        }
+        self.merges.fetch_add(1, Relaxed);
+        Ok(true)
+    }
+
+    /// Delete a merged segment and its hint, durably, before the next one.
+    fn delete_segment(&self, id: u64) -> Result<()> {
+        let hint = hint_path(&self.dir, id);
+        if self.vfs.exists(&hint)? {
+            self.vfs.remove_file(&hint)?;
+        }
+        self.vfs.remove_file(&seg_path(&self.dir, id))?;
+        self.vfs.sync_dir(&self.dir)
+    }
+
+    fn start_output(&self, id: u64) -> Result<Output> {
+        let seg = segment::create(
+            &self.vfs,
+            &self.dir,
+            id,
+            Durability::Never,
+            Purpose::Compaction,
+        )?;
+        Ok(Output {
+            seg: Arc::new(seg),
+            hints: Vec::new(),
+        })
+    }
+
+    fn finish(&self, out: &Output) -> Result<()> {
+        out.seg.log.sync()?;
+        hint::write(&self.vfs, &self.dir, out.seg.id, &out.hints)?;
+        self.merge_bytes_written
+            .fetch_add(out.seg.log.len(), Relaxed);
+        Ok(())
+    }
+
+    /// Point the keydir at the copies and swap the segment set.
+    fn switch(&self, inputs: &[Arc<Segment>], outputs: &[Output], moves: Vec<(Vec<u8>, Loc, Loc)>) {
+        let mut kd = self.keydir.write();
+        for (key, from, to) in moves {
+            kd.relocate(&key, from, to);
+        }
+        for input in inputs {
+            kd.forget_segment(input.id);
+        }
+        let mut segs = self.segs.write();
+        for input in inputs {
+            segs.remove(&input.id);
+        }
+        for out in outputs {
+            segs.insert(out.seg.id, Arc::clone(&out.seg));
+        }
+    }
+}
+
+/// The background merge thread: woken at every segment roll, merges when
+/// due.
+pub(crate) struct Merger {
+    signal: Arc<(Mutex<Signal>, Condvar)>,
+    thread: JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct Signal {
+    wake: bool,
+    stop: bool,
+}
+
+impl Merger {
+    pub fn start(inner: Arc<Inner>) -> Merger {
+        let signal = Arc::new((Mutex::new(Signal::default()), Condvar::new()));
+        let theirs = Arc::clone(&signal);
+        let thread = std::thread::spawn(move || loop {
+            {
+                let (lock, cv) = &*theirs;
+                let mut s = lock.lock();
+                while !s.wake && !s.stop {
+                    cv.wait(&mut s);
+                }
+                if s.stop {
+                    return;
+                }
+                s.wake = false;
+            }
+            // An error leaves the old segments in place (nothing is lost);
+            // it is counted in the metrics and the next roll tries again.
+            if inner.merge_due() && inner.merge().is_err() {
+                inner.merge_errors.fetch_add(1, Relaxed);
+            }
+        });
+        Merger { signal, thread }
+    }
+
+    pub fn wake(&self) {
+        let (lock, cv) = &*self.signal;
+        lock.lock().wake = true;
+        cv.notify_one();
+    }
+
+    pub fn stop(self) {
+        {
+            let (lock, cv) = &*self.signal;
+            lock.lock().stop = true;
+            cv.notify_one();
+        }
+        // A panicked merge thread has nothing left to clean up.
+        let _ = self.thread.join();
+    }
+}

@@ -1,0 +1,108 @@
+//! Segments: the log files that hold every record.
+//!
+//! A segment is a log in the shared record format ([`engine_core::record`]):
+//! a 16-byte file header with magic `HASHSEG\0` and version 1, then records
+//! (put, tombstone, or the close marker). It is named after its id,
+//! `{id:016x}.seg`, and ids order the history: a record in a higher segment
+//! is newer than any record in a lower one.
+//!
+//! Two kinds of segment share the id space:
+//!
+//! - **write segments**, appended by puts and deletes, take ids that are
+//!   multiples of [`WRITE_STEP`];
+//! - **merge outputs** take the ids just above the merged segments (below
+//!   the active write segment), because they hold copies of records from
+//!   those segments and nothing newer.
+//!
+//! A segment is created under a temporary name with its header synced, then
+//! renamed into place, so a segment file never exists without a durable
+//! header.
+
+use std::path::{Path, PathBuf};
+
+use engine_core::log::LogWriter;
+use engine_core::record::{self, FILE_HEADER_LEN};
+use engine_core::{Durability, Error, OpenMode, Purpose, Result, Vfs};
+
+/// Segment file magic.
+pub const MAGIC: &[u8; 8] = b"HASHSEG\0";
+/// Segment format version.
+pub const VERSION: u32 = 1;
+/// Write segments take multiples of this id; merge outputs fill the gaps.
+pub const WRITE_STEP: u64 = 1 << 20;
+
+/// One segment file and its writer (which also serves reads of bytes it
+/// still buffers).
+pub struct Segment {
+    pub id: u64,
+    pub log: LogWriter,
+}
+
+impl Segment {
+    /// Whether puts and deletes wrote this segment (as opposed to a merge).
+    pub fn is_write_segment(&self) -> bool {
+        is_write_id(self.id)
+    }
+}
+
+pub fn is_write_id(id: u64) -> bool {
+    id.is_multiple_of(WRITE_STEP)
+}
+
+pub fn seg_path(dir: &Path, id: u64) -> PathBuf {
+    dir.join(format!("{id:016x}.seg"))
+}
+
+pub fn hint_path(dir: &Path, id: u64) -> PathBuf {
+    dir.join(format!("{id:016x}.hint"))
+}
+
+/// The id in a `{id:016x}.seg` or `.hint` name.
+pub fn parse_name(name: &str, ext: &str) -> Option<u64> {
+    let stem = name.strip_suffix(ext)?;
+    if stem.len() != 16 {
+        return None;
+    }
+    u64::from_str_radix(stem, 16).ok()
+}
+
+/// Create segment `id` durably (header synced, renamed into place, directory
+/// synced) and return a writer positioned after the header.
+pub fn create(
+    vfs: &Vfs,
+    dir: &Path,
+    id: u64,
+    durability: Durability,
+    purpose: Purpose,
+) -> Result<Segment> {
+    let path = seg_path(dir, id);
+    let tmp = path.with_extension("seg.tmp");
+    let file = vfs.open(&tmp, OpenMode::Truncate)?;
+    file.write_at(
+        &record::encode_file_header(MAGIC, VERSION),
+        0,
+        Purpose::Meta,
+    )?;
+    file.sync(Purpose::Meta)?;
+    drop(file);
+    vfs.rename(&tmp, &path)?;
+    vfs.sync_dir(dir)?;
+    let file = vfs.open(&path, OpenMode::Existing)?;
+    let log = LogWriter::resume(vfs, file, FILE_HEADER_LEN as u64, durability, purpose);
+    Ok(Segment { id, log })
+}
+
+/// Check a segment's file header.
+pub fn check_header(file: &engine_core::File, purpose: Purpose) -> Result<()> {
+    let len = file.len()?;
+    if len < FILE_HEADER_LEN as u64 {
+        return Err(Error::corruption(
+            file.path(),
+            0,
+            format!("segment of {len} bytes is shorter than its header"),
+        ));
+    }
+    let mut header = [0u8; FILE_HEADER_LEN];
+    file.read_exact_at(&mut header, 0, purpose)?;
+    record::check_file_header(file.path(), &header, MAGIC, VERSION)
+}
