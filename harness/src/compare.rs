@@ -24,6 +24,14 @@
 //!   (a 2x slowdown is a 50 % drop, unchanged runs measured within 20 %);
 //!   latencies, noisier, may double (p50) or triple (p99).
 //!   `mem` itself is the reference and is not gated on timings.
+//! - **CPU-time throughput** (`operations / client_cpu_s`) is what the 30 %
+//!   applies to when both runs report it. Wall-clock throughput counts the
+//!   time other processes held the CPU: with a load average of 8 on 2
+//!   cores, unchanged runs moved up to 57 % on the wall clock. CPU time
+//!   does not grow while the thread waits for a CPU. The wall-clock ratio
+//!   is still gated, loosely (`wall_throughput`, default a 60 % drop), to
+//!   catch a slowdown that is waiting rather than work (an engine that
+//!   starts sleeping or blocking on I/O).
 
 use std::collections::HashMap;
 
@@ -35,8 +43,12 @@ use crate::results_dir::{CellKey, ResultsDir, Row};
 pub struct Tolerances {
     /// Increase allowed in a deterministic metric (0.01 = 1 %).
     pub deterministic: f64,
-    /// Drop allowed in normalised throughput (0.3 = may fall to 70 %).
+    /// Drop allowed in normalised throughput (0.3 = may fall to 70 %):
+    /// CPU-time throughput when both runs have it, else wall-clock.
     pub throughput: f64,
+    /// Drop allowed in normalised wall-clock throughput when CPU-time
+    /// throughput is gated too.
+    pub wall_throughput: f64,
     /// Increase allowed in normalised p50 (1.0 = may double).
     pub p50: f64,
     /// Increase allowed in normalised p99 (2.0 = may triple).
@@ -48,6 +60,7 @@ impl Default for Tolerances {
         Tolerances {
             deterministic: 0.01,
             throughput: 0.30,
+            wall_throughput: 0.60,
             p50: 1.0,
             p99: 2.0,
         }
@@ -65,6 +78,9 @@ pub const DETERMINISTIC: &[&str] = &[
     "fsyncs",
     "errors",
 ];
+
+/// Pseudo-column: operations per CPU-second of the client threads.
+const CPU_THROUGHPUT: &str = "cpu_ops_per_sec";
 
 /// The engine timings are normalised by.
 pub const REFERENCE_ENGINE: &str = "mem";
@@ -158,6 +174,10 @@ impl<'a> Side<'a> {
         for key in side.cells.keys().filter(|k| k.0 == REFERENCE_ENGINE) {
             throughput.push(side.summary(key, "ops_per_sec")?);
         }
+        let mut cpu = Vec::new();
+        for key in side.cells.keys().filter(|k| k.0 == REFERENCE_ENGINE) {
+            cpu.push(side.cpu_throughput(key)?);
+        }
         let mut p50 = Vec::new();
         let mut p99 = Vec::new();
         for (key, op) in side.latency.keys().filter(|(k, _)| k.0 == REFERENCE_ENGINE) {
@@ -166,6 +186,7 @@ impl<'a> Side<'a> {
         }
         for (col, values) in [
             ("ops_per_sec", throughput),
+            (CPU_THROUGHPUT, cpu),
             ("p50_us", p50),
             ("p99_us", p99),
         ] {
@@ -184,6 +205,20 @@ impl<'a> Side<'a> {
             }
             None => Ok(None),
         }
+    }
+
+    /// `operations / client_cpu_s`, when the file has the column (older
+    /// runs do not) and the cell a positive value.
+    fn cpu_throughput(&self, key: &CellKey) -> Result<Option<f64>> {
+        if !self.dir.summary.header.iter().any(|h| h == "client_cpu_s") {
+            return Ok(None);
+        }
+        let ops = self.summary(key, "operations")?;
+        let cpu = self.summary(key, "client_cpu_s")?;
+        Ok(match (ops, cpu) {
+            (Some(o), Some(c)) if c > 0.0 => Some(o / c),
+            _ => None,
+        })
     }
 
     fn latency(&self, key: &CellKey, op: &str, col: &str) -> Result<Option<f64>> {
@@ -294,13 +329,28 @@ pub fn compare(base: &ResultsDir, cand: &ResultsDir, tol: &Tolerances) -> Result
                 Verdict::Skipped("reference engine".into()),
             );
         } else {
+            let (bc, cc) = (
+                b.normalised(CPU_THROUGHPUT, b.cpu_throughput(&key)?),
+                c.normalised(CPU_THROUGHPUT, c.cpu_throughput(&key)?),
+            );
+            let wall_tolerance = if bc.is_some() && cc.is_some() {
+                push(
+                    "cpu_ops_per_sec / mem".into(),
+                    bc,
+                    cc,
+                    worse_if_lower(bc, cc, tol.throughput),
+                );
+                tol.wall_throughput
+            } else {
+                tol.throughput
+            };
             let bn = b.normalised("ops_per_sec", bt);
             let cn = c.normalised("ops_per_sec", ct);
             push(
                 "ops_per_sec / mem".into(),
                 bn,
                 cn,
-                worse_if_lower(bn, cn, tol.throughput),
+                worse_if_lower(bn, cn, wall_tolerance),
             );
         }
 

@@ -25,7 +25,7 @@ use rand::{RngCore, SeedableRng};
 
 use crate::clock::Clock;
 use crate::live::{LiveLog, LiveSet};
-use crate::measure::{Latencies, OpType, Progress, Tally};
+use crate::measure::{thread_cpu_ns, Latencies, OpType, Progress, Tally};
 use crate::result::Sample;
 
 /// One operation of a stream; its key is in the caller's buffer.
@@ -313,7 +313,11 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
             let seed = spec.seed ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             handles.push(s.spawn(move || {
                 let mut w = Worker::new(spec.engine, spec.live, progress, stop, seed, intended);
+                let cpu_start = thread_cpu_ns();
                 let outcome = w.run(stream, n, spec.record, pacer, t);
+                if let (Some(a), Some(b)) = (cpu_start, thread_cpu_ns()) {
+                    w.tally.cpu_ns = b.saturating_sub(a);
+                }
                 if outcome.is_err() {
                     // One failed thread stops the phase for all.
                     stop.store(true, Relaxed);

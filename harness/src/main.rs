@@ -156,9 +156,13 @@ struct GateArgs {
     #[arg(long, default_value_t = 1.0)]
     tolerance: f64,
     /// Percent drop allowed in throughput relative to mem's (geometric
-    /// mean over its cells).
+    /// mean over its cells): CPU-time throughput when both runs have it.
     #[arg(long, default_value_t = 30.0)]
     throughput_tolerance: f64,
+    /// Percent drop allowed in wall-clock throughput relative to mem's,
+    /// when CPU-time throughput is compared too.
+    #[arg(long, default_value_t = 60.0)]
+    wall_throughput_tolerance: f64,
     /// Percent increase allowed in p50 latency relative to mem.
     #[arg(long, default_value_t = 100.0)]
     p50_tolerance: f64,
@@ -296,6 +300,11 @@ fn gate_cmd(args: GateArgs) -> harness::Result<ExitCode> {
         tolerances: Tolerances {
             deterministic: pct("--tolerance", args.tolerance)?,
             throughput: pct("--throughput-tolerance", args.throughput_tolerance)?.min(1.0),
+            wall_throughput: pct(
+                "--wall-throughput-tolerance",
+                args.wall_throughput_tolerance,
+            )?
+            .min(1.0),
             p50: pct("--p50-tolerance", args.p50_tolerance)?,
             p99: pct("--p99-tolerance", args.p99_tolerance)?,
         },

@@ -168,6 +168,9 @@ pub struct Tally {
     pub lookups: u64,
     /// Operations that returned an error.
     pub errors: u64,
+    /// CPU time the client thread spent in the phase (engine calls and the
+    /// harness's loop), nanoseconds; 0 where the platform does not say.
+    pub cpu_ns: u64,
 }
 
 impl Tally {
@@ -179,7 +182,34 @@ impl Tally {
             user_bytes_read: self.user_bytes_read + o.user_bytes_read,
             lookups: self.lookups + o.lookups,
             errors: self.errors + o.errors,
+            cpu_ns: self.cpu_ns + o.cpu_ns,
         }
+    }
+}
+
+/// CPU time of the calling thread so far, nanoseconds
+/// (`CLOCK_THREAD_CPUTIME_ID`: time on a CPU, user and system). Unlike wall
+/// time it does not grow while other processes hold the CPU, which is what
+/// lets the gate compare throughput on a busy shared machine. `None` where
+/// the platform has no such clock. Read twice per thread per phase, never
+/// per operation.
+pub fn thread_cpu_ns() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec for the whole call, and
+        // clock_gettime writes nothing else.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        let secs = u64::try_from(ts.tv_sec).ok()?;
+        let nanos = u64::try_from(ts.tv_nsec).ok()?;
+        (rc == 0).then(|| secs * 1_000_000_000 + nanos)
+    }
+    #[cfg(not(unix))]
+    {
+        None
     }
 }
 

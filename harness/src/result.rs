@@ -155,6 +155,7 @@ mod tests {
             user_bytes_read: 50,
             lookups: 5,
             errors: 0,
+            cpu_ns: 0,
         };
         let io = StorageIo {
             bytes_written: 250,

@@ -99,6 +99,7 @@ fn identical_runs_pass() {
         "space_amp",
         "fsyncs",
         "ops_per_sec / mem",
+        "cpu_ops_per_sec / mem",
         "p99_us read / mem",
     ] {
         assert!(rendered.contains(m), "{m} missing from the table");
@@ -149,24 +150,49 @@ fn a_small_increase_within_tolerance_passes_and_a_drop_is_better() {
     assert_eq!(better.verdict, Verdict::Better);
 }
 
+/// A real slowdown of (engine, phase) by `factor`: wall-clock throughput
+/// and CPU-time throughput both drop.
+fn slow_down(dir: &Path, engine: &str, phase: &str, factor: f64) {
+    scale(dir, engine, phase, "ops_per_sec", 1.0 / factor, 0.0);
+    scale(dir, engine, phase, "client_cpu_s", factor, 0.0);
+}
+
 #[test]
 fn halved_throughput_fails_but_a_slower_machine_does_not() {
     let tmp = tempfile::tempdir().expect("tmp");
     let base = baseline(tmp.path());
     let cand = copy(&base, &tmp.path().join("slow-engine"));
-    scale(&cand, LSM, "run", "ops_per_sec", 0.5, 0.0);
+    slow_down(&cand, LSM, "run", 2.0);
     let report = run_gate(&base, &cand).expect("comparable");
-    assert_eq!(failed_metrics(&report), ["ops_per_sec / mem"]);
+    assert_eq!(failed_metrics(&report), ["cpu_ops_per_sec / mem"]);
 
     // Everything (mem included) at half speed: the machine, not the engine.
     let cand = copy(&base, &tmp.path().join("slow-machine"));
     for engine in ["mem", LSM] {
         for phase in ["load", "run"] {
-            scale(&cand, engine, phase, "ops_per_sec", 0.5, 0.0);
+            slow_down(&cand, engine, phase, 2.0);
         }
     }
     let report = run_gate(&base, &cand).expect("comparable");
     assert!(!report.failed(), "{}", report.render());
+}
+
+#[test]
+fn a_busy_machine_is_tolerated_but_an_engine_that_waits_is_not() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    // Other processes held the CPU: the wall clock says 45 % slower, the
+    // CPU time is unchanged.
+    let cand = copy(&base, &tmp.path().join("busy"));
+    scale(&cand, LSM, "run", "ops_per_sec", 0.55, 0.0);
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert!(!report.failed(), "{}", report.render());
+    // An engine that now sleeps or blocks: same CPU time, the wall clock
+    // 3x slower.
+    let cand = copy(&base, &tmp.path().join("waits"));
+    scale(&cand, LSM, "run", "ops_per_sec", 1.0 / 3.0, 0.0);
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert_eq!(failed_metrics(&report), ["ops_per_sec / mem"]);
 }
 
 #[test]
@@ -177,13 +203,13 @@ fn a_fluke_in_one_short_mem_cell_does_not_fail_the_others() {
     // mem's run phase 40 % faster by chance: divided by mem's value in
     // that cell, the LSM's run throughput would drop 29 %; the reference
     // is the mean over all of mem's cells, which moves far less.
-    scale(&cand, "mem", "run", "ops_per_sec", 1.4, 0.0);
+    slow_down(&cand, "mem", "run", 1.0 / 1.4);
     let report = run_gate(&base, &cand).expect("comparable");
     assert!(!report.failed(), "{}", report.render());
     // A real halving on top still fails.
-    scale(&cand, LSM, "run", "ops_per_sec", 0.5, 0.0);
+    slow_down(&cand, LSM, "run", 2.0);
     let report = run_gate(&base, &cand).expect("comparable");
-    assert_eq!(failed_metrics(&report), ["ops_per_sec / mem"]);
+    assert_eq!(failed_metrics(&report), ["cpu_ops_per_sec / mem"]);
 }
 
 #[test]

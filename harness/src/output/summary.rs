@@ -3,7 +3,11 @@
 //! The columns up to `io_source` are fixed by docs/output-format.md; the
 //! harness appends `time_limited` (1 when `--max-time` or an engine error
 //! stopped the phase early, so its counters are not comparable with a
-//! complete run's; the gate refuses to compare such cells exactly).
+//! complete run's; the gate refuses to compare such cells exactly) and
+//! `client_cpu_s` (CPU seconds the client threads spent in the phase,
+//! empty where the platform does not report it: the gate's throughput
+//! measure, since unlike `duration_s` it does not count time other
+//! processes held the CPU).
 
 use std::path::Path;
 
@@ -38,6 +42,7 @@ pub const COLUMNS: &[&str] = &[
     "errors",
     "io_source",
     "time_limited",
+    "client_cpu_s",
 ];
 
 /// The cells of one row, in [`COLUMNS`] order.
@@ -68,6 +73,11 @@ pub fn row(r: &PhaseResult) -> Vec<String> {
         r.tally.errors.to_string(),
         "vfs".to_string(),
         u8::from(r.time_limited).to_string(),
+        if r.tally.cpu_ns > 0 {
+            float(r.tally.cpu_ns as f64 / 1e9, 6)
+        } else {
+            String::new()
+        },
     ]
 }
 
