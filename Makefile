@@ -14,6 +14,13 @@ WORKLOADS = --workload ycsb-a --workload ycsb-b --workload ycsb-c \
 
 .PHONY: all build test test-long bench bench-quick plots gate baseline crash-loop fmt clippy lint clean
 
+## Cargo features for the benchmark runs: `--features reference` adds the
+## production engines fjall and redb (crate engines/reference, measured with
+## the kernel's I/O accounting) to the default engine set.
+BENCH_FEATURES ?= --features reference
+
+.PHONY: bench-reference bench-rocksdb
+
 all: build
 
 build:
@@ -41,6 +48,28 @@ bench-quick:
 RUN ?= $(RESULTS)/latest
 plots:
 	$(CARGO) run --release -p plots -- $(RUN)
+
+## `make bench` with the reference engines (fjall, redb) beside ours.
+bench-reference:
+	$(CARGO) run --release -p harness $(BENCH_FEATURES) -- $(WORKLOADS) $(BENCH_FLAGS) --out $(RESULTS)
+
+## The same with RocksDB as well. The `rocksdb` crate compiles RocksDB's C++
+## sources (several minutes of CPU) and its bindings need libclang: installed
+## here with apt-get when missing and running as root, otherwise the target
+## says what to install.
+bench-rocksdb:
+	@if ! ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/*/libclang.so* /usr/lib/*/libclang-[0-9]*.so* >/dev/null 2>&1 \
+	    || ! command -v c++ >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq libclang-dev clang g++; \
+	  else \
+	    echo "bench-rocksdb needs libclang and a C++ compiler; install them with:"; \
+	    echo "  sudo apt-get install libclang-dev clang g++"; \
+	    echo "(or point LIBCLANG_PATH at a directory holding libclang.so)"; \
+	    exit 1; \
+	  fi; \
+	fi
+	$(CARGO) run --release -p harness --features rocksdb -- $(WORKLOADS) $(BENCH_FLAGS) --out $(RESULTS)
 
 ## The regression gate (issue #7). Both targets run the same command: one
 ## client thread, a fixed seed and inline background work, so every byte

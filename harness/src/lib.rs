@@ -93,6 +93,7 @@ pub mod compare;
 pub mod driver;
 pub mod error;
 pub mod gate;
+pub mod kernel_io;
 pub mod list;
 pub mod live;
 pub mod machine;

@@ -65,7 +65,7 @@ pub fn builtin() -> Vec<EngineInfo> {
         persistent: true,
         verify: None,
     };
-    vec![
+    let mut engines = vec![
         EngineInfo {
             name: "mem",
             about: "in-memory sorted map, no I/O: the yardstick for harness overhead",
@@ -101,7 +101,57 @@ pub fn builtin() -> Vec<EngineInfo> {
             "LSM tree with every option at its default (set them: lsm:compaction=tiered,...)",
             false,
         ),
-    ]
+    ];
+    engines.extend(reference_engines());
+    engines
+}
+
+/// The production engines of the `reference` crate (cargo feature
+/// `reference`, RocksDB with `rocksdb`). They do their own I/O, so the
+/// harness measures them with the kernel's accounting (`kernel_io`).
+#[cfg(feature = "reference")]
+fn reference_engines() -> Vec<EngineInfo> {
+    let entry = |name: &'static str,
+                 about: &'static str,
+                 open: OpenFn,
+                 options: &'static [OptionSpec]| EngineInfo {
+        name,
+        about,
+        preset: "",
+        open,
+        options,
+        default: true,
+        persistent: true,
+        verify: None,
+    };
+    #[allow(unused_mut)] // pushed to only with the `rocksdb` feature
+    let mut v = vec![
+        entry(
+            "fjall",
+            "reference: fjall, a pure-Rust LSM tree (kernel I/O accounting)",
+            reference::fjall_engine::open,
+            reference::fjall_engine::OPTIONS,
+        ),
+        entry(
+            "redb",
+            "reference: redb, a pure-Rust copy-on-write B+tree (kernel I/O accounting)",
+            reference::redb_engine::open,
+            reference::redb_engine::OPTIONS,
+        ),
+    ];
+    #[cfg(feature = "rocksdb")]
+    v.push(entry(
+        "rocksdb",
+        "reference: RocksDB, leveled LSM tree in C++ (kernel I/O accounting)",
+        reference::rocksdb_engine::open,
+        reference::rocksdb_engine::OPTIONS,
+    ));
+    v
+}
+
+#[cfg(not(feature = "reference"))]
+fn reference_engines() -> Vec<EngineInfo> {
+    Vec::new()
 }
 
 /// Names of the engines run when no `--engine` is given.

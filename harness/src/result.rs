@@ -86,6 +86,8 @@ pub struct PhaseResult {
     pub latencies: Latencies,
     /// Throughput and bytes written per interval.
     pub timeseries: Vec<Sample>,
+    /// `/proc/self/io` over the phase, and which accounting `io` came from.
+    pub kernel: crate::kernel_io::KernelPhase,
 }
 
 impl PhaseResult {
@@ -144,6 +146,7 @@ mod tests {
             time_limited: false,
             latencies: Latencies::new(false),
             timeseries: Vec::new(),
+            kernel: Default::default(),
         }
     }
 

@@ -31,6 +31,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::driver::{self, split, OpFailure, PhaseRun, PhaseSpec};
 use crate::error::{Error, Result};
+use crate::kernel_io::{self, IoSource, KernelIo, KernelPhase};
 use crate::live::LiveSet;
 use crate::machine;
 use crate::measure::{peak_rss_bytes, reset_peak_rss, StorageIo};
@@ -459,6 +460,8 @@ impl<'a> PhaseCtx<'a> {
         let bar = progress_bar(cfg.quiet, total, &self.cell.spec.spec, self.workload, phase);
         let mut spec = self.spec(ops_per_thread, true);
         spec.progress = bar.as_ref();
+        let source = IoSource::for_engine(&self.cell.spec.spec);
+        let kernel_before = KernelIo::now();
         let before = self.vfs.stats().snapshot();
         let run: PhaseRun = driver::drive(&spec, streams);
         if let Some(bar) = &bar {
@@ -480,7 +483,21 @@ impl<'a> PhaseCtx<'a> {
             }
         }
         let after = self.vfs.stats().snapshot();
-        let disk_bytes = match self.vfs.dir_size(self.dir) {
+        let kernel = KernelPhase::between(source, kernel_before, KernelIo::now());
+        // Engines that bypass the Vfs (and keep subdirectories): the kernel's
+        // counters and the real directory tree.
+        let (io, disk) = match source {
+            IoSource::Vfs => (
+                StorageIo::between(&before, &after),
+                self.vfs.dir_size(self.dir),
+            ),
+            IoSource::Kernel => (
+                kernel.io.storage_io(),
+                kernel_io::tree_size(self.dir)
+                    .map_err(|e| engine_core::Error::io("measure size", self.dir, e)),
+            ),
+        };
+        let disk_bytes = match disk {
             Ok(n) => n,
             Err(e) => {
                 err.get_or_insert((phase, "measuring disk size".into(), e));
@@ -495,13 +512,14 @@ impl<'a> PhaseCtx<'a> {
             records: self.records,
             duration_s: run.duration.as_secs_f64(),
             tally: run.tally,
-            io: StorageIo::between(&before, &after),
+            io,
             disk_bytes,
             live_bytes: self.live.bytes(),
             peak_rss_bytes: peak_rss_bytes(),
             time_limited: run.stopped_early,
             latencies: run.latencies,
             timeseries: run.samples,
+            kernel,
         };
         if !cfg.quiet {
             eprintln!(

@@ -129,6 +129,7 @@ fn clear_previous_run(dir: &Path) -> Result<()> {
 /// Write summary.csv, latency.csv + histograms, timeseries.csv and run.json.
 pub fn write_all(run_dir: &Path, info: &RunInfo, results: &[PhaseResult]) -> Result<()> {
     summary::write(&run_dir.join("summary.csv"), results)?;
+    crate::kernel_io::write_csv(&run_dir.join("kernel_io.csv"), results)?;
     latency::write(run_dir, results)?;
     timeseries::write(&run_dir.join("timeseries.csv"), results)?;
     run_json::write(&run_dir.join("run.json"), info)

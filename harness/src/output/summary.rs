@@ -71,7 +71,7 @@ pub fn row(r: &PhaseResult) -> Vec<String> {
         r.io.compaction_bytes_read.to_string(),
         r.io.compaction_bytes_written.to_string(),
         r.tally.errors.to_string(),
-        "vfs".to_string(),
+        r.kernel.source.name().to_string(),
         u8::from(r.time_limited).to_string(),
         if r.tally.cpu_ns > 0 {
             float(r.tally.cpu_ns as f64 / 1e9, 6)
