@@ -34,6 +34,13 @@ test:
 test-long:
 	KIT_LONG=1 $(CARGO) test --workspace --release
 
+## Kill loops against the real kernel: 100 SIGKILLs per persistent engine,
+## each followed by `verify` and a reopen that checks every acknowledged
+## write (make test runs 3 per engine).
+CRASH_CYCLES ?= 100
+crash-loop:
+	KILL_CYCLES=$(CRASH_CYCLES) $(CARGO) test --release -p harness --test kill_loop -- --nocapture
+
 ## The main job: all engines x YCSB A-F, CSV + charts + report under results/.
 ## The harness draws the charts and report.html itself once the run is
 ## written (the plots crate, as `make plots` does); results/latest points at it.

@@ -90,6 +90,7 @@
 
 pub mod clock;
 pub mod compare;
+pub mod crash_child;
 pub mod driver;
 pub mod error;
 pub mod gate;
@@ -105,6 +106,7 @@ pub mod registry;
 pub mod result;
 pub mod results_dir;
 pub mod run;
+pub mod verify_cmd;
 pub mod workload;
 pub mod ycsb;
 

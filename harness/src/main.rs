@@ -42,6 +42,29 @@ enum Command {
     /// Compare a candidate results directory with a baseline; exit 1 on a
     /// regression, 2 when they cannot be compared.
     Gate(GateArgs),
+    /// Check an engine directory offline (checksums of every file and
+    /// record); exit 1 when anything is corrupt.
+    Verify {
+        /// The engine that wrote the directory (`NAME` or `NAME:opt=val,...`).
+        #[arg(long)]
+        engine: String,
+        /// The engine's directory.
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+    },
+    /// The writer of the kill-loop test: write a deterministic stream with
+    /// sync=always, one line per acknowledged write, until killed.
+    #[command(hide = true)]
+    CrashChild {
+        #[arg(long)]
+        engine: String,
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        seed: u64,
+        #[arg(long, default_value_t = u64::MAX)]
+        limit: u64,
+    },
     /// Measure the harness's own share of an operation's time on `mem`.
     Overhead {
         #[command(flatten)]
@@ -182,6 +205,15 @@ fn main() -> ExitCode {
         Some(Command::List) => list_cmd(),
         Some(Command::Ops { workload, limit }) => ops(workload, limit),
         Some(Command::Gate(args)) => gate_cmd(args),
+        Some(Command::Verify { engine, data_dir }) => verify_cmd(&engine, &data_dir),
+        Some(Command::CrashChild {
+            engine,
+            data_dir,
+            seed,
+            limit,
+        }) => {
+            harness::crash_child::run(&engine, &data_dir, seed, limit).map(|()| ExitCode::SUCCESS)
+        }
         Some(Command::Overhead { workload, repeat }) => overhead_cmd(workload, repeat),
     };
     match result {
@@ -284,6 +316,16 @@ fn ops(flags: WorkloadFlags, limit: Option<u64>) -> harness::Result<ExitCode> {
         other => other?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn verify_cmd(engine: &str, dir: &std::path::Path) -> harness::Result<ExitCode> {
+    let report = harness::verify_cmd::verify(engine, dir)?;
+    print!("{}", harness::verify_cmd::render(&report));
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn gate_cmd(args: GateArgs) -> harness::Result<ExitCode> {
