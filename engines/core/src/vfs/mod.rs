@@ -266,10 +266,7 @@ impl File {
             return Err(Error::corruption(
                 &self.path,
                 offset,
-                format!(
-                    "expected {} bytes, file ends after {n}",
-                    buf.len()
-                ),
+                format!("expected {} bytes, file ends after {n}", buf.len()),
             ));
         }
         Ok(())
