@@ -23,7 +23,8 @@
 //! Durability follows the engine's `sync` option ([`Durability`]): `always`
 //! commits before an append returns; `never` only at [`LogWriter::sync`];
 //! `bytes:N` commits once N bytes were appended since the last commit. A
-//! new log file's directory entry is made durable with the first commit.
+//! new log is created durably (header synced, renamed into place, directory
+//! synced) before the first append.
 
 use std::mem;
 use std::path::{Path, PathBuf};
@@ -50,8 +51,6 @@ pub struct Appended {
 /// A buffered, group-committing writer of one log file.
 pub struct LogWriter {
     file: File,
-    vfs: Vfs,
-    dir: PathBuf,
     durability: Durability,
     purpose: Purpose,
     state: Mutex<State>,
@@ -71,8 +70,6 @@ struct State {
     since_commit: u64,
     /// A leader is writing (and maybe fsyncing) `[written, buf_start)`.
     in_flight: bool,
-    /// The directory entry of a new file is not durable yet.
-    dir_unsynced: bool,
     poisoned: bool,
     /// A spare buffer, swapped in when a leader takes `buf`, so steady
     /// state appends allocate nothing.
@@ -82,8 +79,10 @@ struct State {
 
 impl LogWriter {
     /// Create a new log at `path` (replacing any file there) with the given
-    /// file header. The header is buffered like a record; the file and its
-    /// directory entry become durable at the first commit.
+    /// file header, durably: the header is written and synced under
+    /// `<path>.tmp`, renamed into place and the directory synced, so the log
+    /// never exists without a durable header and a crash mid-create leaves
+    /// only the temporary file (which the engine may delete at open).
     pub fn create(
         vfs: &Vfs,
         path: &Path,
@@ -92,37 +91,45 @@ impl LogWriter {
         durability: Durability,
         purpose: Purpose,
     ) -> Result<LogWriter> {
-        let file = vfs.open(path, OpenMode::Truncate)?;
-        let mut w = LogWriter::new(vfs, file, 0, durability, purpose);
-        let st = w.state.get_mut();
-        st.buf
-            .extend_from_slice(&record::encode_file_header(magic, version));
-        st.dir_unsynced = true;
-        Ok(w)
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let file = vfs.open(&tmp, OpenMode::Truncate)?;
+        file.write_at(
+            &record::encode_file_header(magic, version),
+            0,
+            Purpose::Meta,
+        )?;
+        file.sync(Purpose::Meta)?;
+        drop(file);
+        vfs.rename(&tmp, path)?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        vfs.sync_dir(dir)?;
+        let file = vfs.open(path, OpenMode::Existing)?;
+        Ok(LogWriter::new(
+            file,
+            FILE_HEADER_LEN as u64,
+            durability,
+            purpose,
+        ))
     }
 
     /// Continue a log whose first `len` bytes are valid and durable (the
-    /// caller has read it back and truncated any torn tail).
+    /// caller has read it back and truncated any torn tail). `vfs` is the
+    /// one the file was opened through.
     pub fn resume(
-        vfs: &Vfs,
+        _vfs: &Vfs,
         file: File,
         len: u64,
         durability: Durability,
         purpose: Purpose,
     ) -> LogWriter {
-        LogWriter::new(vfs, file, len, durability, purpose)
+        LogWriter::new(file, len, durability, purpose)
     }
 
-    fn new(vfs: &Vfs, file: File, len: u64, durability: Durability, purpose: Purpose) -> Self {
-        let dir = file
-            .path()
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+    fn new(file: File, len: u64, durability: Durability, purpose: Purpose) -> Self {
         LogWriter {
             file,
-            vfs: vfs.clone(),
-            dir,
             durability,
             purpose,
             state: Mutex::new(State {
@@ -132,7 +139,6 @@ impl LogWriter {
                 durable: len,
                 since_commit: 0,
                 in_flight: false,
-                dir_unsynced: false,
                 poisoned: false,
                 spare: Vec::with_capacity(FLUSH_BYTES * 2),
                 fsyncs: 0,
@@ -257,10 +263,9 @@ impl LogWriter {
             let end = start + batch.len() as u64;
             st.buf_start = end;
             st.in_flight = true;
-            let sync_dir = fsync && st.dir_unsynced;
             drop(st);
 
-            let result = self.write_batch(&batch, start, fsync, sync_dir);
+            let result = self.write_batch(&batch, start, fsync);
 
             st = self.state.lock();
             st.in_flight = false;
@@ -274,9 +279,6 @@ impl LogWriter {
                         st.durable = end;
                         st.since_commit = 0;
                         st.fsyncs += 1;
-                        if sync_dir {
-                            st.dir_unsynced = false;
-                        }
                     }
                     self.done.notify_all();
                 }
@@ -289,15 +291,12 @@ impl LogWriter {
         }
     }
 
-    fn write_batch(&self, batch: &[u8], start: u64, fsync: bool, sync_dir: bool) -> Result<()> {
+    fn write_batch(&self, batch: &[u8], start: u64, fsync: bool) -> Result<()> {
         if !batch.is_empty() {
             self.file.write_at(batch, start, self.purpose)?;
         }
         if fsync {
             self.file.sync(self.purpose)?;
-            if sync_dir {
-                self.vfs.sync_dir(&self.dir)?;
-            }
         }
         Ok(())
     }

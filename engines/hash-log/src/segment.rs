@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use engine_core::log::LogWriter;
 use engine_core::record::{self, FILE_HEADER_LEN};
-use engine_core::{Durability, Error, OpenMode, Purpose, Result, Vfs};
+use engine_core::{Durability, Error, Purpose, Result, Vfs};
 
 /// Segment file magic.
 pub const MAGIC: &[u8; 8] = b"HASHSEG\0";
@@ -75,20 +75,7 @@ pub fn create(
     durability: Durability,
     purpose: Purpose,
 ) -> Result<Segment> {
-    let path = seg_path(dir, id);
-    let tmp = path.with_extension("seg.tmp");
-    let file = vfs.open(&tmp, OpenMode::Truncate)?;
-    file.write_at(
-        &record::encode_file_header(MAGIC, VERSION),
-        0,
-        Purpose::Meta,
-    )?;
-    file.sync(Purpose::Meta)?;
-    drop(file);
-    vfs.rename(&tmp, &path)?;
-    vfs.sync_dir(dir)?;
-    let file = vfs.open(&path, OpenMode::Existing)?;
-    let log = LogWriter::resume(vfs, file, FILE_HEADER_LEN as u64, durability, purpose);
+    let log = LogWriter::create(vfs, &seg_path(dir, id), MAGIC, VERSION, durability, purpose)?;
     Ok(Segment { id, log })
 }
 

@@ -10,9 +10,6 @@ use engine_core::{Engine, EngineMetrics, Error, OpenMode, Options, Purpose, Resu
 
 use crate::{LOG_FILE, MAGIC, VERSION};
 
-/// Where a new log is prepared before it is renamed into place.
-const TMP_FILE: &str = "naive.log.tmp";
-
 /// Bytes read per storage call while scanning the log.
 const CHUNK: usize = 256 << 10;
 
@@ -32,12 +29,13 @@ impl NaiveLog {
         let durability = options.durability()?;
         vfs.create_dir_all(dir)?;
         let path = dir.join(LOG_FILE);
-        if !vfs.exists(&path)? {
-            create_log(vfs, dir)?;
-        }
-        let file = vfs.open(&path, OpenMode::Existing)?;
-        let valid = crate::verify::recover(&file)?;
-        let log = LogWriter::resume(vfs, file, valid, durability, Purpose::Wal);
+        let log = if vfs.exists(&path)? {
+            let file = vfs.open(&path, OpenMode::Existing)?;
+            let valid = crate::verify::recover(&file)?;
+            LogWriter::resume(vfs, file, valid, durability, Purpose::Wal)
+        } else {
+            LogWriter::create(vfs, &path, MAGIC, VERSION, durability, Purpose::Wal)?
+        };
         Ok(NaiveLog {
             log,
             puts: AtomicU64::new(0),
@@ -91,23 +89,6 @@ impl NaiveLog {
     fn corrupt(&self, offset: u64, what: impl Into<String>) -> Error {
         Error::corruption(self.log.file().path(), offset, what)
     }
-}
-
-/// Create an empty log atomically: the header is written and synced under a
-/// temporary name and renamed into place, so `naive.log` never exists
-/// without a durable header (a crash mid-create leaves only the temporary
-/// file, which the next open replaces).
-fn create_log(vfs: &Vfs, dir: &Path) -> Result<()> {
-    let tmp = dir.join(TMP_FILE);
-    let file = vfs.open(&tmp, OpenMode::Truncate)?;
-    file.write_at(
-        &record::encode_file_header(MAGIC, VERSION),
-        0,
-        Purpose::Meta,
-    )?;
-    file.sync(Purpose::Meta)?;
-    vfs.rename(&tmp, &dir.join(LOG_FILE))?;
-    vfs.sync_dir(dir)
 }
 
 impl Engine for NaiveLog {
