@@ -20,11 +20,13 @@
 //!   two unchanged runs, which moved every engine's ratio in that cell with
 //!   it; the mean over all of `mem`'s cells moved 2 %. The ratio then gets
 //!   a tolerance chosen to sit halfway (in log scale) between noise and the
-//!   slowdown the gate promises to catch: throughput may drop by 30 %
-//!   (a 2x slowdown is a 50 % drop, unchanged runs measured within 20 %);
+//!   slowdown the gate promises to catch: throughput may drop by 40 %
+//!   (a 2x slowdown is a 50 % drop; unchanged runs measured within 20 %
+//!   on a quiet machine, and one cell 31 % off while a cold build ran on
+//!   both cores, which failed the first tolerance of 30 %);
 //!   latencies, noisier, may double (p50) or triple (p99).
 //!   `mem` itself is the reference and is not gated on timings.
-//! - **CPU-time throughput** (`operations / client_cpu_s`) is what the 30 %
+//! - **CPU-time throughput** (`operations / client_cpu_s`) is what the 40 %
 //!   applies to when both runs report it. Wall-clock throughput counts the
 //!   time other processes held the CPU: with a load average of 8 on 2
 //!   cores, unchanged runs moved up to 57 % on the wall clock. CPU time
@@ -43,7 +45,7 @@ use crate::results_dir::{CellKey, ResultsDir, Row};
 pub struct Tolerances {
     /// Increase allowed in a deterministic metric (0.01 = 1 %).
     pub deterministic: f64,
-    /// Drop allowed in normalised throughput (0.3 = may fall to 70 %):
+    /// Drop allowed in normalised throughput (0.4 = may fall to 60 %):
     /// CPU-time throughput when both runs have it, else wall-clock.
     pub throughput: f64,
     /// Drop allowed in normalised wall-clock throughput when CPU-time
@@ -59,7 +61,7 @@ impl Default for Tolerances {
     fn default() -> Self {
         Tolerances {
             deterministic: 0.01,
-            throughput: 0.30,
+            throughput: 0.40,
             wall_throughput: 0.60,
             p50: 1.0,
             p99: 2.0,
@@ -414,8 +416,10 @@ mod tests {
             Verdict::Regression
         );
         assert_eq!(worse_if_lower(Some(0.5), Some(0.36), t), Verdict::Pass);
+        // The worst noise measured on an unchanged tree: -31 %.
+        assert_eq!(worse_if_lower(Some(0.5), Some(0.345), t), Verdict::Pass);
         assert_eq!(worse_if_lower(Some(0.5), Some(0.6), t), Verdict::Pass);
-        assert_eq!(worse_if_lower(Some(0.5), Some(0.7), t), Verdict::Better);
+        assert_eq!(worse_if_lower(Some(0.5), Some(0.75), t), Verdict::Better);
     }
 
     #[test]

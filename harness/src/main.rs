@@ -180,7 +180,7 @@ struct GateArgs {
     tolerance: f64,
     /// Percent drop allowed in throughput relative to mem's (geometric
     /// mean over its cells): CPU-time throughput when both runs have it.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 40.0)]
     throughput_tolerance: f64,
     /// Percent drop allowed in wall-clock throughput relative to mem's,
     /// when CPU-time throughput is compared too.
