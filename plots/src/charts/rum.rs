@@ -216,6 +216,12 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
             let Some(row) = run.summary.get(name, workload, &phase) else {
                 continue;
             };
+            // An engine with no files (mem) has nothing to trade: drawn at
+            // the origin it would read as the best design, which it is not.
+            if row.space_amp == Some(0.0) {
+                left_out.push(format!("{name} (no storage)"));
+                continue;
+            }
             match (row.write_amp, row.read_ios_per_op) {
                 (Some(w), Some(r)) => points.push(Point {
                     engine,
@@ -237,7 +243,7 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
             continue;
         }
         let note = (!left_out.is_empty())
-            .then(|| format!("not shown, undefined: {}", left_out.join(", ")));
+            .then(|| format!("not shown: {}", left_out.join(", ")));
         let title = format!("RUM trade-off: {workload}, {phase} phase");
         let subtitle =
             "nearer the origin is better on both axes · bigger marker = more space amplification (disk bytes per live byte)"
