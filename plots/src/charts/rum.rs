@@ -242,8 +242,7 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
             ));
             continue;
         }
-        let note = (!left_out.is_empty())
-            .then(|| format!("not shown: {}", left_out.join(", ")));
+        let note = (!left_out.is_empty()).then(|| format!("not shown: {}", left_out.join(", ")));
         let title = format!("RUM trade-off: {workload}, {phase} phase");
         let subtitle =
             "nearer the origin is better on both axes · bigger marker = more space amplification (disk bytes per live byte)"
