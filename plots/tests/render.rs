@@ -404,3 +404,28 @@ fn each_engine_keeps_its_colour_in_every_chart() {
         }
     }
 }
+
+#[test]
+fn an_engine_without_files_is_left_out_of_the_rum_chart_and_named() {
+    // mem writes no files: no disk bytes, so space amplification 0.
+    let mem = common::EngineSpec {
+        name: "mem",
+        base_us: 0.5,
+        stall: 1.0,
+        ops_per_sec: 1_000_000.0,
+        write_amp: 0.0,
+        read_amp: 0.0,
+        read_ios: 0.0,
+        space_amp: 0.0,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write_run_with(dir.path(), &[&mem, &ENGINES[0]], &["ycsb-a"]);
+    render_run(dir.path()).expect("renders");
+    let svg = fs::read_to_string(dir.path().join("charts/rum-ycsb-a.svg")).unwrap();
+    assert!(
+        svg.contains("not shown: mem (no storage)"),
+        "no note for mem"
+    );
+    assert!(!svg.contains("mem · space"), "mem drawn as a point");
+    assert!(svg.contains("hash-log · space"), "hash-log missing");
+}
