@@ -1,0 +1,117 @@
+//! # btree: an update-in-place B+tree
+//!
+//! The classic page-based design, to set against the log-structured
+//! engines. Data lives in one file of fixed-size pages (`page_size`, 4 KiB
+//! by default): a header page, internal pages of separator keys and child
+//! ids, leaf pages of sorted keys and values linked left to right for scans,
+//! overflow pages for values too large to share a leaf, and free pages
+//! chained into a free list that the tree reuses before it grows the file.
+//! Its costs are the textbook ones the harness should show: a point read
+//! costs one page per tree level not in the cache, and a small update
+//! eventually rewrites a whole page.
+//!
+//! ## Crash safety: a logical WAL plus atomic checkpoints
+//!
+//! Of the two classic designs (a write-ahead log with checkpoints, or
+//! copy-on-write shadow paging) this engine takes the log, because the
+//! benchmark measures small updates: a put changes cached pages and appends
+//! one record (key and value) to `wal.<gen>`, so with `sync=never` it costs
+//! one buffered append, and with `sync=always` one share of a group-commit
+//! fsync. Shadow paging would rewrite the whole root-to-leaf path per
+//! commit. Changed pages wait in the cache ("no steal") until a checkpoint,
+//! triggered by log length (`checkpoint_bytes`) or by dirty pages reaching
+//! half the cache, writes them all at once; many updates to one page then
+//! cost one page write.
+//!
+//! A checkpoint must move the page file from one consistent tree to the
+//! next even if it dies halfway, or the logical log would be replayed onto
+//! a broken tree. It does so with a doublewrite file ([`checkpoint`]): the
+//! page images go to `pages.dw` and are fsynced before any is written in
+//! place, and recovery copies a complete doublewrite file in place again.
+//! That also repairs a torn page; a page damaged any other way fails its
+//! CRC-32 or names the wrong page id, and reads report
+//! [`Error::Corruption`](engine_core::Error::Corruption) with the file and
+//! offset. Next-leaf links need page ids that never change, which is one
+//! more reason not to use copy-on-write here.
+//!
+//! ## Files
+//!
+//! - `pages`: page 0 is the header ([`page::Meta`]: magic `BTREEPG1`,
+//!   version, page size, checkpoint sequence, root, height, page count, free
+//!   list head and length, log generation); every page's layout is in
+//!   [`page`].
+//! - `pages.dw`: empty between checkpoints ([`checkpoint`]).
+//! - `wal.<gen>`: the log since the last checkpoint ([`wal`]).
+//!
+//! ## Limits
+//!
+//! A key may be at most a quarter of a page's body less 16 bytes (1002 bytes
+//! at 4 KiB pages) so that every page holds at least four entries; a longer
+//! key is [`Error::TooLarge`](engine_core::Error::TooLarge). Values up to the
+//! log record limit (64 MiB) are accepted; a value whose entry would exceed a
+//! quarter page is stored in a chain of overflow pages.
+//!
+//! ## Trade-offs and what is left out
+//!
+//! One mutex guards the tree: readers queue behind each other and behind a
+//! cache miss's read; writers release it before their fsync. The cache
+//! bound holds except inside one operation that dirties more pages than
+//! fit, and dirty pages never leave the cache before a checkpoint. The
+//! doublewrite doubles checkpoint writes. `background=true` (the default)
+//! runs checkpoints on a helper thread, but under the same mutex, so writers
+//! wait for it rather than doing it; `background=false` checkpoints inline,
+//! at deterministic points.
+
+pub mod checkpoint;
+mod engine;
+pub mod page;
+pub mod pager;
+pub mod tree;
+mod verify;
+pub mod wal;
+
+pub use engine::BTree;
+pub use verify::verify;
+
+use std::path::Path;
+
+use engine_core::{Engine, OptionSpec, Options, Result, Vfs};
+
+/// The page file's name.
+pub const PAGE_FILE: &str = "pages";
+/// The doublewrite file's name.
+pub const DW_FILE: &str = "pages.dw";
+
+/// The engine's own options (beside the common `sync` and `cache_mb`).
+pub const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        name: "page_size",
+        default: "4096",
+        help: "bytes per page, a power of two in 512..=65536 (fixed when the file is created)",
+    },
+    OptionSpec {
+        name: "cache_pages",
+        default: "0",
+        help: "page cache capacity in pages; 0 derives it from cache_mb",
+    },
+    OptionSpec {
+        name: "checkpoint_bytes",
+        default: "16777216",
+        help: "log bytes after which a checkpoint writes dirty pages back and starts a new log",
+    },
+    OptionSpec {
+        name: "background",
+        default: "true",
+        help: "checkpoint on a helper thread (false: inline in the write that makes one due, deterministic)",
+    },
+];
+
+/// Open (or recover) a B+tree in `dir`.
+pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<Box<dyn Engine>> {
+    Ok(Box::new(engine::open(vfs, dir, options)?))
+}
+
+/// Open as the concrete type (tests and benches reach `checkpoint()`).
+pub fn open_btree(vfs: &Vfs, dir: &Path, options: &Options) -> Result<BTree> {
+    engine::open(vfs, dir, options)
+}

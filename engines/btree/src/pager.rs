@@ -1,0 +1,308 @@
+//! The pager: the page file behind a bounded cache of decoded pages.
+//!
+//! The cache holds decoded [`Node`]s, so a hit costs a hash lookup and no
+//! parsing. Replacement is CLOCK: every frame has a reference bit set on
+//! access; the hand sweeps the frames, clearing bits, and evicts the first
+//! clean frame whose bit is already clear. Pages touched on every lookup
+//! (the root, the upper internal levels) keep their bit set and stay, which
+//! is what makes a point lookup cost about one read per uncached level.
+//!
+//! **Dirty pages are never evicted** ("no steal"): the page file must hold
+//! exactly the last checkpoint until the next one writes it atomically (see
+//! [`crate::checkpoint`]), so a changed page waits in memory for it. The
+//! engine runs a checkpoint once dirty pages fill half the cache, so the
+//! bound holds except within the one operation that crosses it (a 100 KB
+//! value dirties 25 overflow pages at once): the cache then grows past its
+//! capacity until that operation's checkpoint, and says so in `evictions`
+//! staying flat.
+//!
+//! The free list lives in the free pages themselves (each links to the next;
+//! the header keeps the head), so freeing and reusing a page costs no extra
+//! structure, and a freed page is reusable at once: nothing reaches the file
+//! before the checkpoint, which writes the tree and the list together.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use engine_core::{File, Purpose, Result};
+
+use crate::page::{corrupt, decode_at, Meta, Node};
+
+struct Frame {
+    node: Node,
+    dirty: bool,
+    referenced: bool,
+    /// Index in `Pager::clock`.
+    slot: usize,
+}
+
+/// Cache counters.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
+}
+
+/// The page file and its cache.
+pub struct Pager {
+    file: File,
+    path: PathBuf,
+    page_size: usize,
+    capacity: usize,
+    frames: HashMap<u64, Frame>,
+    clock: Vec<u64>,
+    hand: usize,
+    dirty: usize,
+    /// The header as of the last change (written at checkpoints).
+    pub meta: Meta,
+    pub stats: CacheStats,
+    buf: Vec<u8>,
+}
+
+impl Pager {
+    /// A pager over `file` whose header says `meta`, caching `capacity` pages.
+    pub fn new(file: File, meta: Meta, capacity: usize) -> Pager {
+        let page_size = meta.page_size as usize;
+        Pager {
+            path: file.path().to_path_buf(),
+            file,
+            page_size,
+            capacity: capacity.max(8),
+            frames: HashMap::new(),
+            clock: Vec::new(),
+            hand: 0,
+            dirty: 0,
+            meta,
+            stats: CacheStats::default(),
+            buf: vec![0; page_size],
+        }
+    }
+
+    pub fn page_size(&self) -> usize {
+        self.page_size
+    }
+
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn dirty_pages(&self) -> usize {
+        self.dirty
+    }
+
+    pub fn cached_pages(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// The cached node in page `id`, if cached, without counting a hit or
+    /// setting its reference bit (for introspection, not for the tree).
+    pub fn peek(&self, id: u64) -> Option<&Node> {
+        self.frames.get(&id).map(|f| &f.node)
+    }
+
+    /// The node in page `id`, read with `purpose` on a miss.
+    pub fn node(&mut self, id: u64, purpose: Purpose) -> Result<&Node> {
+        self.load(id, purpose)?;
+        let f = self.frames.get_mut(&id).expect("load just cached it");
+        f.referenced = true;
+        Ok(&f.node)
+    }
+
+    /// The node in page `id`, to change: the page becomes dirty.
+    pub fn node_mut(&mut self, id: u64) -> Result<&mut Node> {
+        self.load(id, Purpose::Query)?;
+        let f = self.frames.get_mut(&id).expect("load just cached it");
+        f.referenced = true;
+        if !f.dirty {
+            f.dirty = true;
+            self.dirty += 1;
+        }
+        Ok(&mut f.node)
+    }
+
+    /// Replace the content of page `id` (a new or reused page) without
+    /// reading what was there.
+    pub fn set(&mut self, id: u64, node: Node) {
+        if let Some(f) = self.frames.get_mut(&id) {
+            f.node = node;
+            f.referenced = true;
+            if !f.dirty {
+                f.dirty = true;
+                self.dirty += 1;
+            }
+            return;
+        }
+        self.make_room();
+        self.insert_frame(id, node, true);
+    }
+
+    fn load(&mut self, id: u64, purpose: Purpose) -> Result<()> {
+        if self.frames.contains_key(&id) {
+            self.stats.hits += 1;
+            return Ok(());
+        }
+        if id == 0 || id >= self.meta.page_count {
+            return Err(corrupt(
+                &self.path,
+                id,
+                self.page_size,
+                format!(
+                    "link to page {id} outside the file's {} pages",
+                    self.meta.page_count
+                ),
+            ));
+        }
+        self.stats.misses += 1;
+        self.make_room();
+        self.file
+            .read_exact_at(&mut self.buf, id * self.page_size as u64, purpose)?;
+        let node = decode_at(&self.path, id, &self.buf)?;
+        if matches!(node, Node::Header(_)) {
+            return Err(corrupt(
+                &self.path,
+                id,
+                self.page_size,
+                "a header page inside the tree".into(),
+            ));
+        }
+        self.insert_frame(id, node, false);
+        Ok(())
+    }
+
+    fn insert_frame(&mut self, id: u64, node: Node, dirty: bool) {
+        self.clock.push(id);
+        if dirty {
+            self.dirty += 1;
+        }
+        self.frames.insert(
+            id,
+            Frame {
+                node,
+                dirty,
+                referenced: true,
+                slot: self.clock.len() - 1,
+            },
+        );
+    }
+
+    /// Evict one clean page if the cache is full. Two sweeps of the hand
+    /// without a victim mean every page is dirty: the cache then grows
+    /// until the next checkpoint cleans it.
+    fn make_room(&mut self) {
+        if self.frames.len() < self.capacity {
+            return;
+        }
+        let n = self.clock.len();
+        for _ in 0..2 * n {
+            if self.hand >= self.clock.len() {
+                self.hand = 0;
+            }
+            let id = self.clock[self.hand];
+            let f = self.frames.get_mut(&id).expect("clock and frames agree");
+            if f.dirty {
+                self.hand += 1;
+            } else if f.referenced {
+                f.referenced = false;
+                self.hand += 1;
+            } else {
+                self.evict(id);
+                self.stats.evictions += 1;
+                return;
+            }
+        }
+    }
+
+    fn evict(&mut self, id: u64) {
+        let f = self.frames.remove(&id).expect("evicting a cached page");
+        self.clock.swap_remove(f.slot);
+        if let Some(&moved) = self.clock.get(f.slot) {
+            self.frames
+                .get_mut(&moved)
+                .expect("clock and frames agree")
+                .slot = f.slot;
+        }
+    }
+
+    /// A page for new content: the head of the free list, or a new page at
+    /// the end of the file. The caller fills it with [`Pager::set`].
+    pub fn alloc(&mut self) -> Result<u64> {
+        let head = self.meta.free_head;
+        if head == 0 {
+            let id = self.meta.page_count;
+            self.meta.page_count += 1;
+            return Ok(id);
+        }
+        let next = match self.node(head, Purpose::Meta)? {
+            Node::Free { next } => *next,
+            _ => {
+                return Err(corrupt(
+                    &self.path,
+                    head,
+                    self.page_size,
+                    "free list links to a page in use".into(),
+                ))
+            }
+        };
+        self.meta.free_head = next;
+        self.meta.free_count = self.meta.free_count.saturating_sub(1);
+        Ok(head)
+    }
+
+    /// Put page `id` on the free list.
+    pub fn free(&mut self, id: u64) {
+        let next = self.meta.free_head;
+        self.set(id, Node::Free { next });
+        self.meta.free_head = id;
+        self.meta.free_count += 1;
+    }
+
+    /// Every dirty page, encoded, sorted by id (for the checkpoint).
+    pub fn dirty_images(&self) -> Vec<(u64, Vec<u8>)> {
+        let mut out: Vec<(u64, Vec<u8>)> = self
+            .frames
+            .iter()
+            .filter(|(_, f)| f.dirty)
+            .map(|(&id, f)| {
+                let mut page = vec![0u8; self.page_size];
+                f.node.encode(id, &mut page);
+                (id, page)
+            })
+            .collect();
+        out.sort_unstable_by_key(|(id, _)| *id);
+        out
+    }
+
+    /// After a checkpoint wrote every dirty page: all are clean, and pages
+    /// over the capacity can go.
+    pub fn mark_clean(&mut self) {
+        for f in self.frames.values_mut() {
+            f.dirty = false;
+        }
+        self.dirty = 0;
+        while self.frames.len() > self.capacity {
+            let before = self.frames.len();
+            self.make_room();
+            if self.frames.len() == before {
+                break;
+            }
+        }
+    }
+
+    /// Forget every cached page (after a failed checkpoint nothing cached
+    /// can be trusted to match the file).
+    pub fn clear(&mut self) {
+        self.frames.clear();
+        self.clock.clear();
+        self.hand = 0;
+        self.dirty = 0;
+    }
+}

@@ -1,0 +1,120 @@
+//! The write-ahead log: logical records, one file per checkpoint interval.
+//!
+//! A put or delete is applied to cached pages and appended to the log as
+//! one record of the shared codec ([`engine_core::record`]: CRC-32, kind,
+//! key and value lengths, key, value) through the shared
+//! [`LogWriter`](engine_core::log::LogWriter), which buffers appends and
+//! group-commits fsyncs. So a small update costs one buffered append, and
+//! under `sync=always` concurrent writers share one fsync.
+//!
+//! The log is *logical* (keys and values, not page images) because the page
+//! file changes only at checkpoints, atomically (see [`crate::checkpoint`]):
+//! recovery starts from a consistent tree and replays whole operations on
+//! it. Replaying a log over a state that already contains some of its
+//! operations gives the same result (the last write per key wins), so the
+//! log need not be precisely aligned with the checkpoint.
+//!
+//! File `wal.<gen>`: the codec's 16-byte file header (magic `BTREEWAL`,
+//! version 1), then records. The header page names the generation to replay;
+//! a checkpoint creates the next generation's file (durably) before it
+//! switches the header to it, then removes the old one.
+
+use std::path::{Path, PathBuf};
+
+use engine_core::log::LogWriter;
+use engine_core::record::{self, LogEnd, LogReader, OwnedRecord, FILE_HEADER_LEN};
+use engine_core::{Durability, Error, OpenMode, Purpose, Result, Vfs};
+
+/// File-header magic of the log.
+pub const WAL_MAGIC: &[u8; 8] = b"BTREEWAL";
+/// Log format version.
+pub const WAL_VERSION: u32 = 1;
+
+/// Path of generation `gen`'s log.
+pub fn wal_path(dir: &Path, gen: u64) -> PathBuf {
+    dir.join(format!("wal.{gen}"))
+}
+
+/// Generations of the log files present in `dir`.
+pub fn list_gens(vfs: &Vfs, dir: &Path) -> Result<Vec<u64>> {
+    let mut gens: Vec<u64> = vfs
+        .list_dir(dir)?
+        .iter()
+        .filter_map(|n| n.strip_prefix("wal.")?.parse().ok())
+        .collect();
+    gens.sort_unstable();
+    Ok(gens)
+}
+
+/// A new, empty log for `gen`, durable (file header and directory entry)
+/// before it returns, so a header that names it never names a missing file.
+pub fn create(vfs: &Vfs, dir: &Path, gen: u64) -> Result<LogWriter> {
+    // The engine decides when to sync (group commit outside its lock), so
+    // the writer itself never syncs on append.
+    let w = LogWriter::create(
+        vfs,
+        &wal_path(dir, gen),
+        WAL_MAGIC,
+        WAL_VERSION,
+        Durability::Never,
+        Purpose::Wal,
+    )?;
+    w.sync()?;
+    Ok(w)
+}
+
+/// Read log `gen`, hand every record to `apply`, cut a torn tail, and
+/// return a writer that appends after the last whole record.
+pub fn replay(
+    vfs: &Vfs,
+    dir: &Path,
+    gen: u64,
+    mut apply: impl FnMut(OwnedRecord) -> Result<()>,
+) -> Result<LogWriter> {
+    let path = wal_path(dir, gen);
+    if !vfs.exists(&path)? {
+        return Err(Error::corruption(
+            &path,
+            0,
+            "the log named by the header page is missing",
+        ));
+    }
+    let file = vfs.open(&path, OpenMode::Existing)?;
+    let mut head = [0u8; FILE_HEADER_LEN];
+    if file.len()? < FILE_HEADER_LEN as u64 {
+        return Err(Error::corruption(
+            &path,
+            0,
+            "log shorter than its file header",
+        ));
+    }
+    file.read_exact_at(&mut head, 0, Purpose::Recovery)?;
+    record::check_file_header(&path, &head, WAL_MAGIC, WAL_VERSION)?;
+    let mut reader = LogReader::new(&file, FILE_HEADER_LEN as u64, Purpose::Recovery)?;
+    while let Some(rec) = reader.next_record()? {
+        apply(rec)?;
+    }
+    let len = match reader.end() {
+        Some(LogEnd::TornTail { valid_len, .. }) => {
+            // The writer died mid-append: nothing past here was acknowledged.
+            file.set_len(valid_len)?;
+            file.sync(Purpose::Recovery)?;
+            valid_len
+        }
+        Some(LogEnd::Clean { len }) => len,
+        None => {
+            return Err(Error::corruption(
+                &path,
+                0,
+                "log reader stopped without an end",
+            ))
+        }
+    };
+    Ok(LogWriter::resume(
+        vfs,
+        file,
+        len,
+        Durability::Never,
+        Purpose::Wal,
+    ))
+}

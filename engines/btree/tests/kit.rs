@@ -1,0 +1,14 @@
+//! The conformance and crash kit on the B+tree, with a small cache and a
+//! small checkpoint threshold so that sweeps crash inside checkpoints,
+//! evictions and root splits, and 512-byte pages so that short workloads
+//! build trees of several levels.
+
+engine_core::conformance_suite!(
+    kit,
+    engine_core::kit::KitConfig {
+        name: "btree",
+        open: btree::open,
+        persistent: true,
+        options: "page_size=512,cache_pages=32,checkpoint_bytes=4096,background=false",
+    }
+);
