@@ -27,23 +27,7 @@ use crate::clock::Clock;
 use crate::live::{LiveLog, LiveSet};
 use crate::measure::{thread_cpu_ns, Latencies, OpType, Progress, Tally};
 use crate::result::Sample;
-
-/// One operation of a stream; its key is in the caller's buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Op {
-    pub kind: OpType,
-    /// Bytes of value for inserts, updates and read-modify-writes.
-    pub value_len: usize,
-    /// Pairs a scan asks for.
-    pub scan_len: usize,
-}
-
-/// A per-thread source of operations.
-pub trait OpStream: Send {
-    /// Write the next operation's key into `key` (replacing its content)
-    /// and return the operation.
-    fn next_op(&mut self, key: &mut Vec<u8>) -> Op;
-}
+pub use workloads::{split, Op, OpStream};
 
 /// Extra value bytes beyond the longest value, so consecutive values start
 /// at different offsets of the buffer and are not byte-identical.
@@ -406,12 +390,6 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         stopped_early,
         failure,
     }
-}
-
-/// Split `n` operations over `threads` as evenly as possible.
-pub fn split(n: u64, threads: usize) -> Vec<u64> {
-    let t = threads.max(1) as u64;
-    (0..t).map(|i| n / t + u64::from(i < n % t)).collect()
 }
 
 #[cfg(test)]

@@ -17,10 +17,6 @@ pub enum Error {
     #[error("unknown engine `{name}`; valid engines: {valid}")]
     UnknownEngine { name: String, valid: String },
 
-    /// `--workload NAME` that is neither a preset nor a property file.
-    #[error("unknown workload `{name}`; valid workloads: {valid}")]
-    UnknownWorkload { name: String, valid: String },
-
     /// A bad engine spec or option (unknown key, unparsable value).
     #[error("engine `{spec}`: {source}")]
     EngineOption {
@@ -29,9 +25,10 @@ pub enum Error {
         source: Box<engine_core::Error>,
     },
 
-    /// A bad property file, `-p` override or workload parameter.
-    #[error("{0}")]
-    Workload(String),
+    /// An unknown workload, a bad property file, `-p` override or
+    /// workload parameter (the `workloads` crate's error).
+    #[error(transparent)]
+    Workload(#[from] workloads::Error),
 
     /// A command-line value that does not make sense (e.g. `--threads 0`).
     #[error("{0}")]

@@ -78,8 +78,8 @@
 //! ## Modules
 //!
 //! - [`registry`]: engine names -> open functions and option tables.
-//! - [`workload`], [`ycsb`]: what the driver needs from a workload, and the
-//!   adapter to the `workloads` crate.
+//! - [`workload`]: what the driver needs from a workload (the `workloads`
+//!   crate's trait, which its YCSB and db_bench workloads implement).
 //! - [`driver`], [`clock`], [`live`], [`measure`]: the hot loop and what it
 //!   records.
 //! - [`run`], [`result`]: orchestration and the per-phase metrics.
@@ -108,6 +108,5 @@ pub mod results_dir;
 pub mod run;
 pub mod verify_cmd;
 pub mod workload;
-pub mod ycsb;
 
 pub use error::{Error, Result};

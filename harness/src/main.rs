@@ -10,8 +10,8 @@ use engine_core::Durability;
 use harness::compare::Tolerances;
 use harness::registry::{default_specs, EngineSpec};
 use harness::run::RunConfig;
-use harness::ycsb::{self, WorkloadArgs};
 use harness::{gate, list, ops_cmd, output, overhead, Error};
+use workloads::WorkloadArgs;
 
 /// Replays YCSB and db_bench-style workloads against storage engines and
 /// reports throughput, latency and write/read/space amplification.
@@ -237,7 +237,7 @@ fn secs(name: &str, s: f64) -> harness::Result<Duration> {
 }
 
 fn run(args: RunArgs) -> harness::Result<ExitCode> {
-    let (workloads, warnings) = ycsb::resolve(&args.workload.to_args())?;
+    let (workloads, warnings) = workloads::resolve(&args.workload.to_args())?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -295,12 +295,12 @@ fn run(args: RunArgs) -> harness::Result<ExitCode> {
 
 fn list_cmd() -> harness::Result<ExitCode> {
     println!("{}", list::engines());
-    print!("{}", list::workloads(&ycsb::catalogue()));
+    print!("{}", list::workloads(&workloads::catalogue()));
     Ok(ExitCode::SUCCESS)
 }
 
 fn ops(flags: WorkloadFlags, limit: Option<u64>) -> harness::Result<ExitCode> {
-    let (workloads, warnings) = ycsb::resolve(&flags.to_args())?;
+    let (workloads, warnings) = workloads::resolve(&flags.to_args())?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -368,7 +368,7 @@ fn overhead_cmd(flags: WorkloadFlags, repeat: u32) -> harness::Result<ExitCode> 
     }
     args.records.get_or_insert(100_000);
     args.operations.get_or_insert(1_000_000);
-    let (workloads, _) = ycsb::resolve(&args)?;
+    let (workloads, _) = workloads::resolve(&args)?;
     for w in &workloads {
         println!("workload {}:", harness::workload::Workload::name(w));
         print!("{}", overhead::measure(w, repeat)?.render());

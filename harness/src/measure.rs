@@ -14,45 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use engine_core::{IoSnapshot, Purpose};
 use hdrhistogram::Histogram;
 
-/// The six operation types, in report order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OpType {
-    Read,
-    Update,
-    Insert,
-    Scan,
-    Rmw,
-    Delete,
-}
-
-impl OpType {
-    /// Every type, in report order.
-    pub const ALL: [OpType; 6] = [
-        OpType::Read,
-        OpType::Update,
-        OpType::Insert,
-        OpType::Scan,
-        OpType::Rmw,
-        OpType::Delete,
-    ];
-
-    /// The name in latency.csv's `op` column.
-    pub fn name(self) -> &'static str {
-        match self {
-            OpType::Read => "read",
-            OpType::Update => "update",
-            OpType::Insert => "insert",
-            OpType::Scan => "scan",
-            OpType::Rmw => "rmw",
-            OpType::Delete => "delete",
-        }
-    }
-
-    /// Index into per-type arrays.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
+pub use workloads::OpType;
 
 /// Suffix of the op name for latencies measured from the intended start
 /// time under `--target` (coordinated-omission corrected).

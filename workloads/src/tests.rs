@@ -1,8 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::*;
-use crate::driver::OpStream;
-use crate::measure::OpType;
+use crate::{OpStream, OpType};
 
 /// YCSB's published core workload files, as distributed with YCSB.
 const YCSB_FILES: &[(&str, &str)] = &[

@@ -1,11 +1,32 @@
-//! Workloads from names, YCSB property files and `-p` overrides.
+//! # workloads: what the workbench replays against its engines
 //!
-//! **Interim.** The `workloads` crate is meant to provide the YCSB
-//! generators, the property-file parser and the presets; it had not landed
-//! when the harness needed to run, so this module carries a compact
-//! implementation of YCSB's CoreWorkload behind the harness's
-//! [`Workload`] trait. When the crate lands, this module becomes a thin
-//! adapter over it and the rest of the harness does not change.
+//! YCSB's core workloads A-F, with the parameters of YCSB's published
+//! `workloads/workload[a-f]` files and CoreWorkload's defaults where a file
+//! is silent, plus db_bench-style presets that each isolate one engine
+//! trade-off ([`presets`]; their reasons are in `docs/workloads.md`). A
+//! workload resolves to an [`YcsbWorkload`], which hands out one operation
+//! [`Stream`] per client thread for the load phase and the run phase. The
+//! harness's driver only sees the [`Workload`] and [`OpStream`] traits.
+//!
+//! The key and value generators follow YCSB's algorithms ([`generators`],
+//! [`stream`]): uniform, zipfian (Gray et al.'s method), scrambled zipfian
+//! (a zipfian over 10^10 items hashed into the key space, with YCSB's
+//! constants), skewed latest, hotspot, sequential and exponential request
+//! distributions; constant, uniform and zipfian field lengths. Keys are
+//! named as YCSB names them: `user` + the record number, hashed with
+//! FNV-1a 64 unless `insertorder=ordered`.
+//!
+//! Workloads are written as YCSB property files ([`properties`]): YCSB's
+//! own files load unchanged, `-P FILE` applies files in order and
+//! `-p NAME=VALUE` overrides, as YCSB does; an unknown property is a
+//! warning naming it, a malformed line an [`Error`] naming file and line.
+//!
+//! Everything is deterministic: the same seed gives the same operation
+//! streams, and each client thread's stream has its own random generator
+//! derived from the seed and the thread's number, so threads neither share
+//! a generator nor repeat each other. (Run-phase inserts take their key
+//! numbers from a counter the threads share, as in YCSB; with one thread
+//! the whole stream is a function of the seed.)
 //!
 //! How the flags combine: each `--workload NAME` is a preset (see
 //! [`presets`]) or a property file's path; `-P FILE`s are applied on top of
@@ -13,7 +34,9 @@
 //! With only `-P` files, they form one workload named after the last
 //! file's stem, exactly as `ycsb run -P workloads/workloada` would.
 
+pub mod error;
 pub mod generators;
+pub mod op;
 pub mod presets;
 pub mod properties;
 pub mod spec;
@@ -24,10 +47,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use crate::driver::split;
-use crate::error::{Error, Result};
-use crate::workload::Workload;
-
+pub use error::{Error, Result};
+pub use op::{split, Op, OpStream, OpType, Workload};
 pub use properties::Properties;
 pub use spec::Spec;
 pub use stream::Stream;
@@ -56,7 +77,7 @@ impl YcsbWorkload {
     /// A workload from resolved properties.
     pub fn new(name: &str, properties: Properties, seed: u64) -> Result<YcsbWorkload> {
         let spec = Spec::from_properties(&properties)
-            .map_err(|e| Error::Workload(format!("workload `{name}`: {e}")))?;
+            .map_err(|e| Error::Property(format!("workload `{name}`: {e}")))?;
         Ok(YcsbWorkload {
             name: name.to_string(),
             properties,

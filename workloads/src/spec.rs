@@ -1,8 +1,8 @@
 //! A workload's parameters, read and checked from its properties once, so
 //! the streams never parse or validate anything per operation.
 
-use super::properties::Properties;
 use crate::error::{Error, Result};
+use crate::properties::Properties;
 
 /// How the run phase chooses records (`requestdistribution`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,7 +61,7 @@ impl Spec {
         let f = |name: &str| -> Result<f64> {
             let v: f64 = p.parse(name, "a number")?;
             if !(v.is_finite() && v >= 0.0) {
-                return Err(Error::Workload(format!(
+                return Err(Error::Property(format!(
                     "property {name}={v}: expected a non-negative number"
                 )));
             }
@@ -86,7 +86,7 @@ impl Spec {
                 frac: f("exponential.frac")?.max(1e-9),
             },
             other => {
-                return Err(Error::Workload(format!(
+                return Err(Error::Property(format!(
                     "property requestdistribution={other}: expected uniform, zipfian, latest, hotspot, sequential or exponential"
                 )))
             }
@@ -96,7 +96,7 @@ impl Spec {
             "uniform" => FieldLength::Uniform,
             "zipfian" => FieldLength::Zipfian,
             other => {
-                return Err(Error::Workload(format!(
+                return Err(Error::Property(format!(
                 "property fieldlengthdistribution={other}: expected constant, uniform or zipfian"
             )))
             }
@@ -105,7 +105,7 @@ impl Spec {
             "uniform" => false,
             "zipfian" => true,
             other => {
-                return Err(Error::Workload(format!(
+                return Err(Error::Property(format!(
                     "property scanlengthdistribution={other}: expected uniform or zipfian"
                 )))
             }
@@ -114,19 +114,19 @@ impl Spec {
             "hashed" => false,
             "ordered" => true,
             other => {
-                return Err(Error::Workload(format!(
+                return Err(Error::Property(format!(
                     "property insertorder={other}: expected hashed or ordered"
                 )))
             }
         };
         let zipfian_constant = f("zipfianconstant")?;
         if distribution == Distribution::Zipfian && zipfian_constant != 0.99 {
-            return Err(Error::Workload(
+            return Err(Error::Property(
                 "property zipfianconstant: the scrambled zipfian (requestdistribution=zipfian) uses YCSB's fixed 0.99".into(),
             ));
         }
         if !(0.0..1.0).contains(&zipfian_constant) || zipfian_constant == 0.0 {
-            return Err(Error::Workload(format!(
+            return Err(Error::Property(format!(
                 "property zipfianconstant={zipfian_constant}: expected a number in (0, 1)"
             )));
         }
@@ -141,25 +141,25 @@ impl Spec {
         let total = read + update + insert + scan + rmw + delete;
         let operations = u("operationcount")?;
         if total <= 0.0 && operations > 0 {
-            return Err(Error::Workload(
+            return Err(Error::Property(
                 "every operation proportion is 0: nothing to run".into(),
             ));
         }
         let (min_scan, max_scan) = (u("minscanlength")?.max(1), u("maxscanlength")?);
         if max_scan < min_scan {
-            return Err(Error::Workload(format!(
+            return Err(Error::Property(format!(
                 "maxscanlength={max_scan} is below minscanlength={min_scan}"
             )));
         }
         let (field_len, min_field) = (u("fieldlength")?, u("minfieldlength")?.max(1));
         let field_count = u("fieldcount")?;
         if field_length != FieldLength::Constant && field_len < min_field {
-            return Err(Error::Workload(format!(
+            return Err(Error::Property(format!(
                 "fieldlength={field_len} is below minfieldlength={min_field}"
             )));
         }
         if field_count.saturating_mul(field_len) > 64 << 20 {
-            return Err(Error::Workload(format!(
+            return Err(Error::Property(format!(
                 "fieldcount x fieldlength = {} bytes: values over 64 MiB are not supported",
                 field_count.saturating_mul(field_len)
             )));

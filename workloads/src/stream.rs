@@ -22,10 +22,9 @@ use std::sync::Arc;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
-use super::generators::{fnv_hash64, unit, ScrambledZipfian, Zipfian, ZIPFIAN_CONSTANT};
-use super::spec::{Distribution, FieldLength, Spec};
-use crate::driver::{Op, OpStream};
-use crate::measure::OpType;
+use crate::generators::{fnv_hash64, unit, ScrambledZipfian, Zipfian, ZIPFIAN_CONSTANT};
+use crate::op::{Op, OpStream, OpType};
+use crate::spec::{Distribution, FieldLength, Spec};
 
 /// How the run phase picks a record.
 #[derive(Debug, Clone)]

@@ -86,18 +86,18 @@ impl Properties {
             if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
                 continue;
             }
-            let split = line.find(['=', ':']).ok_or_else(|| {
-                Error::Workload(format!(
-                    "{source}, line {}: expected `name=value`, found `{line}`",
-                    i + 1
-                ))
+            let split = line.find(['=', ':']).ok_or_else(|| Error::Syntax {
+                file: source.to_string(),
+                line: i + 1,
+                message: format!("expected `name=value`, found `{line}`"),
             })?;
             let (name, value) = (line[..split].trim(), line[split + 1..].trim());
             if name.is_empty() {
-                return Err(Error::Workload(format!(
-                    "{source}, line {}: empty property name in `{line}`",
-                    i + 1
-                )));
+                return Err(Error::Syntax {
+                    file: source.to_string(),
+                    line: i + 1,
+                    message: format!("empty property name in `{line}`"),
+                });
             }
             warnings.extend(self.apply(name, value, &format!("{source}, line {}", i + 1)));
         }
@@ -106,8 +106,10 @@ impl Properties {
 
     /// Apply a property file.
     pub fn apply_file(&mut self, path: &Path) -> Result<Vec<String>> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io("cannot read property file", path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         self.apply_text(&path.display().to_string(), &text)
     }
 
@@ -115,7 +117,7 @@ impl Properties {
     pub fn apply_override(&mut self, arg: &str) -> Result<Vec<String>> {
         let (name, value) = arg
             .split_once('=')
-            .ok_or_else(|| Error::Workload(format!("-p {arg}: expected NAME=VALUE")))?;
+            .ok_or_else(|| Error::Property(format!("-p {arg}: expected NAME=VALUE")))?;
         Ok(self
             .apply(name.trim(), value.trim(), &format!("-p {arg}"))
             .into_iter()
@@ -132,7 +134,7 @@ impl Properties {
     pub fn parse<T: std::str::FromStr>(&self, name: &str, expected: &str) -> Result<T> {
         let v = self.get(name).unwrap_or("");
         v.parse()
-            .map_err(|_| Error::Workload(format!("property {name}={v}: expected {expected}")))
+            .map_err(|_| Error::Property(format!("property {name}={v}: expected {expected}")))
     }
 
     /// Every property, for run.json.

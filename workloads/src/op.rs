@@ -1,0 +1,96 @@
+//! The vocabulary between a workload and whoever replays it: operation
+//! types, one operation, a per-thread stream of them, and the
+//! [`Workload`] trait the harness's driver runs.
+
+use std::collections::BTreeMap;
+
+/// The six operation types, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OpType {
+    Read,
+    Update,
+    Insert,
+    Scan,
+    Rmw,
+    Delete,
+}
+
+impl OpType {
+    /// Every type, in report order.
+    pub const ALL: [OpType; 6] = [
+        OpType::Read,
+        OpType::Update,
+        OpType::Insert,
+        OpType::Scan,
+        OpType::Rmw,
+        OpType::Delete,
+    ];
+
+    /// The name in latency.csv's `op` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpType::Read => "read",
+            OpType::Update => "update",
+            OpType::Insert => "insert",
+            OpType::Scan => "scan",
+            OpType::Rmw => "rmw",
+            OpType::Delete => "delete",
+        }
+    }
+
+    /// Index into per-type arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One operation of a stream; its key is in the caller's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Op {
+    pub kind: OpType,
+    /// Bytes of value for inserts, updates and read-modify-writes.
+    pub value_len: usize,
+    /// Pairs a scan asks for.
+    pub scan_len: usize,
+}
+
+/// A per-thread source of operations.
+pub trait OpStream: Send {
+    /// Write the next operation's key into `key` (replacing its content)
+    /// and return the operation.
+    fn next_op(&mut self, key: &mut Vec<u8>) -> Op;
+}
+
+/// A workload the harness can run.
+pub trait Workload {
+    /// The stream type of one client thread.
+    type Stream: OpStream;
+
+    /// The name in the output files (`ycsb-a`, or a property file's stem).
+    fn name(&self) -> &str;
+
+    /// `recordcount`: records inserted by the load phase.
+    fn records(&self) -> u64;
+
+    /// `operationcount`: operations of the run phase.
+    fn operations(&self) -> u64;
+
+    /// Every resolved property, for run.json.
+    fn properties(&self) -> BTreeMap<String, String>;
+
+    /// The load phase split over `threads`: each thread's stream and how
+    /// many operations it runs. The counts sum to [`Workload::records`].
+    fn load_streams(&self, threads: usize) -> Vec<(Self::Stream, u64)>;
+
+    /// The run phase's streams, one per thread; each continues after the
+    /// load (inserts take the next key numbers). The warm-up operations
+    /// come from the same streams, before the measured ones.
+    fn run_streams(&self, threads: usize) -> Vec<Self::Stream>;
+}
+
+/// `n` operations split over `threads` as evenly as possible, the first
+/// threads taking one more.
+pub fn split(n: u64, threads: usize) -> Vec<u64> {
+    let t = threads.max(1) as u64;
+    (0..t).map(|i| n / t + u64::from(i < n % t)).collect()
+}
