@@ -14,14 +14,24 @@
 //! checkpointed page written twice (InnoDB's doublewrite buffer makes the
 //! same trade).
 //!
-//! The order of one checkpoint from generation `g`:
+//! The order of one checkpoint, the log being at generation `g`:
 //!
-//! 1. fsync `wal.g` (cheap when `sync=always` already did);
-//! 2. create `wal.(g+1)` and make it durable;
-//! 3. write the dirty pages and a header page naming `g+1` to `pages.dw`,
-//!    fsync (Compaction);
-//! 4. write them in place, fsync the page file (Flush);
-//! 5. truncate `pages.dw`, remove `wal.g`.
+//! 1. create `wal.(g+1)` and make it durable (no lock held);
+//! 2. under the engine's lock: fsync `wal.g`, take the dirty pages' images
+//!    and a header page naming `g+1`, and switch writers to `wal.(g+1)`:
+//!    every operation is in the log of the generation it was applied in,
+//!    and the images hold exactly the operations of generations `<= g`;
+//! 3. without the lock, while writers go on: write the images to
+//!    `pages.dw`, fsync (Compaction);
+//! 4. write them in place, runs of adjacent pages in one write each, fsync
+//!    the page file (Flush);
+//! 5. truncate `pages.dw`, remove the logs older than `g+1`.
+//!
+//! Recovery replays every log from the generation the header names upward,
+//! in order, so a crash anywhere in 3-5 loses nothing written to `wal.(g+1)`
+//! meanwhile. `wal.g` is synced in step 2 before anything can reach
+//! `wal.(g+1)`, so the logs on disk always hold a prefix of the operations,
+//! whatever the durability mode.
 //!
 //! ## `pages.dw` format
 //!
@@ -39,13 +49,12 @@
 //! ```
 
 use std::path::Path;
+use std::sync::Arc;
 
-use engine_core::log::LogWriter;
 use engine_core::record::checksum;
 use engine_core::{File, Purpose, Result, Vfs};
 
-use crate::page::{Meta, Node};
-use crate::pager::Pager;
+use crate::pager::Images;
 use crate::wal;
 
 const DW_MAGIC: &[u8; 8] = b"BTREEDW1";
@@ -54,9 +63,10 @@ const DW_VERSION: u32 = 1;
 pub const DW_HEADER: usize = 64;
 
 /// Encode a doublewrite file holding `images`.
-pub fn encode_dw(page_size: usize, seq: u64, images: &[(u64, Vec<u8>)]) -> Vec<u8> {
-    let mut out = vec![0u8; DW_HEADER];
-    for (_, img) in images {
+pub fn encode_dw(page_size: usize, seq: u64, images: &Images) -> Vec<u8> {
+    let mut out = Vec::with_capacity(DW_HEADER + images.len() * page_size);
+    out.resize(DW_HEADER, 0);
+    for img in images.values() {
         out.extend_from_slice(img);
     }
     out[0..8].copy_from_slice(DW_MAGIC);
@@ -129,65 +139,67 @@ pub fn recover(pages: &File, dw: &File) -> Result<usize> {
     Ok(images.len())
 }
 
-/// Everything a checkpoint touches.
-pub struct Checkpointer<'a> {
+/// The files a checkpoint writes.
+pub struct Target<'a> {
     pub vfs: &'a Vfs,
     pub dir: &'a Path,
+    /// The page file.
+    pub pages: &'a File,
+    /// The doublewrite file.
     pub dw: &'a File,
 }
 
-impl Checkpointer<'_> {
-    /// Write every dirty page atomically and switch to a new log. Returns
-    /// the new log's writer; on error the engine must refuse further writes
-    /// (the page file is still a consistent tree, or `pages.dw` repairs it).
-    pub fn run(&self, pager: &mut Pager, old: Option<&LogWriter>) -> Result<LogWriter> {
-        if let Some(old) = old {
-            old.sync()?;
-        }
-        let gen = pager.meta.wal_gen + 1;
-        let new_wal = wal::create(self.vfs, self.dir, gen)?;
+/// What one checkpoint writes: the images (the header page among them) of
+/// checkpoint `seq`, whose header names log generation `wal_gen`.
+pub struct Snapshot {
+    pub images: Arc<Images>,
+    pub page_size: usize,
+    pub seq: u64,
+    pub wal_gen: u64,
+}
 
-        let meta = Meta {
-            seq: pager.meta.seq + 1,
-            wal_gen: gen,
-            ..pager.meta
-        };
-        let mut images = pager.dirty_images();
-        let mut header = vec![0u8; pager.page_size()];
-        Node::Header(meta).encode(0, &mut header);
-        images.insert(0, (0, header));
+/// Steps 3-5 of a checkpoint: make the snapshot's images the page file's
+/// content atomically, then remove the logs older than the generation the
+/// new header names. Runs without the engine's lock; on error the page
+/// file is still one consistent tree, or `pages.dw` repairs it at the next
+/// open.
+pub fn write_images(to: &Target, snap: &Snapshot) -> Result<()> {
+    let Target {
+        vfs,
+        dir,
+        pages,
+        dw,
+    } = *to;
+    let (images, page_size) = (&*snap.images, snap.page_size);
+    let dw_bytes = encode_dw(page_size, snap.seq, images);
+    dw.write_at(&dw_bytes, 0, Purpose::Compaction)?;
+    dw.sync(Purpose::Compaction)?;
 
-        let dw_bytes = encode_dw(pager.page_size(), meta.seq, &images);
-        self.dw.write_at(&dw_bytes, 0, Purpose::Compaction)?;
-        self.dw.sync(Purpose::Compaction)?;
-
-        // In place, runs of adjacent pages in one write each.
-        let file = pager.file();
-        let ps = pager.page_size() as u64;
-        let mut i = 0;
-        let mut run = Vec::new();
-        while i < images.len() {
-            let start = images[i].0;
+    let ps = page_size as u64;
+    let mut run: Vec<u8> = Vec::new();
+    let mut run_start = 0;
+    for (&id, image) in images {
+        if !run.is_empty() && id != run_start + run.len() as u64 / ps {
+            pages.write_at(&run, run_start * ps, Purpose::Flush)?;
             run.clear();
-            let mut j = i;
-            while j < images.len() && images[j].0 == start + (j - i) as u64 {
-                run.extend_from_slice(&images[j].1);
-                j += 1;
-            }
-            file.write_at(&run, start * ps, Purpose::Flush)?;
-            i = j;
         }
-        file.sync(Purpose::Flush)?;
-
-        self.dw.set_len(0)?;
-        if old.is_some() {
-            self.vfs
-                .remove_file(&wal::wal_path(self.dir, pager.meta.wal_gen))?;
+        if run.is_empty() {
+            run_start = id;
         }
-        pager.meta = meta;
-        pager.mark_clean();
-        Ok(new_wal)
+        run.extend_from_slice(image);
     }
+    if !run.is_empty() {
+        pages.write_at(&run, run_start * ps, Purpose::Flush)?;
+    }
+    pages.sync(Purpose::Flush)?;
+
+    dw.set_len(0)?;
+    for gen in wal::list_gens(vfs, dir)? {
+        if gen < snap.wal_gen {
+            vfs.remove_file(&wal::wal_path(dir, gen))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -196,7 +208,7 @@ mod tests {
 
     #[test]
     fn doublewrite_roundtrips_and_rejects_any_damage() {
-        let imgs = vec![(0u64, vec![1u8; 512]), (5, vec![2u8; 512])];
+        let imgs = Images::from([(0u64, vec![1u8; 512]), (5, vec![2u8; 512])]);
         let b = encode_dw(512, 9, &imgs);
         let (seq, got) = decode_dw(&b).unwrap();
         assert_eq!(seq, 9);

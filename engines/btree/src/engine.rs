@@ -20,7 +20,7 @@ use engine_core::{
     COMMON_OPTIONS,
 };
 
-use crate::checkpoint::{self, Checkpointer};
+use crate::checkpoint::{self, Snapshot, Target};
 use crate::page::{decode_at, Leaf, Meta, Node, MAX_PAGE, MIN_PAGE, PAGE_HEADER};
 use crate::pager::Pager;
 use crate::tree::{max_key, Tree};
@@ -65,11 +65,15 @@ impl Config {
 struct Inner {
     tree: Tree,
     wal: Arc<LogWriter>,
+    /// The generation `wal` appends to.
+    wal_gen: u64,
     /// After a failed write, sync or checkpoint: the cached pages may be
     /// half-changed, so everything is refused until a reopen.
     poisoned: bool,
     since_sync: u64,
     checkpoints: u64,
+    /// A checkpoint is running (at most one at a time).
+    checkpointing: bool,
     /// Set when the background checkpointer should stop.
     closing: bool,
 }
@@ -77,11 +81,16 @@ struct Inner {
 struct Shared {
     vfs: Vfs,
     dir: PathBuf,
+    /// A second handle on the page file, for checkpoints' writes (the
+    /// pager's own stays with the cache, under the lock).
+    pages: File,
     dw: File,
     config: Config,
     inner: Mutex<Inner>,
     /// Wakes the background checkpointer.
     wake: Condvar,
+    /// Signalled when a checkpoint ends.
+    done: Condvar,
 }
 
 /// The B+tree engine.
@@ -94,60 +103,26 @@ pub struct BTree {
 pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<BTree> {
     let config = Config::from_options(options)?;
     vfs.create_dir_all(dir)?;
-    let pages = vfs.open(&dir.join(PAGE_FILE), OpenMode::Create)?;
+    let page_path = dir.join(PAGE_FILE);
+    let pages = vfs.open(&page_path, OpenMode::Create)?;
     let dw = vfs.open(&dir.join(DW_FILE), OpenMode::Create)?;
+    let ck_pages = vfs.open(&page_path, OpenMode::Existing)?;
     checkpoint::recover(&pages, &dw)?;
-    let fresh = pages.len()? == 0;
-    let mut inner;
-    if fresh {
-        // Both files' directory entries are durable before the first
-        // checkpoint writes anything that depends on them.
-        vfs.sync_dir(dir)?;
-        let meta = Meta {
-            page_size: config.page_size as u32,
-            seq: 0,
-            root: 1,
-            height: 1,
-            page_count: 2,
-            free_head: 0,
-            free_count: 0,
-            wal_gen: 0,
-        };
-        let mut pager = Pager::new(pages, meta, config.cache_pages);
-        pager.set(1, Node::Leaf(Leaf::default()));
-        let ck = Checkpointer { vfs, dir, dw: &dw };
-        let wal = ck.run(&mut pager, None)?;
-        inner = new_inner(pager, wal);
+    let inner = if pages.len()? == 0 {
+        create(vfs, dir, &config, pages, &ck_pages, &dw)?
     } else {
-        let meta = read_meta(&pages)?;
-        let pager = Pager::new(pages, meta, config.cache_pages);
-        for gen in wal::list_gens(vfs, dir)? {
-            if gen != meta.wal_gen {
-                // Older: superseded by the checkpoint. Newer: created by a
-                // checkpoint that died before its header was written.
-                vfs.remove_file(&wal::wal_path(dir, gen))?;
-            }
-        }
-        let mut tree = Tree {
-            pager,
-            stats: Default::default(),
-        };
-        let log = wal::replay(vfs, dir, meta.wal_gen, |rec| match rec.kind {
-            RecordKind::Put => tree.put(&rec.key, &rec.value),
-            RecordKind::Delete => tree.delete(&rec.key).map(|_| ()),
-            RecordKind::Marker => Ok(()),
-        })?;
-        inner = new_inner(tree.pager, log);
-        inner.tree.stats = tree.stats;
-    }
+        recover(vfs, dir, &config, pages)?
+    };
     let background = config.background;
     let shared = Arc::new(Shared {
         vfs: vfs.clone(),
         dir: dir.to_path_buf(),
+        pages: ck_pages,
         dw,
         config,
         inner: Mutex::new(inner),
         wake: Condvar::new(),
+        done: Condvar::new(),
     });
     let worker = if background {
         let s = Arc::clone(&shared);
@@ -158,16 +133,71 @@ pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<BTree> {
     Ok(BTree { shared, worker })
 }
 
-fn new_inner(pager: Pager, wal: LogWriter) -> Inner {
+/// A new database: an empty root leaf and log generation 1, written by a
+/// first checkpoint.
+fn create(
+    vfs: &Vfs,
+    dir: &Path,
+    config: &Config,
+    pages: File,
+    ck_pages: &File,
+    dw: &File,
+) -> Result<Inner> {
+    // Both files' directory entries are durable before the first
+    // checkpoint writes anything that depends on them.
+    vfs.sync_dir(dir)?;
+    let meta = Meta {
+        page_size: config.page_size as u32,
+        seq: 1,
+        root: 1,
+        height: 1,
+        page_count: 2,
+        free_head: 0,
+        free_count: 0,
+        wal_gen: 1,
+    };
+    let wal = wal::create(vfs, dir, 1)?;
+    let mut pager = Pager::new(pages, meta, config.cache_pages);
+    pager.set(1, Node::Leaf(Leaf::default()));
+    let snap = Snapshot {
+        images: pager.take_images(meta),
+        page_size: config.page_size,
+        seq: 1,
+        wal_gen: 1,
+    };
+    let target = Target {
+        vfs,
+        dir,
+        pages: ck_pages,
+        dw,
+    };
+    checkpoint::write_images(&target, &snap)?;
+    pager.finish_checkpoint();
+    Ok(new_inner(Tree::new(pager), wal, 1))
+}
+
+/// An existing database: the last checkpoint's tree, and the logs since
+/// replayed onto it.
+fn recover(vfs: &Vfs, dir: &Path, config: &Config, pages: File) -> Result<Inner> {
+    let meta = read_meta(&pages)?;
+    let mut tree = Tree::new(Pager::new(pages, meta, config.cache_pages));
+    let (log, gen) = wal::replay(vfs, dir, meta.wal_gen, |rec| match rec.kind {
+        RecordKind::Put => tree.put(&rec.key, &rec.value),
+        RecordKind::Delete => tree.delete(&rec.key).map(|_| ()),
+        RecordKind::Marker => Ok(()),
+    })?;
+    Ok(new_inner(tree, log, gen))
+}
+
+fn new_inner(tree: Tree, wal: LogWriter, wal_gen: u64) -> Inner {
     Inner {
-        tree: Tree {
-            pager,
-            stats: Default::default(),
-        },
+        tree,
         wal: Arc::new(wal),
+        wal_gen,
         poisoned: false,
         since_sync: 0,
         checkpoints: 0,
+        checkpointing: false,
         closing: false,
     }
 }
@@ -222,43 +252,92 @@ impl Shared {
             || g.tree.pager.dirty_pages() >= g.tree.pager.capacity()
     }
 
-    fn checkpoint(&self, g: &mut Inner) -> Result<()> {
-        let ck = Checkpointer {
+    /// Run one checkpoint (the steps are in [`crate::checkpoint`]), after
+    /// the one already running, if any; with `only_if_due`, only when one
+    /// is still due then. Called without the lock; it holds the lock only
+    /// to switch logs and take the images, never for the page writes.
+    fn checkpoint(&self, only_if_due: bool) -> Result<()> {
+        let (old, gen) = {
+            let mut g = self.inner.lock();
+            while g.checkpointing {
+                self.done.wait(&mut g);
+            }
+            if g.poisoned {
+                return Err(self.poisoned());
+            }
+            if only_if_due && !self.checkpoint_due(&g) {
+                return Ok(());
+            }
+            g.checkpointing = true;
+            (Arc::clone(&g.wal), g.wal_gen + 1)
+        };
+        let result = self.run_checkpoint(&old, gen);
+        let mut g = self.inner.lock();
+        g.checkpointing = false;
+        match result {
+            Ok(()) => g.checkpoints += 1,
+            Err(_) => g.poisoned = true,
+        }
+        self.done.notify_all();
+        result
+    }
+
+    fn run_checkpoint(&self, old: &LogWriter, gen: u64) -> Result<()> {
+        // Most of the old log's fsync, and the new log, without the lock.
+        old.sync()?;
+        let new_wal = wal::create(&self.vfs, &self.dir, gen)?;
+        let snap = {
+            let mut g = self.inner.lock();
+            if g.poisoned {
+                return Err(self.poisoned());
+            }
+            // What was appended meanwhile: the old log is whole on disk
+            // before the new one can get a record.
+            old.sync()?;
+            let g = &mut *g;
+            let meta = &mut g.tree.pager.meta;
+            meta.seq += 1;
+            meta.wal_gen = gen;
+            let meta = *meta;
+            g.wal = Arc::new(new_wal);
+            g.wal_gen = gen;
+            g.since_sync = 0;
+            Snapshot {
+                images: g.tree.pager.take_images(meta),
+                page_size: self.config.page_size,
+                seq: meta.seq,
+                wal_gen: gen,
+            }
+        };
+        let target = Target {
             vfs: &self.vfs,
             dir: &self.dir,
+            pages: &self.pages,
             dw: &self.dw,
         };
-        match ck.run(&mut g.tree.pager, Some(&g.wal)) {
-            Ok(w) => {
-                g.wal = Arc::new(w);
-                g.checkpoints += 1;
-                g.since_sync = 0;
-                Ok(())
-            }
-            Err(e) => {
-                g.poisoned = true;
-                Err(e)
-            }
-        }
+        checkpoint::write_images(&target, &snap)?;
+        self.inner.lock().tree.pager.finish_checkpoint();
+        Ok(())
     }
 
     fn background_loop(&self) {
-        let mut g = self.inner.lock();
         loop {
-            if g.closing {
-                return;
+            {
+                let mut g = self.inner.lock();
+                while !g.closing && (g.poisoned || g.checkpointing || !self.checkpoint_due(&g)) {
+                    self.wake.wait(&mut g);
+                }
+                if g.closing {
+                    return;
+                }
             }
-            if !g.poisoned && self.checkpoint_due(&g) {
-                // A failure poisons the engine; writers report it.
-                let _ = self.checkpoint(&mut g);
-                continue;
-            }
-            self.wake.wait(&mut g);
+            // A failure poisons the engine; writers report it.
+            let _ = self.checkpoint(true);
         }
     }
 
-    /// Apply one write and log it; returns the log to fsync, if the
-    /// durability mode asks for it now.
+    /// Apply one write and log it, fsync when the durability mode asks,
+    /// and checkpoint inline when one is due and nobody else will.
     fn write(&self, kind: RecordKind, key: &[u8], value: &[u8]) -> Result<()> {
         let max = max_key(self.config.page_size);
         if key.len() > max {
@@ -275,7 +354,7 @@ impl Shared {
                 max: MAX_VALUE_LEN,
             });
         }
-        let to_sync = {
+        let (to_sync, inline_checkpoint) = {
             let mut g = self.inner.lock();
             if g.poisoned {
                 return Err(self.poisoned());
@@ -299,16 +378,12 @@ impl Shared {
             if sync_now {
                 g.since_sync = 0;
             }
-            let wal = sync_now.then(|| Arc::clone(&g.wal));
-            if !self.config.background || self.checkpoint_urgent(g) {
-                if self.checkpoint_due(g) {
-                    // The checkpoint syncs the log this write is in.
-                    self.checkpoint(g)?;
-                }
-            } else if self.checkpoint_due(g) {
+            let due = self.checkpoint_due(g);
+            let inline = due && (!self.config.background || self.checkpoint_urgent(g));
+            if due && !inline {
                 self.wake.notify_one();
             }
-            wal
+            (sync_now.then(|| Arc::clone(&g.wal)), inline)
         };
         if let Some(w) = to_sync {
             // Outside the lock: writers arriving meanwhile join this fsync.
@@ -316,6 +391,9 @@ impl Shared {
                 self.inner.lock().poisoned = true;
                 return Err(e);
             }
+        }
+        if inline_checkpoint {
+            self.checkpoint(true)?;
         }
         Ok(())
     }
@@ -330,11 +408,7 @@ impl Shared {
 impl BTree {
     /// Run a checkpoint now (tests use it to place crash points inside one).
     pub fn checkpoint(&self) -> Result<()> {
-        let mut g = self.shared.inner.lock();
-        if g.poisoned {
-            return Err(self.shared.poisoned());
-        }
-        self.shared.checkpoint(&mut g)
+        self.shared.checkpoint(false)
     }
 
     /// Tree height (1 = the root is a leaf).
@@ -414,32 +488,27 @@ impl Engine for BTree {
     }
 
     fn quiesce(&self) -> Result<()> {
-        let mut g = self.shared.inner.lock();
-        if g.poisoned {
-            return Err(self.shared.poisoned());
-        }
-        if self.shared.checkpoint_due(&g) {
-            self.shared.checkpoint(&mut g)?;
-        }
-        Ok(())
+        // Waits for a running checkpoint, then runs one if still due.
+        self.shared.checkpoint(true)
     }
 }
 
 impl Drop for BTree {
     fn drop(&mut self) {
-        {
-            let mut g = self.shared.inner.lock();
-            g.closing = true;
-            // A clean close leaves an empty log and the whole tree in the
-            // page file. After a failure nothing is written: recovery
-            // replays the log instead.
-            if !g.poisoned && (g.tree.pager.dirty_pages() > 0 || !g.wal.is_empty()) {
-                let _ = self.shared.checkpoint(&mut g);
-            }
-        }
+        self.shared.inner.lock().closing = true;
         self.shared.wake.notify_all();
         if let Some(w) = self.worker.take() {
             let _ = w.join();
+        }
+        // A clean close leaves an empty log and the whole tree in the page
+        // file. After a failure nothing is written: recovery replays the
+        // log instead.
+        let nothing_to_write = {
+            let g = self.shared.inner.lock();
+            g.poisoned || (g.tree.pager.dirty_pages() == 0 && g.wal.is_empty())
+        };
+        if !nothing_to_write {
+            let _ = self.shared.checkpoint(false);
         }
     }
 }

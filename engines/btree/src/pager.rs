@@ -16,13 +16,21 @@
 //! capacity until that operation's checkpoint, and says so in `evictions`
 //! staying flat.
 //!
+//! A checkpoint takes the dirty pages as encoded images
+//! ([`Pager::take_images`]) and marks them clean, then writes the images
+//! without the engine's lock. Until it is done the page file still holds
+//! the old versions, so a page evicted meanwhile is decoded again from its
+//! pending image, never read from the file; the images count against the
+//! cache's capacity while they are held.
+//!
 //! The free list lives in the free pages themselves (each links to the next;
 //! the header keeps the head), so freeing and reusing a page costs no extra
 //! structure, and a freed page is reusable at once: nothing reaches the file
 //! before the checkpoint, which writes the tree and the list together.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use engine_core::{File, Purpose, Result};
 
@@ -58,7 +66,12 @@ pub struct Pager {
     pub meta: Meta,
     pub stats: CacheStats,
     buf: Vec<u8>,
+    /// The images a running checkpoint is writing (see the module docs).
+    pending: Option<Arc<Images>>,
 }
+
+/// Encoded pages by id, in id order (the order a checkpoint writes them).
+pub type Images = BTreeMap<u64, Vec<u8>>;
 
 impl Pager {
     /// A pager over `file` whose header says `meta`, caching `capacity` pages.
@@ -76,6 +89,7 @@ impl Pager {
             meta,
             stats: CacheStats::default(),
             buf: vec![0; page_size],
+            pending: None,
         }
     }
 
@@ -161,11 +175,21 @@ impl Pager {
                 ),
             ));
         }
-        self.stats.misses += 1;
         self.make_room();
-        self.file
-            .read_exact_at(&mut self.buf, id * self.page_size as u64, purpose)?;
-        let node = decode_at(&self.path, id, &self.buf)?;
+        let pending = self.pending.as_ref().and_then(|p| p.get(&id));
+        let node = match pending {
+            // Newer than the file, and in memory: no read.
+            Some(image) => {
+                self.stats.hits += 1;
+                decode_at(&self.path, id, image)?
+            }
+            None => {
+                self.stats.misses += 1;
+                self.file
+                    .read_exact_at(&mut self.buf, id * self.page_size as u64, purpose)?;
+                decode_at(&self.path, id, &self.buf)?
+            }
+        };
         if matches!(node, Node::Header(_)) {
             return Err(corrupt(
                 &self.path,
@@ -198,7 +222,8 @@ impl Pager {
     /// without a victim mean every page is dirty: the cache then grows
     /// until the next checkpoint cleans it.
     fn make_room(&mut self) {
-        if self.frames.len() < self.capacity {
+        let held = self.pending.as_ref().map_or(0, |p| p.len());
+        if self.frames.len() + held < self.capacity {
             return;
         }
         let n = self.clock.len();
@@ -265,29 +290,31 @@ impl Pager {
         self.meta.free_count += 1;
     }
 
-    /// Every dirty page, encoded, sorted by id (for the checkpoint).
-    pub fn dirty_images(&self) -> Vec<(u64, Vec<u8>)> {
-        let mut out: Vec<(u64, Vec<u8>)> = self
-            .frames
-            .iter()
-            .filter(|(_, f)| f.dirty)
-            .map(|(&id, f)| {
-                let mut page = vec![0u8; self.page_size];
-                f.node.encode(id, &mut page);
-                (id, page)
-            })
-            .collect();
-        out.sort_unstable_by_key(|(id, _)| *id);
-        out
-    }
-
-    /// After a checkpoint wrote every dirty page: all are clean, and pages
-    /// over the capacity can go.
-    pub fn mark_clean(&mut self) {
-        for f in self.frames.values_mut() {
+    /// Start a checkpoint: every dirty page and a header page saying `meta`,
+    /// encoded. The pages count as clean from here on (a change makes them
+    /// dirty again, for the next checkpoint); the images stay readable
+    /// through the cache until [`Pager::finish_checkpoint`].
+    pub fn take_images(&mut self, meta: Meta) -> Arc<Images> {
+        let mut images = Images::new();
+        for (&id, f) in self.frames.iter_mut().filter(|(_, f)| f.dirty) {
+            let mut page = vec![0u8; self.page_size];
+            f.node.encode(id, &mut page);
+            images.insert(id, page);
             f.dirty = false;
         }
         self.dirty = 0;
+        let mut header = vec![0u8; self.page_size];
+        Node::Header(meta).encode(0, &mut header);
+        images.insert(0, header);
+        let images = Arc::new(images);
+        self.pending = Some(Arc::clone(&images));
+        images
+    }
+
+    /// The checkpoint's images are in the page file: drop them, and pages
+    /// over the capacity can go.
+    pub fn finish_checkpoint(&mut self) {
+        self.pending = None;
         while self.frames.len() > self.capacity {
             let before = self.frames.len();
             self.make_room();
@@ -295,14 +322,5 @@ impl Pager {
                 break;
             }
         }
-    }
-
-    /// Forget every cached page (after a failed checkpoint nothing cached
-    /// can be trusted to match the file).
-    pub fn clear(&mut self) {
-        self.frames.clear();
-        self.clock.clear();
-        self.hand = 0;
-        self.dirty = 0;
     }
 }

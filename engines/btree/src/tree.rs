@@ -48,6 +48,14 @@ fn overflow_chunk(page_size: usize) -> usize {
 }
 
 impl Tree {
+    /// A tree over `pager` (whose header names the root and height).
+    pub fn new(pager: Pager) -> Tree {
+        Tree {
+            pager,
+            stats: TreeStats::default(),
+        }
+    }
+
     fn usable(&self) -> usize {
         self.pager.page_size()
     }

@@ -107,7 +107,7 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
         let path = wal_path(dir, gen);
         let file = vfs.open(&path, OpenMode::Existing)?;
         let mut records = 0;
-        if gen == meta.wal_gen {
+        if gen >= meta.wal_gen {
             let mut head = [0u8; FILE_HEADER_LEN];
             let ok = file.len()? >= FILE_HEADER_LEN as u64
                 && file.read_exact_at(&mut head, 0, Purpose::Recovery).is_ok()
@@ -156,7 +156,7 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
         }
         report.files.push(FileReport {
             path: path.clone(),
-            kind: if gen == meta.wal_gen {
+            kind: if gen >= meta.wal_gen {
                 "wal"
             } else {
                 "stale wal"

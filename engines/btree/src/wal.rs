@@ -15,9 +15,10 @@
 //! log need not be precisely aligned with the checkpoint.
 //!
 //! File `wal.<gen>`: the codec's 16-byte file header (magic `BTREEWAL`,
-//! version 1), then records. The header page names the generation to replay;
-//! a checkpoint creates the next generation's file (durably) before it
-//! switches the header to it, then removes the old one.
+//! version 1), then records. The header page names the oldest generation
+//! to replay; a checkpoint creates the next generation's file (durably)
+//! before writers switch to it, and removes the older ones once the header
+//! naming the new one is in place.
 
 use std::path::{Path, PathBuf};
 
@@ -63,22 +64,68 @@ pub fn create(vfs: &Vfs, dir: &Path, gen: u64) -> Result<LogWriter> {
     Ok(w)
 }
 
-/// Read log `gen`, hand every record to `apply`, cut a torn tail, and
-/// return a writer that appends after the last whole record.
+/// Replay the logs from generation `from` (the one the header page names)
+/// upward, in order, handing every record to `apply`; returns a writer
+/// appending to the newest and its generation. A checkpoint that was
+/// running at the crash leaves two logs, the second written while it ran;
+/// older logs were superseded by the checkpoint that the header records,
+/// and are removed. Only the newest log with records may end in a torn
+/// tail (it is cut): an older one was synced before its successor got a
+/// record, so a torn older log is damage.
 pub fn replay(
     vfs: &Vfs,
     dir: &Path,
-    gen: u64,
+    from: u64,
     mut apply: impl FnMut(OwnedRecord) -> Result<()>,
-) -> Result<LogWriter> {
-    let path = wal_path(dir, gen);
-    if !vfs.exists(&path)? {
+) -> Result<(LogWriter, u64)> {
+    let mut gens = Vec::new();
+    for gen in list_gens(vfs, dir)? {
+        if gen < from {
+            vfs.remove_file(&wal_path(dir, gen))?;
+        } else {
+            gens.push(gen);
+        }
+    }
+    if gens.first() != Some(&from) {
         return Err(Error::corruption(
-            &path,
+            wal_path(dir, from),
             0,
             "the log named by the header page is missing",
         ));
     }
+    // Logs after the last one holding records are empty: a checkpoint
+    // created them and died before writers switched (the log before may
+    // then end torn), or before anything was appended. Dropped; appending
+    // resumes on the last log with records.
+    while gens.len() > 1 {
+        let gen = *gens.last().expect("len > 1");
+        let path = wal_path(dir, gen);
+        if vfs.open(&path, OpenMode::Existing)?.len()? > FILE_HEADER_LEN as u64 {
+            break;
+        }
+        vfs.remove_file(&path)?;
+        gens.pop();
+    }
+    let last = *gens.last().expect("holds at least `from`");
+    for &gen in &gens {
+        let (file, len) = replay_one(vfs, dir, gen, gen == last, &mut apply)?;
+        if gen == last {
+            let w = LogWriter::resume(vfs, file, len, Durability::Never, Purpose::Wal);
+            return Ok((w, gen));
+        }
+    }
+    unreachable!("the loop returns at the last generation")
+}
+
+/// Replay one log; returns the file and the length of its whole records.
+fn replay_one(
+    vfs: &Vfs,
+    dir: &Path,
+    gen: u64,
+    newest: bool,
+    apply: &mut impl FnMut(OwnedRecord) -> Result<()>,
+) -> Result<(engine_core::File, u64)> {
+    let path = wal_path(dir, gen);
     let file = vfs.open(&path, OpenMode::Existing)?;
     let mut head = [0u8; FILE_HEADER_LEN];
     if file.len()? < FILE_HEADER_LEN as u64 {
@@ -95,11 +142,18 @@ pub fn replay(
         apply(rec)?;
     }
     let len = match reader.end() {
-        Some(LogEnd::TornTail { valid_len, .. }) => {
+        Some(LogEnd::TornTail { valid_len, .. }) if newest => {
             // The writer died mid-append: nothing past here was acknowledged.
             file.set_len(valid_len)?;
             file.sync(Purpose::Recovery)?;
             valid_len
+        }
+        Some(LogEnd::TornTail { valid_len, .. }) => {
+            return Err(Error::corruption(
+                &path,
+                valid_len,
+                "torn tail in a log that a newer log follows",
+            ))
         }
         Some(LogEnd::Clean { len }) => len,
         None => {
@@ -110,11 +164,5 @@ pub fn replay(
             ))
         }
     };
-    Ok(LogWriter::resume(
-        vfs,
-        file,
-        len,
-        Durability::Never,
-        Purpose::Wal,
-    ))
+    Ok((file, len))
 }

@@ -12,3 +12,16 @@ engine_core::conformance_suite!(
         options: "page_size=512,cache_pages=32,checkpoint_bytes=4096,background=false",
     }
 );
+
+// The same with checkpoints on their own thread, so crashes also land
+// while writers append to the next log and the checkpoint writes pages
+// without the lock (where crash points fall then depends on scheduling).
+engine_core::conformance_suite!(
+    kit_background,
+    engine_core::kit::KitConfig {
+        name: "btree",
+        open: btree::open,
+        persistent: true,
+        options: "page_size=512,cache_pages=32,checkpoint_bytes=4096,background=true",
+    }
+);
