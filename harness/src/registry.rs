@@ -63,7 +63,7 @@ pub fn builtin() -> Vec<EngineInfo> {
         options: lsm::OPTIONS,
         default,
         persistent: true,
-        verify: None,
+        verify: Some(lsm::verify),
     };
     let mut engines = vec![
         EngineInfo {

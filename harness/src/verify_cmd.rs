@@ -139,6 +139,39 @@ mod tests {
     }
 
     #[test]
+    fn lsm_directory_verifies_and_a_flipped_wal_byte_is_named() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let db = lsm::open(&Vfs::os(), tmp.path(), &Options::new()).expect("open");
+        db.put(b"a", b"1").expect("put");
+        db.put(b"b", b"2").expect("put");
+        db.delete(b"a").expect("delete");
+        drop(db);
+        let report = verify("lsm-leveled", tmp.path()).expect("verify");
+        assert!(report.is_clean(), "{report:?}");
+        assert_eq!(report.live_keys, 1);
+        let text = render(&report);
+        assert!(
+            text.contains("MANIFEST") && text.contains(".log") && text.contains("verdict: clean"),
+            "{text}"
+        );
+        let wal = report
+            .files
+            .iter()
+            .find(|f| f.kind == "wal")
+            .expect("a wal")
+            .path
+            .clone();
+        let mut bytes = std::fs::read(&wal).expect("read");
+        bytes[16 + 13] ^= 0x10; // the first record's key
+        std::fs::write(&wal, bytes).expect("write");
+        let text = render(&verify("lsm-tiered", tmp.path()).expect("verify"));
+        assert!(
+            text.contains("CORRUPT") && text.contains(".log at offset 16"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn missing_directory_and_engine_without_verifier_are_errors() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let missing = tmp.path().join("nope");

@@ -45,6 +45,8 @@
 //! | `NNNNNN.sst` | flush, compaction | [`sstable`]: blocks + filter + index + footer, magic `LSMTABLE` |
 //! | `MANIFEST` | flush, compaction, open | [`manifest`]: record-codec log of version edits, magic `LSMMANIF` |
 //!
+//! [`verify()`] walks all three offline, read-only (`harness verify`).
+//!
 //! One counter numbers WALs and tables alike, so names never repeat. Data
 //! blocks use prefix compression with a restart point every
 //! `restart_interval` keys; every block, the footer and every log record
@@ -106,6 +108,7 @@
 
 mod coding;
 mod db;
+mod verify;
 
 pub mod bloom;
 pub mod cache;
@@ -120,6 +123,7 @@ pub mod wal;
 
 pub use db::{open, Lsm};
 pub use options::{LsmOptions, Style, OPTIONS};
+pub use verify::verify;
 
 /// The four configurations the harness registers, as (name, options).
 pub const PRESETS: &[(&str, &str)] = &[
