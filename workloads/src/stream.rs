@@ -87,12 +87,23 @@ impl Stream {
         let chooser = match spec.distribution {
             Distribution::Uniform => Chooser::Uniform { lb, count },
             Distribution::Zipfian => {
+                // YCSB's allowance for keys inserted during the run (its
+                // "fudge factor" 2), and its inclusive upper bound
+                // `insertstart + insertcount + expectednewkeys`: a key not
+                // inserted yet is redrawn.
                 let expected_new = (spec.operations as f64 * spec.insert * 2.0) as u64;
-                Chooser::Zipfian(ScrambledZipfian::new(lb, lb + count + expected_new - 1))
+                Chooser::Zipfian(ScrambledZipfian::new(
+                    lb,
+                    lb + count + expected_new,
+                    spec.zipfian_constant,
+                ))
             }
             Distribution::Latest => {
-                let z = Zipfian::new(0, spec.records.max(1) - 1, spec.zipfian_constant);
-                Chooser::Latest(z)
+                // YCSB's SkewedLatestGenerator builds its zipfian over
+                // `lastValue()` items, the newest loaded record's number
+                // (recordcount - 1).
+                let items = spec.records.saturating_sub(1).max(1);
+                Chooser::Latest(Zipfian::new(0, items - 1, spec.zipfian_constant))
             }
             Distribution::Hotspot { data, opn } => {
                 let hot = ((count as f64 * data) as u64).clamp(1, count);
