@@ -3,15 +3,12 @@ use std::collections::{HashMap, HashSet};
 use super::*;
 use crate::{OpStream, OpType};
 
-/// YCSB's published core workload files, as distributed with YCSB.
-const YCSB_FILES: &[(&str, &str)] = &[
-    ("workloada", "# Yahoo! Cloud System Benchmark\n# Workload A: Update heavy workload\nrecordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\n\nreadallfields=true\n\nreadproportion=0.5\nupdateproportion=0.5\nscanproportion=0\ninsertproportion=0\n\nrequestdistribution=zipfian\n"),
-    ("workloadb", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=0.95\nupdateproportion=0.05\nscanproportion=0\ninsertproportion=0\nrequestdistribution=zipfian\n"),
-    ("workloadc", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=1\nupdateproportion=0\nscanproportion=0\ninsertproportion=0\nrequestdistribution=zipfian\n"),
-    ("workloadd", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=0.95\nupdateproportion=0\nscanproportion=0\ninsertproportion=0.05\nrequestdistribution=latest\n"),
-    ("workloade", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=0\nupdateproportion=0\nscanproportion=0.95\ninsertproportion=0.05\nrequestdistribution=zipfian\nmaxscanlength=100\nscanlengthdistribution=uniform\n"),
-    ("workloadf", "recordcount=1000\noperationcount=1000\nworkload=site.ycsb.workloads.CoreWorkload\nreadallfields=true\nreadproportion=0.5\nupdateproportion=0\nscanproportion=0\ninsertproportion=0\nreadmodifywriteproportion=0.5\nrequestdistribution=zipfian\n"),
-];
+/// YCSB's core workload files, as committed under `workloads/ycsb/`.
+fn ycsb_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("ycsb")
+        .join(name)
+}
 
 fn args(workloads: &[&str]) -> WorkloadArgs {
     WorkloadArgs {
@@ -40,18 +37,22 @@ fn run_ops(w: &YcsbWorkload, n: usize) -> Vec<(OpType, Vec<u8>, usize, usize)> {
 
 #[test]
 fn ycsb_property_files_match_the_presets() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    for ((file, text), preset) in YCSB_FILES
-        .iter()
-        .zip(["ycsb-a", "ycsb-b", "ycsb-c", "ycsb-d", "ycsb-e", "ycsb-f"])
+    for (file, preset) in [
+        "workloada",
+        "workloadb",
+        "workloadc",
+        "workloadd",
+        "workloade",
+        "workloadf",
+    ]
+    .into_iter()
+    .zip(["ycsb-a", "ycsb-b", "ycsb-c", "ycsb-d", "ycsb-e", "ycsb-f"])
     {
-        let path = tmp.path().join(file);
-        std::fs::write(&path, text).expect("write");
         let mut a = args(&[]);
-        a.property_files.push(path);
+        a.property_files.push(ycsb_file(file));
         let (from_file, warnings) = resolve(&a).expect("the published file loads unchanged");
         assert!(warnings.is_empty(), "{file}: {warnings:?}");
-        assert_eq!(from_file[0].name(), *file, "named after the file");
+        assert_eq!(from_file[0].name(), file, "named after the file");
         let from_preset = one(&args(&[preset]));
         assert_eq!(
             from_file[0].spec(),
