@@ -20,6 +20,8 @@
 //! own files load unchanged, `-P FILE` applies files in order and
 //! `-p NAME=VALUE` overrides, as YCSB does; an unknown property is a
 //! warning naming it, a malformed line an [`Error`] naming file and line.
+//! `workloads/ycsb/` holds the six core workload files, written from
+//! YCSB's published parameters.
 //!
 //! Everything is deterministic: the same seed gives the same operation
 //! streams, and each client thread's stream has its own random generator
@@ -27,6 +29,14 @@
 //! a generator nor repeat each other. (Run-phase inserts take their key
 //! numbers from a counter the threads share, as in YCSB; with one thread
 //! the whole stream is a function of the seed.)
+//!
+//! Where this departs from YCSB, on purpose: an update or
+//! read-modify-write writes the whole record (`fieldcount x fieldlength`
+//! bytes), not one field, because the engines store a record as one value
+//! and rewriting one field rewrites it; `sequential` keeps one counter per
+//! thread (YCSB shares one); `zipfianconstant` sets the constant of the
+//! `zipfian` and `latest` request distributions (YCSB hard-codes 0.99;
+//! scan and field lengths keep 0.99 as in YCSB).
 //!
 //! How the flags combine: each `--workload NAME` is a preset (see
 //! [`presets`]) or a property file's path; `-P FILE`s are applied on top of

@@ -1,6 +1,7 @@
 //! The built-in workloads: YCSB's core workloads A-F with the parameters of
 //! YCSB's published `workloads/workload[a-f]` files, and db_bench-style
 //! presets that isolate one engine trade-off each.
+//! `docs/workloads.md` gives each preset's reason.
 
 /// (name, description, properties as a property file).
 pub const PRESETS: &[(&str, &str, &str)] = &[
