@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
@@ -72,6 +73,10 @@ struct Inner {
     poisoned: bool,
     since_sync: u64,
     checkpoints: u64,
+    /// Wall time spent in checkpoints, and the part of it writers spent
+    /// waiting for one (inline or behind a running one).
+    checkpoint_time: Duration,
+    writer_wait: Duration,
     /// A checkpoint is running (at most one at a time).
     checkpointing: bool,
     /// Set when the background checkpointer should stop.
@@ -197,6 +202,8 @@ fn new_inner(tree: Tree, wal: LogWriter, wal_gen: u64) -> Inner {
         poisoned: false,
         since_sync: 0,
         checkpoints: 0,
+        checkpoint_time: Duration::ZERO,
+        writer_wait: Duration::ZERO,
         checkpointing: false,
         closing: false,
     }
@@ -271,8 +278,10 @@ impl Shared {
             g.checkpointing = true;
             (Arc::clone(&g.wal), g.wal_gen + 1)
         };
+        let started = Instant::now();
         let result = self.run_checkpoint(&old, gen);
         let mut g = self.inner.lock();
+        g.checkpoint_time += started.elapsed();
         g.checkpointing = false;
         match result {
             Ok(()) => g.checkpoints += 1,
@@ -393,7 +402,10 @@ impl Shared {
             }
         }
         if inline_checkpoint {
-            self.checkpoint(true)?;
+            let started = Instant::now();
+            let result = self.checkpoint(true);
+            self.inner.lock().writer_wait += started.elapsed();
+            result?;
         }
         Ok(())
     }
@@ -481,6 +493,11 @@ impl Engine for BTree {
             .with("cached_pages", p.cached_pages() as u64)
             .with("dirty_pages", p.dirty_pages() as u64)
             .with("checkpoints", g.checkpoints)
+            .with("checkpoint_ms", g.checkpoint_time.as_millis() as u64)
+            .with(
+                "writer_checkpoint_wait_ms",
+                g.writer_wait.as_millis() as u64,
+            )
             .with(
                 "wal_bytes",
                 g.wal.len().saturating_sub(FILE_HEADER_LEN as u64),

@@ -46,21 +46,30 @@
 //! ## Limits
 //!
 //! A key may be at most a quarter of a page's body less 16 bytes (1002 bytes
-//! at 4 KiB pages) so that every page holds at least four entries; a longer
-//! key is [`Error::TooLarge`](engine_core::Error::TooLarge). Values up to the
-//! log record limit (64 MiB) are accepted; a value whose entry would exceed a
-//! quarter page is stored in a chain of overflow pages.
+//! at 4 KiB pages) so that an internal page always splits with a key on
+//! each side; a longer key is [`Error::TooLarge`](engine_core::Error::TooLarge).
+//! Values up to the log record limit (64 MiB) are accepted; a value whose
+//! leaf entry would exceed a third of a page's body (1357 bytes at 4 KiB) is
+//! stored in a chain of overflow pages, whole pages each.
+//!
+//! Log replay at open applies the logs since the last checkpoint without
+//! checkpointing, so the cache may hold more dirty pages than its bound
+//! until the first checkpoint after the open (at most the pages that
+//! `2 x checkpoint_bytes` of log can touch).
 //!
 //! ## Trade-offs and what is left out
 //!
 //! One mutex guards the tree: readers queue behind each other and behind a
-//! cache miss's read; writers release it before their fsync. The cache
-//! bound holds except inside one operation that dirties more pages than
-//! fit, and dirty pages never leave the cache before a checkpoint. The
-//! doublewrite doubles checkpoint writes. `background=true` (the default)
-//! runs checkpoints on a helper thread, but under the same mutex, so writers
-//! wait for it rather than doing it; `background=false` checkpoints inline,
-//! at deterministic points.
+//! cache miss's read; writers release it before their fsync. A checkpoint
+//! holds it only to switch logs and copy the dirty pages out as images;
+//! its writes and fsyncs run without it, on a helper thread with
+//! `background=true` (the default) or in the write that made one due with
+//! `background=false` (deterministic, for tests and the gate). A writer
+//! that finds twice the due amount pending checkpoints itself, so the log
+//! length and the cache bound hold under any write rate. The cache bound
+//! holds except inside one operation that dirties more pages than fit, and
+//! dirty pages never leave the cache before a checkpoint. The doublewrite
+//! doubles checkpoint writes.
 
 pub mod checkpoint;
 mod engine;
