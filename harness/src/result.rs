@@ -88,6 +88,8 @@ pub struct PhaseResult {
     pub timeseries: Vec<Sample>,
     /// `/proc/self/io` over the phase, and which accounting `io` came from.
     pub kernel: crate::kernel_io::KernelPhase,
+    /// The engine's own counters at the end of the phase.
+    pub engine_metrics: engine_core::EngineMetrics,
 }
 
 impl PhaseResult {
@@ -147,6 +149,7 @@ mod tests {
             latencies: Latencies::new(false),
             timeseries: Vec::new(),
             kernel: Default::default(),
+            engine_metrics: Default::default(),
         }
     }
 

@@ -520,6 +520,7 @@ impl<'a> PhaseCtx<'a> {
             latencies: run.latencies,
             timeseries: run.samples,
             kernel,
+            engine_metrics: self.engine.metrics(),
         };
         if !cfg.quiet {
             eprintln!(

@@ -165,6 +165,18 @@ fn writes_every_file_with_the_contract_columns() {
         .sum();
     assert_eq!(ops_sum, 3000.0, "intervals add up to the phase");
 
+    // engine_metrics.csv: each engine's own counters, per phase.
+    let em = Table::read(&dir.join("engine_metrics.csv")).expect("engine_metrics");
+    assert_eq!(em.header, ["engine", "workload", "phase", "metric", "value"]);
+    let lsm_rows = em.rows.iter().filter(|row| em.text(row, 0) == LSM_SMALL);
+    assert!(lsm_rows.clone().any(|row| em.text(row, 2) == "load"));
+    assert!(lsm_rows.clone().any(|row| em.text(row, 2) == "run"));
+    let mem_keys = em
+        .rows
+        .iter()
+        .filter(|row| em.text(row, 0) == "mem" && em.text(row, 3) == "keys");
+    assert_eq!(mem_keys.count(), 2, "mem's key count after each phase");
+
     // run.json: the documented fields.
     for key in [
         "run_id",

@@ -9,6 +9,7 @@
 //! The directory is created and probed for writability before any engine
 //! runs, so a read-only `--out` fails in a second, not after the benchmark.
 
+pub mod engine_metrics;
 pub mod hgrm;
 pub mod latency;
 pub mod run_json;
@@ -126,12 +127,14 @@ fn clear_previous_run(dir: &Path) -> Result<()> {
     })
 }
 
-/// Write summary.csv, latency.csv + histograms, timeseries.csv and run.json.
+/// Write summary.csv, latency.csv + histograms, timeseries.csv,
+/// engine_metrics.csv and run.json.
 pub fn write_all(run_dir: &Path, info: &RunInfo, results: &[PhaseResult]) -> Result<()> {
     summary::write(&run_dir.join("summary.csv"), results)?;
     crate::kernel_io::write_csv(&run_dir.join("kernel_io.csv"), results)?;
     latency::write(run_dir, results)?;
     timeseries::write(&run_dir.join("timeseries.csv"), results)?;
+    engine_metrics::write(&run_dir.join("engine_metrics.csv"), results)?;
     run_json::write(&run_dir.join("run.json"), info)
 }
 
