@@ -96,6 +96,16 @@ pub fn builtin() -> Vec<EngineInfo> {
             persistent: true,
             verify: Some(hash_log::verify),
         },
+        EngineInfo {
+            name: "btree",
+            about: "B+tree: pages in place, CLOCK page cache, logical WAL, doublewrite checkpoints",
+            preset: "",
+            open: btree::open,
+            options: btree::OPTIONS,
+            default: true,
+            persistent: true,
+            verify: Some(btree::verify),
+        },
         lsm_entry(
             "lsm-leveled",
             "LSM tree, leveled compaction, bloom filters",

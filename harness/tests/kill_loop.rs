@@ -30,6 +30,7 @@ fn small_sizes(info: &EngineInfo) -> String {
         ("memtable_bytes", "8192"),
         ("target_file_bytes", "8192"),
         ("cache_pages", "64"),
+        ("checkpoint_bytes", "8192"),
     ] {
         if info.has_option(name) {
             opts.push(format!("{name}={value}"));
