@@ -87,7 +87,7 @@ bench-rocksdb:
 ## naive log is left out: at these sizes its gets scan tens of MB each, so
 ## it reaches --max-time, and a time-limited phase's counters depend on the
 ## machine's speed, which the exact byte gate cannot accept.
-GATE_ENGINES ?= --engine mem --engine hash-log --engine lsm-leveled \
+GATE_ENGINES ?= --engine mem --engine hash-log --engine btree --engine lsm-leveled \
                 --engine lsm-tiered --engine lsm-leveled-nobloom \
                 --engine lsm-tiered-nobloom
 GATE_FLAGS ?= --workload ycsb-a --workload ycsb-c --threads 1 --seed 1 \
