@@ -45,6 +45,33 @@ fn short(name: &str) -> String {
     }
 }
 
+/// A point as drawn: its data and pixel position, marker radius and label.
+struct Mark {
+    at: (f64, f64),
+    x: i32,
+    y: i32,
+    r: i32,
+    label: String,
+}
+
+/// Indices of `marks` grouped so that marks whose centres lie within
+/// `tolerance` pixels of a group's first mark share its label; groups keep
+/// the order of their first mark, members their own order.
+fn group_marks(marks: &[Mark], tolerance: i32) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, m) in marks.iter().enumerate() {
+        let near = |g: &&mut Vec<usize>| {
+            let f = &marks[g[0]];
+            (f.x - m.x).abs() <= tolerance && (f.y - m.y).abs() <= tolerance
+        };
+        match groups.iter_mut().find(|g| near(g)) {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    groups
+}
+
 /// Marker radius in pixels for a space amplification.
 fn radius(space_amp: Option<f64>) -> i32 {
     match space_amp {
@@ -85,12 +112,33 @@ impl Figure for RumFigure {
         let plot = legend::beside(&body, "engine", &self.legend)?;
         self.size_key(&body, &plot)?;
         let (plot, foot) = plot.split_vertically(plot.dim_in_pixel().1.saturating_sub(34));
-        if let Some(note) = &self.note {
-            foot.draw_text(note, &text(14.0, GREY), (90, 8))?;
-        }
         // Wide headroom: the labels sit right of and above the markers.
         let x = Axis::for_values(self.points.iter().map(|p| p.write_amp), 1.25);
         let y = Axis::for_values(self.points.iter().map(|p| p.read_ios), 1.25);
+        // Zero has no place on a log axis: such a point sits on its floor
+        // (every read served from memory shows as the lowest value drawn).
+        let (x_floor, y_floor) = (x.is_log().then(|| x.floor()), y.is_log().then(|| y.floor()));
+        let drawn = move |p: &Point| {
+            let on = |v: f64, floor: Option<f64>| match floor {
+                Some(f) if v < f => f,
+                _ => v,
+            };
+            (on(p.write_amp, x_floor), on(p.read_ios, y_floor))
+        };
+        let floored: Vec<&str> = self
+            .points
+            .iter()
+            .filter(|p| y_floor.is_some_and(|f| p.read_ios < f))
+            .map(|p| p.name.as_str())
+            .collect();
+        let mut foot_lines: Vec<String> = self.note.iter().cloned().collect();
+        if !floored.is_empty() {
+            foot_lines.push(format!(
+                "on the floor of the log axis: 0 read I/Os ({})",
+                floored.join(", ")
+            ));
+        }
+        foot.draw_text(&foot_lines.join(" · "), &text(14.0, GREY), (90, 8))?;
         let x_desc = if x.is_log() {
             "write amplification (×, log)"
         } else {
@@ -126,12 +174,12 @@ impl Figure for RumFigure {
             let colour = engine_colour(p.engine);
             let r = radius(p.space_amp);
             chart.draw_series(std::iter::once(Circle::new(
-                (p.write_amp, p.read_ios),
+                drawn(p),
                 r,
                 colour.mix(0.55).filled(),
             )))?;
             chart.draw_series(std::iter::once(Circle::new(
-                (p.write_amp, p.read_ios),
+                drawn(p),
                 r,
                 colour.stroke_width(2),
             )))?;
@@ -139,28 +187,46 @@ impl Figure for RumFigure {
 
         // Labels: try a few places around each marker and take the first
         // that overlaps no label already placed and stays inside the plot.
+        // Points that land on (nearly) the same pixel share one label, a
+        // line per engine: separate labels could only cover each other.
         let style = text(14.0, BLACK);
         let (px_range, py_range) = chart.plotting_area().get_pixel_range();
-        // Markers are obstacles too, so a label never covers another point.
-        let mut placed: Vec<(i32, i32, i32, i32)> = self
+        let marks: Vec<Mark> = self
             .points
             .iter()
             .map(|p| {
-                let (cx, cy) = chart.backend_coord(&(p.write_amp, p.read_ios));
-                let r = radius(p.space_amp);
-                (cx - r, cy - r, cx + r, cy + r)
+                let (x, y) = chart.backend_coord(&drawn(p));
+                let name = short(&p.name);
+                let label = match p.space_amp {
+                    Some(s) => format!("{name} · space {}×", format::sig(s, 3)),
+                    None => name,
+                };
+                Mark {
+                    at: drawn(p),
+                    x,
+                    y,
+                    r: radius(p.space_amp),
+                    label,
+                }
             })
             .collect();
-        for p in &self.points {
-            let name = short(&p.name);
-            let label = match p.space_amp {
-                Some(s) => format!("{name} · space {}×", format::sig(s, 3)),
-                None => name,
-            };
-            let (w, h) = plot.estimate_text_size(&label, &style)?;
-            let (w, h) = (w as i32, h as i32);
-            let (cx, cy) = chart.backend_coord(&(p.write_amp, p.read_ios));
-            let r = radius(p.space_amp) + 4;
+        // Markers are obstacles too, so a label never covers another point.
+        let mut placed: Vec<(i32, i32, i32, i32)> = marks
+            .iter()
+            .map(|m| (m.x - m.r, m.y - m.r, m.x + m.r, m.y + m.r))
+            .collect();
+        for group in group_marks(&marks, 6) {
+            let first = &marks[group[0]];
+            let mut w = 0;
+            let mut line_h = 0;
+            for &i in &group {
+                let (lw, lh) = plot.estimate_text_size(&marks[i].label, &style)?;
+                w = w.max(lw as i32);
+                line_h = line_h.max(lh as i32 + 2);
+            }
+            let h = line_h * group.len() as i32;
+            let (cx, cy) = (first.x, first.y);
+            let r = group.iter().map(|&i| marks[i].r).max().unwrap_or(first.r) + 4;
             let candidates = [
                 (r, -h / 2),
                 (-r - w, -h / 2),
@@ -182,16 +248,27 @@ impl Figure for RumFigure {
                     .all(|o| rect.2 < o.0 || rect.0 > o.2 || rect.3 < o.1 || rect.1 > o.3);
                 inside && free
             };
+            // With no free place, the first one, moved inside the plot (a
+            // point on the floor of the axis must not push its label off).
             let (dx, dy) = candidates
                 .iter()
                 .copied()
                 .find(|c| fits(*c))
-                .unwrap_or(candidates[0]);
+                .unwrap_or_else(|| {
+                    let (dx, dy) = candidates[0];
+                    let dx = dx.min(px_range.end - w - cx).max(px_range.start - cx);
+                    let dy = dy.min(py_range.end - h - cy).max(py_range.start - cy);
+                    (dx, dy)
+                });
             placed.push((cx + dx, cy + dy, cx + dx + w, cy + dy + h));
-            chart.draw_series(std::iter::once(
-                EmptyElement::at((p.write_amp, p.read_ios))
-                    + Text::new(label, (dx, dy), style.pos(Pos::new(HPos::Left, VPos::Top))),
-            ))?;
+            for (line, &i) in group.iter().enumerate() {
+                let label = marks[i].label.clone();
+                let offset = (dx, dy + line as i32 * line_h);
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at(first.at)
+                        + Text::new(label, offset, style.pos(Pos::new(HPos::Left, VPos::Top))),
+                ))?;
+            }
         }
         Ok(())
     }
@@ -261,4 +338,41 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
         out.write(&fig, ChartKind::Rum, &["rum", workload], &title, caption)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(x: i32, y: i32, label: &str) -> Mark {
+        Mark {
+            at: (0.0, 0.0),
+            x,
+            y,
+            r: 7,
+            label: label.into(),
+        }
+    }
+
+    #[test]
+    fn coincident_points_share_one_label_and_apart_ones_do_not() {
+        // Four LSM presets at one spot (every read served by the memtable),
+        // one a pixel off, and two engines elsewhere.
+        let marks = [
+            mark(100, 300, "lsm-leveled"),
+            mark(400, 50, "btree"),
+            mark(100, 300, "lsm-tiered"),
+            mark(101, 299, "lsm-leveled-nobloom"),
+            mark(100, 300, "lsm-tiered-nobloom"),
+            mark(120, 300, "hash-log"),
+        ];
+        assert_eq!(
+            group_marks(&marks, 6),
+            vec![vec![0, 2, 3, 4], vec![1], vec![5]]
+        );
+        assert_eq!(
+            group_marks(&marks, 0),
+            vec![vec![0, 2, 4], vec![1], vec![3], vec![5]]
+        );
+    }
 }
