@@ -12,7 +12,7 @@ QUICK_FLAGS ?= --records 5000 --operations 5000 --cache-mb 4 --max-time 5
 WORKLOADS = --workload ycsb-a --workload ycsb-b --workload ycsb-c \
             --workload ycsb-d --workload ycsb-e --workload ycsb-f
 
-.PHONY: all build test test-long bench bench-quick plots gate baseline crash-loop fmt clippy lint clean
+.PHONY: all build test test-long bench bench-quick plots gate baseline crash-loop fmt clippy lint clean fuzz
 
 ## Cargo features for the benchmark runs: `--features reference` adds the
 ## production engines fjall and redb (crate engines/reference, measured with
@@ -110,6 +110,23 @@ gate:
 	$(HARNESS) gate --baseline $(BASELINE) --candidate $(CANDIDATE) \
 	    --update-command "make baseline && git add $(BASELINE)" || status=$$?; \
 	exit $$status
+
+## Fuzz every on-disk decoder (fuzz/, cargo-fuzz + libFuzzer) for
+## FUZZ_SECS seconds each, starting from the valid files in fuzz/seeds/
+## and the corpus of earlier runs; FUZZ_TARGETS to pick some. Installs cargo-fuzz
+## when missing. RUSTC_BOOTSTRAP=1 lets the stable toolchain accept the
+## nightly-only sanitizer flags cargo-fuzz passes. Stops at the first crash
+## (the input is saved under fuzz/artifacts/<target>/).
+FUZZ_SECS ?= 60
+FUZZ_TARGETS ?= $$(RUSTC_BOOTSTRAP=1 $(CARGO) fuzz list)
+fuzz:
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t for $(FUZZ_SECS)s"; \
+	  mkdir -p fuzz/corpus/$$t fuzz/seeds/$$t; \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t fuzz/corpus/$$t fuzz/seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECS) -print_final_stats=1 || exit 1; \
+	done
 
 fmt:
 	$(CARGO) fmt --all
