@@ -17,21 +17,21 @@
 //! The order of one checkpoint, the log being at generation `g`:
 //!
 //! 1. create `wal.(g+1)` and make it durable (no lock held);
-//! 2. under the engine's lock: fsync `wal.g`, take the dirty pages' images
-//!    and a header page naming `g+1`, and switch writers to `wal.(g+1)`:
-//!    every operation is in the log of the generation it was applied in,
-//!    and the images hold exactly the operations of generations `<= g`;
-//! 3. without the lock, while writers go on: write the images to
-//!    `pages.dw`, fsync (Compaction);
+//! 2. under the engine's lock: take the dirty pages (pointer copies) and a
+//!    header page naming `g+1`, and switch writers to `wal.(g+1)`: every
+//!    operation is in the log of the generation it was applied in, and the
+//!    pages hold exactly the operations of generations `<= g`;
+//! 3. without the lock, while writers go on: fsync `wal.g` (until it is
+//!    done, any fsync of `wal.(g+1)` is preceded by one of `wal.g`), encode
+//!    the pages into `pages.dw`, fsync it (Compaction);
 //! 4. write them in place, runs of adjacent pages in one write each, fsync
 //!    the page file (Flush);
 //! 5. truncate `pages.dw`, remove the logs older than `g+1`.
 //!
 //! Recovery replays every log from the generation the header names upward,
 //! in order, so a crash anywhere in 3-5 loses nothing written to `wal.(g+1)`
-//! meanwhile. `wal.g` is synced in step 2 before anything can reach
-//! `wal.(g+1)`, so the logs on disk always hold a prefix of the operations,
-//! whatever the durability mode.
+//! meanwhile. Nothing of `wal.(g+1)` becomes durable before all of `wal.g`
+//! is, so the logs on disk always hold a prefix of the operations.
 //!
 //! ## `pages.dw` format
 //!
@@ -62,12 +62,12 @@ const DW_VERSION: u32 = 1;
 /// Bytes of the doublewrite header.
 pub const DW_HEADER: usize = 64;
 
-/// Encode a doublewrite file holding `images`.
+/// Encode a doublewrite file holding `images`: each page encoded in its
+/// slot, so the file is also where the in-place writes copy from.
 pub fn encode_dw(page_size: usize, seq: u64, images: &Images) -> Vec<u8> {
-    let mut out = Vec::with_capacity(DW_HEADER + images.len() * page_size);
-    out.resize(DW_HEADER, 0);
-    for img in images.values() {
-        out.extend_from_slice(img);
+    let mut out = vec![0u8; DW_HEADER + images.len() * page_size];
+    for ((&id, node), slot) in images.iter().zip(out[DW_HEADER..].chunks_mut(page_size)) {
+        node.encode(id, slot);
     }
     out[0..8].copy_from_slice(DW_MAGIC);
     out[8..12].copy_from_slice(&DW_VERSION.to_le_bytes());
@@ -158,7 +158,7 @@ pub struct Snapshot {
     pub wal_gen: u64,
 }
 
-/// Steps 3-5 of a checkpoint: make the snapshot's images the page file's
+/// The rest of steps 3-5 of a checkpoint: make the snapshot's pages the page file's
 /// content atomically, then remove the logs older than the generation the
 /// new header names. Runs without the engine's lock; on error the page
 /// file is still one consistent tree, or `pages.dw` repairs it at the next
@@ -175,21 +175,19 @@ pub fn write_images(to: &Target, snap: &Snapshot) -> Result<()> {
     dw.write_at(&dw_bytes, 0, Purpose::Compaction)?;
     dw.sync(Purpose::Compaction)?;
 
-    let ps = page_size as u64;
-    let mut run: Vec<u8> = Vec::new();
-    let mut run_start = 0;
-    for (&id, image) in images {
-        if !run.is_empty() && id != run_start + run.len() as u64 / ps {
-            pages.write_at(&run, run_start * ps, Purpose::Flush)?;
-            run.clear();
+    // In place, each run of adjacent page ids in one write, straight from
+    // the doublewrite buffer (its images are in id order).
+    let ids: Vec<u64> = images.keys().copied().collect();
+    let body = &dw_bytes[DW_HEADER..];
+    let mut i = 0;
+    while i < ids.len() {
+        let mut j = i + 1;
+        while j < ids.len() && ids[j] == ids[i] + (j - i) as u64 {
+            j += 1;
         }
-        if run.is_empty() {
-            run_start = id;
-        }
-        run.extend_from_slice(image);
-    }
-    if !run.is_empty() {
-        pages.write_at(&run, run_start * ps, Purpose::Flush)?;
+        let bytes = &body[i * page_size..j * page_size];
+        pages.write_at(bytes, ids[i] * page_size as u64, Purpose::Flush)?;
+        i = j;
     }
     pages.sync(Purpose::Flush)?;
 
@@ -205,10 +203,14 @@ pub fn write_images(to: &Target, snap: &Snapshot) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::page::Node;
 
     #[test]
     fn doublewrite_roundtrips_and_rejects_any_damage() {
-        let imgs = Images::from([(0u64, vec![1u8; 512]), (5, vec![2u8; 512])]);
+        let imgs = Images::from([
+            (0u64, Arc::new(Node::Free { next: 3 })),
+            (5, Arc::new(Node::Free { next: 0 })),
+        ]);
         let b = encode_dw(512, 9, &imgs);
         let (seq, got) = decode_dw(&b).unwrap();
         assert_eq!(seq, 9);

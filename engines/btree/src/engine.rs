@@ -68,6 +68,10 @@ struct Inner {
     wal: Arc<LogWriter>,
     /// The generation `wal` appends to.
     wal_gen: u64,
+    /// The previous log while a checkpoint that switched away from it has
+    /// not yet made it durable: whoever syncs `wal` syncs this one first, so
+    /// a record of the new log is never durable before an older one.
+    prev_wal: Option<Arc<LogWriter>>,
     /// After a failed write, sync or checkpoint: the cached pages may be
     /// half-changed, so everything is refused until a reopen.
     poisoned: bool,
@@ -199,6 +203,7 @@ fn new_inner(tree: Tree, wal: LogWriter, wal_gen: u64) -> Inner {
         tree,
         wal: Arc::new(wal),
         wal_gen,
+        prev_wal: None,
         poisoned: false,
         since_sync: 0,
         checkpoints: 0,
@@ -291,7 +296,7 @@ impl Shared {
         result
     }
 
-    fn run_checkpoint(&self, old: &LogWriter, gen: u64) -> Result<()> {
+    fn run_checkpoint(&self, old: &Arc<LogWriter>, gen: u64) -> Result<()> {
         // Most of the old log's fsync, and the new log, without the lock.
         old.sync()?;
         let new_wal = wal::create(&self.vfs, &self.dir, gen)?;
@@ -300,10 +305,8 @@ impl Shared {
             if g.poisoned {
                 return Err(self.poisoned());
             }
-            // What was appended meanwhile: the old log is whole on disk
-            // before the new one can get a record.
-            old.sync()?;
             let g = &mut *g;
+            g.prev_wal = Some(Arc::clone(old));
             let meta = &mut g.tree.pager.meta;
             meta.seq += 1;
             meta.wal_gen = gen;
@@ -318,6 +321,10 @@ impl Shared {
                 wal_gen: gen,
             }
         };
+        // What was appended since the first sync, now without the lock; the
+        // header naming the new log must not be written before it is done.
+        old.sync()?;
+        self.inner.lock().prev_wal = None;
         let target = Target {
             vfs: &self.vfs,
             dir: &self.dir,
@@ -392,20 +399,32 @@ impl Shared {
             if due && !inline {
                 self.wake.notify_one();
             }
-            (sync_now.then(|| Arc::clone(&g.wal)), inline)
+            (sync_now.then(|| self.logs_to_sync(g)), inline)
         };
-        if let Some(w) = to_sync {
+        if let Some(logs) = to_sync {
             // Outside the lock: writers arriving meanwhile join this fsync.
-            if let Err(e) = w.sync() {
-                self.inner.lock().poisoned = true;
-                return Err(e);
-            }
+            self.sync_logs(logs)?;
         }
         if inline_checkpoint {
             let started = Instant::now();
             let result = self.checkpoint(true);
             self.inner.lock().writer_wait += started.elapsed();
             result?;
+        }
+        Ok(())
+    }
+
+    /// The logs a sync must make durable, oldest first.
+    fn logs_to_sync(&self, g: &Inner) -> [Option<Arc<LogWriter>>; 2] {
+        [g.prev_wal.clone(), Some(Arc::clone(&g.wal))]
+    }
+
+    fn sync_logs(&self, logs: [Option<Arc<LogWriter>>; 2]) -> Result<()> {
+        for log in logs.iter().flatten() {
+            if let Err(e) = log.sync() {
+                self.inner.lock().poisoned = true;
+                return Err(e);
+            }
         }
         Ok(())
     }
@@ -461,18 +480,14 @@ impl Engine for BTree {
     }
 
     fn sync(&self) -> Result<()> {
-        let w = {
+        let logs = {
             let g = self.shared.inner.lock();
             if g.poisoned {
                 return Err(self.shared.poisoned());
             }
-            Arc::clone(&g.wal)
+            self.shared.logs_to_sync(&g)
         };
-        if let Err(e) = w.sync() {
-            self.shared.inner.lock().poisoned = true;
-            return Err(e);
-        }
-        Ok(())
+        self.shared.sync_logs(logs)
     }
 
     fn metrics(&self) -> EngineMetrics {

@@ -16,12 +16,14 @@
 //! capacity until that operation's checkpoint, and says so in `evictions`
 //! staying flat.
 //!
-//! A checkpoint takes the dirty pages as encoded images
-//! ([`Pager::take_images`]) and marks them clean, then writes the images
-//! without the engine's lock. Until it is done the page file still holds
-//! the old versions, so a page evicted meanwhile is decoded again from its
-//! pending image, never read from the file; the images count against the
-//! cache's capacity while they are held.
+//! Frames hold their node behind an `Arc`, so a checkpoint takes the dirty
+//! pages ([`Pager::take_images`]) by cloning pointers under the engine's
+//! lock, marks them clean, and encodes and writes them without the lock. A
+//! page changed meanwhile is copied first (`Arc::make_mut`), leaving the
+//! checkpoint its version. Until the checkpoint is done the page file still
+//! holds the old versions, so a page evicted meanwhile is taken back from
+//! the checkpoint's set, never read from the file; those pages count
+//! against the cache's capacity while they are held.
 //!
 //! The free list lives in the free pages themselves (each links to the next;
 //! the header keeps the head), so freeing and reusing a page costs no extra
@@ -37,7 +39,7 @@ use engine_core::{File, Purpose, Result};
 use crate::page::{corrupt, decode_at, Meta, Node};
 
 struct Frame {
-    node: Node,
+    node: Arc<Node>,
     dirty: bool,
     referenced: bool,
     /// Index in `Pager::clock`.
@@ -66,12 +68,12 @@ pub struct Pager {
     pub meta: Meta,
     pub stats: CacheStats,
     buf: Vec<u8>,
-    /// The images a running checkpoint is writing (see the module docs).
+    /// The pages a running checkpoint is writing (see the module docs).
     pending: Option<Arc<Images>>,
 }
 
-/// Encoded pages by id, in id order (the order a checkpoint writes them).
-pub type Images = BTreeMap<u64, Vec<u8>>;
+/// Pages by id, in id order (the order a checkpoint writes them).
+pub type Images = BTreeMap<u64, Arc<Node>>;
 
 impl Pager {
     /// A pager over `file` whose header says `meta`, caching `capacity` pages.
@@ -120,7 +122,7 @@ impl Pager {
     /// The cached node in page `id`, if cached, without counting a hit or
     /// setting its reference bit (for introspection, not for the tree).
     pub fn peek(&self, id: u64) -> Option<&Node> {
-        self.frames.get(&id).map(|f| &f.node)
+        self.frames.get(&id).map(|f| &*f.node)
     }
 
     /// The node in page `id`, read with `purpose` on a miss.
@@ -140,14 +142,15 @@ impl Pager {
             f.dirty = true;
             self.dirty += 1;
         }
-        Ok(&mut f.node)
+        // Copied here if a running checkpoint still holds this version.
+        Ok(Arc::make_mut(&mut f.node))
     }
 
     /// Replace the content of page `id` (a new or reused page) without
     /// reading what was there.
     pub fn set(&mut self, id: u64, node: Node) {
         if let Some(f) = self.frames.get_mut(&id) {
-            f.node = node;
+            f.node = Arc::new(node);
             f.referenced = true;
             if !f.dirty {
                 f.dirty = true;
@@ -156,7 +159,7 @@ impl Pager {
             return;
         }
         self.make_room();
-        self.insert_frame(id, node, true);
+        self.insert_frame(id, Arc::new(node), true);
     }
 
     fn load(&mut self, id: u64, purpose: Purpose) -> Result<()> {
@@ -179,18 +182,18 @@ impl Pager {
         let pending = self.pending.as_ref().and_then(|p| p.get(&id));
         let node = match pending {
             // Newer than the file, and in memory: no read.
-            Some(image) => {
+            Some(node) => {
                 self.stats.hits += 1;
-                decode_at(&self.path, id, image)?
+                Arc::clone(node)
             }
             None => {
                 self.stats.misses += 1;
                 self.file
                     .read_exact_at(&mut self.buf, id * self.page_size as u64, purpose)?;
-                decode_at(&self.path, id, &self.buf)?
+                Arc::new(decode_at(&self.path, id, &self.buf)?)
             }
         };
-        if matches!(node, Node::Header(_)) {
+        if matches!(*node, Node::Header(_)) {
             return Err(corrupt(
                 &self.path,
                 id,
@@ -202,7 +205,7 @@ impl Pager {
         Ok(())
     }
 
-    fn insert_frame(&mut self, id: u64, node: Node, dirty: bool) {
+    fn insert_frame(&mut self, id: u64, node: Arc<Node>, dirty: bool) {
         self.clock.push(id);
         if dirty {
             self.dirty += 1;
@@ -290,22 +293,18 @@ impl Pager {
         self.meta.free_count += 1;
     }
 
-    /// Start a checkpoint: every dirty page and a header page saying `meta`,
-    /// encoded. The pages count as clean from here on (a change makes them
-    /// dirty again, for the next checkpoint); the images stay readable
-    /// through the cache until [`Pager::finish_checkpoint`].
+    /// Start a checkpoint: every dirty page and a header page saying `meta`.
+    /// Costs a pointer copy per page; the pages count as clean from here on
+    /// (a change makes them dirty again, for the next checkpoint), and stay
+    /// readable through the cache until [`Pager::finish_checkpoint`].
     pub fn take_images(&mut self, meta: Meta) -> Arc<Images> {
         let mut images = Images::new();
         for (&id, f) in self.frames.iter_mut().filter(|(_, f)| f.dirty) {
-            let mut page = vec![0u8; self.page_size];
-            f.node.encode(id, &mut page);
-            images.insert(id, page);
+            images.insert(id, Arc::clone(&f.node));
             f.dirty = false;
         }
         self.dirty = 0;
-        let mut header = vec![0u8; self.page_size];
-        Node::Header(meta).encode(0, &mut header);
-        images.insert(0, header);
+        images.insert(0, Arc::new(Node::Header(meta)));
         let images = Arc::new(images);
         self.pending = Some(Arc::clone(&images));
         images
