@@ -6,7 +6,8 @@
 //! next child continues on the same directory.
 //!
 //! `KILL_CYCLES` sets the cycles per engine (default 3, what `make test`
-//! runs); `make crash-loop` runs 100. Small segment, memtable and file
+//! runs); `make crash-loop` runs 100. `KILL_ENGINES` (names, comma
+//! separated) limits the loop to some engines. Small segment, memtable and file
 //! sizes make merges, flushes and compactions happen between kills, so
 //! kills land inside them too.
 
@@ -145,7 +146,14 @@ fn every_persistent_engine_survives_sigkill() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    for info in builtin().iter().filter(|e| e.persistent && e.default) {
+    let only: Option<Vec<String>> = std::env::var("KILL_ENGINES")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
+    let chosen = |name: &str| only.as_ref().map_or(true, |o| o.iter().any(|n| n == name));
+    for info in builtin()
+        .iter()
+        .filter(|e| e.persistent && e.default && chosen(e.name))
+    {
         let checked = check_engine(info, cycles);
         eprintln!(
             "kill loop: {}: {cycles} cycles, {checked} acknowledged writes checked, none lost",

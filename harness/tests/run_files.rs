@@ -167,7 +167,10 @@ fn writes_every_file_with_the_contract_columns() {
 
     // engine_metrics.csv: each engine's own counters, per phase.
     let em = Table::read(&dir.join("engine_metrics.csv")).expect("engine_metrics");
-    assert_eq!(em.header, ["engine", "workload", "phase", "metric", "value"]);
+    assert_eq!(
+        em.header,
+        ["engine", "workload", "phase", "metric", "value"]
+    );
     let lsm_rows = em.rows.iter().filter(|row| em.text(row, 0) == LSM_SMALL);
     assert!(lsm_rows.clone().any(|row| em.text(row, 2) == "load"));
     assert!(lsm_rows.clone().any(|row| em.text(row, 2) == "run"));
