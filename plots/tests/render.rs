@@ -429,3 +429,28 @@ fn an_engine_without_files_is_left_out_of_the_rum_chart_and_named() {
     assert!(!svg.contains("mem · space"), "mem drawn as a point");
     assert!(svg.contains("hash-log · space"), "hash-log missing");
 }
+
+#[test]
+fn kernel_counted_engines_are_left_out_of_the_bytes_panel_and_named() {
+    // Reference engines bypass the Vfs: their per-interval Vfs bytes are 0,
+    // which drawn as a line would read as "wrote nothing".
+    let dir = tempfile::tempdir().unwrap();
+    write_run_with(dir.path(), &[&ENGINES[0], &ENGINES[1]], &["ycsb-a"]);
+    let path = dir.path().join("summary.csv");
+    let summary = fs::read_to_string(&path).unwrap();
+    let kernel: String = summary
+        .lines()
+        .map(|l| match l.strip_suffix(",vfs") {
+            Some(rest) if l.starts_with("btree,") => format!("{rest},kernel\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(kernel, summary, "the fixture has btree rows ending in vfs");
+    fs::write(&path, kernel).unwrap();
+    render_run(dir.path()).expect("renders");
+    let svg = fs::read_to_string(dir.path().join("charts/timeline-ycsb-a-load.svg")).unwrap();
+    assert!(
+        svg.contains("no bytes per interval for btree (kernel-counted)"),
+        "kernel-counted engine not named"
+    );
+}

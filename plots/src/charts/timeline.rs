@@ -19,6 +19,9 @@ struct TimelineFigure {
     subtitle: String,
     /// (engine index, rows in time order).
     series: Vec<(usize, Vec<TimeseriesRow>)>,
+    /// Engines measured by the kernel's accounting: their Vfs byte counts
+    /// are zero, not their writes, so the bytes panel leaves them out.
+    kernel_counted: Vec<usize>,
     t_max: f64,
     legend: Vec<legend::Entry>,
 }
@@ -36,6 +39,7 @@ impl Figure for TimelineFigure {
         let max = self
             .series
             .iter()
+            .filter(|(i, _)| !self.kernel_counted.contains(i))
             .flat_map(|(_, rows)| rows.iter().map(|r| r.storage_bytes_written))
             .fold(0.0, f64::max);
         // A phase that wrote nothing (read-only) gets the throughput panel alone.
@@ -64,7 +68,8 @@ impl Figure for TimelineFigure {
         // Cumulative bytes on a linear axis in one binary unit, so a
         // compaction's burst shows as a step.
         let (div, unit) = format::byte_unit(max);
-        let written = self.points(|r| r.storage_bytes_written / div);
+        let mut written = self.points(|r| r.storage_bytes_written / div);
+        written.retain(|(i, _)| !self.kernel_counted.contains(i));
         let y = Axis::linear(0.0, max / div * 1.08);
         self.panel(
             &bottom,
@@ -161,11 +166,30 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
             let wrote = series
                 .iter()
                 .any(|(_, rows)| rows.iter().any(|r| r.storage_bytes_written > 0.0));
-            let lower = if wrote {
-                "dips on top with steps below are flushes or compactions"
+            let kernel_counted: Vec<usize> = drawn
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    run.summary
+                        .get(&run.engines[i], workload, &phase)
+                        .is_some_and(|r| r.kernel_counted())
+                })
+                .collect();
+            let mut lower = if wrote {
+                "dips on top with steps below are flushes or compactions".to_string()
             } else {
-                "no storage writes in this phase"
+                "no storage writes in this phase".to_string()
             };
+            if !kernel_counted.is_empty() {
+                let names: Vec<&str> = kernel_counted
+                    .iter()
+                    .map(|&i| run.engines[i].as_str())
+                    .collect();
+                lower = format!(
+                    "{lower} · no bytes per interval for {} (kernel-counted)",
+                    names.join(", ")
+                );
+            }
             let title = format!("Throughput over time: {workload}, {phase} phase");
             let subtitle = format!(
                 "per interval (timeseries.csv) · {lower} · {}",
@@ -178,6 +202,7 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
                 title: title.clone(),
                 subtitle,
                 series,
+                kernel_counted,
                 t_max,
                 legend: legend_for(run, |e| drawn.contains(&run.engine_index(e))),
             };

@@ -28,8 +28,20 @@ pub struct SummaryRow {
     pub read_ios_per_op: Option<f64>,
     /// Bytes on disk per live byte.
     pub space_amp: Option<f64>,
+    /// Where the I/O figures came from: `vfs` (the engine's counted I/O)
+    /// or `kernel` (`/proc/self/io`, for engines that bypass the Vfs);
+    /// `None` in runs written before the column existed (all `vfs`).
+    pub io_source: Option<String>,
     /// Line of the row in summary.csv.
     pub line: u64,
+}
+
+impl SummaryRow {
+    /// True when the I/O figures are the kernel's: such an engine writes
+    /// nothing the Vfs sees, so per-interval Vfs bytes are not its bytes.
+    pub fn kernel_counted(&self) -> bool {
+        self.io_source.as_deref() == Some("kernel")
+    }
 }
 
 /// The parsed summary plus the raw table (for the report's full table).
@@ -53,6 +65,7 @@ impl Summary {
         let read_amp = table.col("read_amp")?;
         let read_ios = table.col("read_ios_per_op")?;
         let space_amp = table.col("space_amp")?;
+        let io_source = table.optional_col("io_source");
         // Checked so that a broken file is caught here, though no chart uses them.
         let duration = table.col("duration_s")?;
         let operations = table.col("operations")?;
@@ -70,6 +83,7 @@ impl Summary {
                 read_amp: row.opt_f64(read_amp)?,
                 read_ios_per_op: row.opt_f64(read_ios)?,
                 space_amp: row.opt_f64(space_amp)?,
+                io_source: io_source.map(|c| row.text(c)).transpose()?,
                 line: row.line,
             });
         }
