@@ -7,8 +7,8 @@ RESULTS ?= results
 # The full comparison: every built-in engine x YCSB A-F. Sized to finish in
 # under 15 minutes on 2 cores, with a data set (200k records x 1 KiB = ~200 MiB)
 # larger than the 16 MiB memory budget the engines get.
-BENCH_FLAGS ?= --records 200000 --operations 100000 --cache-mb 16 --max-time 60
-QUICK_FLAGS ?= --records 5000 --operations 5000 --cache-mb 4 --max-time 5
+BENCH_FLAGS ?= --records 200000 --operations 100000 --cache-mb 16 --max-time 60 --interval 0.25
+QUICK_FLAGS ?= --records 5000 --operations 5000 --cache-mb 4 --max-time 5 --interval 0.1
 WORKLOADS = --workload ycsb-a --workload ycsb-b --workload ycsb-c \
             --workload ycsb-d --workload ycsb-e --workload ycsb-f
 
