@@ -22,9 +22,11 @@
 //!    operation is in the log of the generation it was applied in, and the
 //!    pages hold exactly the operations of generations `<= g`;
 //! 3. without the lock, while writers go on: fsync `wal.g` (until it is
-//!    done, any fsync of `wal.(g+1)` is preceded by one of `wal.g`), encode
-//!    the pages into `pages.dw`, fsync it (Compaction);
-//! 4. write them in place, runs of adjacent pages in one write each, fsync
+//!    done, any fsync of `wal.(g+1)` is preceded by one of `wal.g`); write
+//!    the pages new to the file (past the durable header's page count) in
+//!    place and fsync (Flush): no tree on disk refers to them yet; encode
+//!    the others and the header into `pages.dw`, fsync it (Compaction);
+//! 4. write those in place, runs of adjacent pages in one write each, fsync
 //!    the page file (Flush);
 //! 5. truncate `pages.dw`, remove the logs older than `g+1`.
 //!
@@ -54,6 +56,7 @@ use std::sync::Arc;
 use engine_core::record::checksum;
 use engine_core::{File, Purpose, Result, Vfs};
 
+use crate::page::Node;
 use crate::pager::Images;
 use crate::wal;
 
@@ -62,23 +65,53 @@ const DW_VERSION: u32 = 1;
 /// Bytes of the doublewrite header.
 pub const DW_HEADER: usize = 64;
 
-/// Encode a doublewrite file holding `images`: each page encoded in its
-/// slot, so the file is also where the in-place writes copy from.
-pub fn encode_dw(page_size: usize, seq: u64, images: &Images) -> Vec<u8> {
-    let mut out = vec![0u8; DW_HEADER + images.len() * page_size];
-    for ((&id, node), slot) in images.iter().zip(out[DW_HEADER..].chunks_mut(page_size)) {
-        node.encode(id, slot);
-    }
+/// Encode a doublewrite file holding `pages` (in id order): each page
+/// encoded in its slot, so the file is also where the in-place writes copy
+/// from.
+pub fn encode_dw(page_size: usize, seq: u64, pages: &[(u64, &Node)]) -> Vec<u8> {
+    let mut out = vec![0u8; DW_HEADER + pages.len() * page_size];
+    encode_pages(pages, &mut out[DW_HEADER..], page_size);
     out[0..8].copy_from_slice(DW_MAGIC);
     out[8..12].copy_from_slice(&DW_VERSION.to_le_bytes());
     out[12..16].copy_from_slice(&(page_size as u32).to_le_bytes());
     out[16..24].copy_from_slice(&seq.to_le_bytes());
-    out[24..28].copy_from_slice(&(images.len() as u32).to_le_bytes());
+    out[24..28].copy_from_slice(&(pages.len() as u32).to_le_bytes());
     let body_crc = checksum(&out[DW_HEADER..]);
     out[28..32].copy_from_slice(&body_crc.to_le_bytes());
     let head_crc = checksum(&out[0..32]);
     out[32..36].copy_from_slice(&head_crc.to_le_bytes());
     out
+}
+
+/// A page to write: its id and content.
+type PageRef<'a> = (u64, &'a Node);
+
+/// Encode `pages` one after another into `out`.
+fn encode_pages(pages: &[(u64, &Node)], out: &mut [u8], page_size: usize) {
+    for ((id, node), slot) in pages.iter().zip(out.chunks_mut(page_size)) {
+        node.encode(*id, slot);
+    }
+}
+
+/// Write encoded `pages` (in id order, `bytes` holding their images one
+/// after another) in place, each run of adjacent ids in one write.
+fn write_in_place(
+    file: &File,
+    pages: &[(u64, &Node)],
+    bytes: &[u8],
+    page_size: usize,
+) -> Result<()> {
+    let mut i = 0;
+    while i < pages.len() {
+        let mut j = i + 1;
+        while j < pages.len() && pages[j].0 == pages[i].0 + (j - i) as u64 {
+            j += 1;
+        }
+        let run = &bytes[i * page_size..j * page_size];
+        file.write_at(run, pages[i].0 * page_size as u64, Purpose::Flush)?;
+        i = j;
+    }
+    Ok(())
 }
 
 /// A decoded doublewrite file: its checkpoint sequence number and each
@@ -149,20 +182,30 @@ pub struct Target<'a> {
     pub dw: &'a File,
 }
 
-/// What one checkpoint writes: the images (the header page among them) of
+/// What one checkpoint writes: the pages (the header page among them) of
 /// checkpoint `seq`, whose header names log generation `wal_gen`.
 pub struct Snapshot {
     pub images: Arc<Images>,
     pub page_size: usize,
     pub seq: u64,
     pub wal_gen: u64,
+    /// The page count of the header on disk (the last checkpoint's): pages
+    /// from here on are new to the file.
+    pub durable_pages: u64,
+    /// The page count of this checkpoint's header.
+    pub page_count: u64,
 }
 
-/// The rest of steps 3-5 of a checkpoint: make the snapshot's pages the page file's
-/// content atomically, then remove the logs older than the generation the
-/// new header names. Runs without the engine's lock; on error the page
-/// file is still one consistent tree, or `pages.dw` repairs it at the next
-/// open.
+/// The rest of steps 3-5 of a checkpoint: make the snapshot's pages the
+/// page file's content atomically, then remove the logs older than the
+/// generation the new header names. Runs without the engine's lock; on
+/// error the page file is still one consistent tree, or `pages.dw` repairs
+/// it at the next open.
+///
+/// Pages at or past the durable page count belong to no tree or free list
+/// on disk, so a torn one harms nothing until a header naming them is
+/// durable: they skip the doublewrite and are written (and fsynced) in
+/// place first. A growing tree (a load) writes its new pages once.
 pub fn write_images(to: &Target, snap: &Snapshot) -> Result<()> {
     let Target {
         vfs,
@@ -170,25 +213,24 @@ pub fn write_images(to: &Target, snap: &Snapshot) -> Result<()> {
         pages,
         dw,
     } = *to;
-    let (images, page_size) = (&*snap.images, snap.page_size);
-    let dw_bytes = encode_dw(page_size, snap.seq, images);
+    let page_size = snap.page_size;
+    let (fresh, old): (Vec<PageRef>, Vec<PageRef>) = snap
+        .images
+        .iter()
+        .map(|(&id, node)| (id, &**node))
+        // The header (page 0) always goes through pages.dw.
+        .partition(|(id, _)| *id != 0 && *id >= snap.durable_pages);
+    if !fresh.is_empty() {
+        let mut bytes = vec![0u8; fresh.len() * page_size];
+        encode_pages(&fresh, &mut bytes, page_size);
+        write_in_place(pages, &fresh, &bytes, page_size)?;
+        pages.sync(Purpose::Flush)?;
+    }
+
+    let dw_bytes = encode_dw(page_size, snap.seq, &old);
     dw.write_at(&dw_bytes, 0, Purpose::Compaction)?;
     dw.sync(Purpose::Compaction)?;
-
-    // In place, each run of adjacent page ids in one write, straight from
-    // the doublewrite buffer (its images are in id order).
-    let ids: Vec<u64> = images.keys().copied().collect();
-    let body = &dw_bytes[DW_HEADER..];
-    let mut i = 0;
-    while i < ids.len() {
-        let mut j = i + 1;
-        while j < ids.len() && ids[j] == ids[i] + (j - i) as u64 {
-            j += 1;
-        }
-        let bytes = &body[i * page_size..j * page_size];
-        pages.write_at(bytes, ids[i] * page_size as u64, Purpose::Flush)?;
-        i = j;
-    }
+    write_in_place(pages, &old, &dw_bytes[DW_HEADER..], page_size)?;
     pages.sync(Purpose::Flush)?;
 
     dw.set_len(0)?;
@@ -203,15 +245,11 @@ pub fn write_images(to: &Target, snap: &Snapshot) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::page::Node;
 
     #[test]
     fn doublewrite_roundtrips_and_rejects_any_damage() {
-        let imgs = Images::from([
-            (0u64, Arc::new(Node::Free { next: 3 })),
-            (5, Arc::new(Node::Free { next: 0 })),
-        ]);
-        let b = encode_dw(512, 9, &imgs);
+        let (a, b) = (Node::Free { next: 3 }, Node::Free { next: 0 });
+        let b = encode_dw(512, 9, &[(0, &a), (5, &b)]);
         let (seq, got) = decode_dw(&b).unwrap();
         assert_eq!(seq, 9);
         assert_eq!(got.len(), 2);

@@ -72,6 +72,8 @@ struct Inner {
     /// not yet made it durable: whoever syncs `wal` syncs this one first, so
     /// a record of the new log is never durable before an older one.
     prev_wal: Option<Arc<LogWriter>>,
+    /// The page count of the header on disk (see [`Snapshot`]).
+    durable_pages: u64,
     /// After a failed write, sync or checkpoint: the cached pages may be
     /// half-changed, so everything is refused until a reopen.
     poisoned: bool,
@@ -173,6 +175,11 @@ fn create(
         page_size: config.page_size,
         seq: 1,
         wal_gen: 1,
+        // Both pages go through pages.dw: an empty page file is what says
+        // "new database", so nothing may reach it before the doublewrite
+        // that repairs it is complete.
+        durable_pages: meta.page_count,
+        page_count: meta.page_count,
     };
     let target = Target {
         vfs,
@@ -182,7 +189,7 @@ fn create(
     };
     checkpoint::write_images(&target, &snap)?;
     pager.finish_checkpoint();
-    Ok(new_inner(Tree::new(pager), wal, 1))
+    Ok(new_inner(Tree::new(pager), wal, 1, meta.page_count))
 }
 
 /// An existing database: the last checkpoint's tree, and the logs since
@@ -195,15 +202,16 @@ fn recover(vfs: &Vfs, dir: &Path, config: &Config, pages: File) -> Result<Inner>
         RecordKind::Delete => tree.delete(&rec.key).map(|_| ()),
         RecordKind::Marker => Ok(()),
     })?;
-    Ok(new_inner(tree, log, gen))
+    Ok(new_inner(tree, log, gen, meta.page_count))
 }
 
-fn new_inner(tree: Tree, wal: LogWriter, wal_gen: u64) -> Inner {
+fn new_inner(tree: Tree, wal: LogWriter, wal_gen: u64, durable_pages: u64) -> Inner {
     Inner {
         tree,
         wal: Arc::new(wal),
         wal_gen,
         prev_wal: None,
+        durable_pages,
         poisoned: false,
         since_sync: 0,
         checkpoints: 0,
@@ -319,6 +327,8 @@ impl Shared {
                 page_size: self.config.page_size,
                 seq: meta.seq,
                 wal_gen: gen,
+                durable_pages: g.durable_pages,
+                page_count: meta.page_count,
             }
         };
         // What was appended since the first sync, now without the lock; the
@@ -332,7 +342,9 @@ impl Shared {
             dw: &self.dw,
         };
         checkpoint::write_images(&target, &snap)?;
-        self.inner.lock().tree.pager.finish_checkpoint();
+        let mut g = self.inner.lock();
+        g.tree.pager.finish_checkpoint();
+        g.durable_pages = snap.page_count;
         Ok(())
     }
 
