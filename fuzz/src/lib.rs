@@ -27,3 +27,42 @@ pub fn split2(data: &[u8]) -> (&[u8], &[u8]) {
     let rest = &data[2..];
     rest.split_at(at.min(rest.len()))
 }
+
+/// Rewrite every checksum of a table image (footer, index, filter and the
+/// data blocks the index names) so that mutated contents get past them
+/// and reach the decoders behind. Leaves what it cannot frame alone.
+pub fn fix_table_checksums(t: &mut [u8]) {
+    use engine_core::record::checksum;
+    use lsm::sstable::{Footer, Handle, Index, FOOTER_LEN};
+    let path = Path::new("fix.sst");
+    let len = t.len();
+    let Some(at) = len.checked_sub(FOOTER_LEN) else {
+        return;
+    };
+    let crc = checksum(&t[at..at + 44]);
+    t[at + 44..at + 48].copy_from_slice(&crc.to_le_bytes());
+    let Ok(footer) = Footer::decode(path, &t[at..], len as u64) else {
+        return;
+    };
+    let seal = |t: &mut [u8], h: Handle| {
+        let (start, end) = (h.offset as usize, (h.offset + h.len) as usize);
+        if h.len >= 4 {
+            let crc = checksum(&t[start..end - 4]);
+            t[end - 4..end].copy_from_slice(&crc.to_le_bytes());
+        }
+    };
+    seal(t, footer.index);
+    seal(t, footer.filter);
+    let data_end = if footer.filter.len == 0 {
+        footer.index.offset
+    } else {
+        footer.filter.offset
+    };
+    let ix = footer.index;
+    let body = &t[ix.offset as usize..(ix.offset + ix.len - 4) as usize];
+    if let Ok(index) = Index::decode(path, ix.offset, body, data_end) {
+        for i in 0..index.len() {
+            seal(t, index.handle(i));
+        }
+    }
+}
