@@ -26,8 +26,11 @@
 //! A checkpoint must move the page file from one consistent tree to the
 //! next even if it dies halfway, or the logical log would be replayed onto
 //! a broken tree. It does so with a doublewrite file ([`checkpoint`]): the
-//! page images go to `pages.dw` and are fsynced before any is written in
-//! place, and recovery copies a complete doublewrite file in place again.
+//! images of pages the file already had go to `pages.dw` and are fsynced
+//! before any is written in place, and recovery copies a complete
+//! doublewrite file in place again. Pages new to the file (past the page
+//! count on disk) need no such copy, since no tree on disk refers to them:
+//! they are written and fsynced first, once.
 //! That also repairs a torn page; a page damaged any other way fails its
 //! CRC-32 or names the wrong page id, and reads report
 //! [`Error::Corruption`](engine_core::Error::Corruption) with the file and
@@ -41,7 +44,8 @@
 //!   list head and length, log generation); every page's layout is in
 //!   [`page`].
 //! - `pages.dw`: empty between checkpoints ([`checkpoint`]).
-//! - `wal.<gen>`: the log since the last checkpoint ([`wal`]).
+//! - `wal.<gen>`: the log since the last checkpoint ([`wal`]); two while a
+//!   checkpoint runs (the one it covers and the one writers moved on to).
 //!
 //! ## Limits
 //!
