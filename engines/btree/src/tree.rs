@@ -298,28 +298,12 @@ impl Tree {
         let right_id = self.pager.alloc()?;
         let (sep, right) = match self.pager.node_mut(id)? {
             Node::Leaf(l) => {
-                let m = split_point(
-                    l.keys
-                        .iter()
-                        .zip(&l.vals)
-                        .map(|(k, v)| leaf_entry_size(k, v)),
-                );
-                let right = Leaf {
-                    keys: l.keys.split_off(m),
-                    vals: l.vals.split_off(m),
-                    next: l.next,
-                };
-                l.next = right_id;
-                (right.keys[0].clone(), Node::Leaf(right))
+                let (sep, right) = split_leaf(l, right_id);
+                (sep, Node::Leaf(right))
             }
             Node::Internal(n) => {
-                // Both sides keep a key: an overfull page has at least 4.
-                let m = split_point(n.keys.iter().map(|k| 10 + k.len())).min(n.keys.len() - 2);
-                // Key m moves up; keys above it and their children move right.
-                let mut keys = n.keys.split_off(m);
-                let sep = keys.remove(0);
-                let children = n.children.split_off(m + 1);
-                (sep, Node::Internal(Internal { keys, children }))
+                let (sep, right) = split_internal(n);
+                (sep, Node::Internal(right))
             }
             _ => return Err(self.bad(id, "split of a page that is not a node")),
         };
@@ -365,19 +349,7 @@ impl Tree {
             return Ok(());
         }
         let mut l = merged;
-        let m = split_point(
-            l.keys
-                .iter()
-                .zip(&l.vals)
-                .map(|(k, v)| leaf_entry_size(k, v)),
-        );
-        let r = Leaf {
-            keys: l.keys.split_off(m),
-            vals: l.vals.split_off(m),
-            next: l.next,
-        };
-        l.next = right_id;
-        let sep = r.keys[0].clone();
+        let (sep, r) = split_leaf(&mut l, right_id);
         self.pager.set(left_id, Node::Leaf(l));
         self.pager.set(right_id, Node::Leaf(r));
         self.set_separator(parent, li, sep)?;
@@ -399,13 +371,9 @@ impl Tree {
             self.stats.merges += 1;
             return Ok(());
         }
-        let m = split_point(all.keys.iter().map(|k| 10 + k.len())).min(all.keys.len() - 2);
-        let mut keys = all.keys.split_off(m);
-        let sep = keys.remove(0);
-        let children = all.children.split_off(m + 1);
+        let (sep, right) = split_internal(&mut all);
         self.pager.set(left_id, Node::Internal(all));
-        self.pager
-            .set(right_id, Node::Internal(Internal { keys, children }));
+        self.pager.set(right_id, Node::Internal(right));
         self.set_separator(parent, li, sep)?;
         self.stats.redistributions += 1;
         Ok(())
@@ -499,6 +467,36 @@ impl Tree {
         }
         Err(self.bad(id, "leaf chain loops"))
     }
+}
+
+/// Move the upper half of leaf `l` (by bytes) into a new leaf that will
+/// live in page `right_id`; returns the separator (its first key) and it.
+fn split_leaf(l: &mut Leaf, right_id: u64) -> (Vec<u8>, Leaf) {
+    let sizes = l
+        .keys
+        .iter()
+        .zip(&l.vals)
+        .map(|(k, v)| leaf_entry_size(k, v));
+    let m = split_point(sizes);
+    let right = Leaf {
+        keys: l.keys.split_off(m),
+        vals: l.vals.split_off(m),
+        next: l.next,
+    };
+    l.next = right_id;
+    (right.keys[0].clone(), right)
+}
+
+/// Move the upper half of internal page `n` (by bytes) into a new one: key
+/// `m` moves up as the separator, the keys above it and their children move
+/// right. Both sides keep a key, as an overfull internal page has at least
+/// four.
+fn split_internal(n: &mut Internal) -> (Vec<u8>, Internal) {
+    let m = split_point(n.keys.iter().map(|k| 10 + k.len())).min(n.keys.len() - 2);
+    let mut keys = n.keys.split_off(m);
+    let sep = keys.remove(0);
+    let children = n.children.split_off(m + 1);
+    (sep, Internal { keys, children })
 }
 
 /// Index at which to cut entries of the given sizes so both sides carry
