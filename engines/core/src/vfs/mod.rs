@@ -43,6 +43,12 @@ pub enum Purpose {
     Compaction,
     /// Reads made to answer gets and scans.
     Query,
+    /// Reads made on a write's behalf: a B+tree descent to the leaf an
+    /// insert or delete changes, the pages a split or merge rebalances, a
+    /// read inside an engine's read-modify-write. Kept apart from `Query` so
+    /// read amplification counts only what lookups cost, and a write-only
+    /// workload's reads still show up somewhere.
+    WritePath,
     /// Manifests, headers, hint files, directory syncs.
     Meta,
     /// Reads made while opening and recovering.
@@ -51,11 +57,12 @@ pub enum Purpose {
 
 impl Purpose {
     /// Every purpose, in report order.
-    pub const ALL: [Purpose; 6] = [
+    pub const ALL: [Purpose; 7] = [
         Purpose::Wal,
         Purpose::Flush,
         Purpose::Compaction,
         Purpose::Query,
+        Purpose::WritePath,
         Purpose::Meta,
         Purpose::Recovery,
     ];
@@ -67,6 +74,7 @@ impl Purpose {
             Purpose::Flush => "flush",
             Purpose::Compaction => "compaction",
             Purpose::Query => "query",
+            Purpose::WritePath => "write_path",
             Purpose::Meta => "meta",
             Purpose::Recovery => "recovery",
         }
