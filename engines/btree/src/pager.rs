@@ -135,7 +135,7 @@ impl Pager {
 
     /// The node in page `id`, to change: the page becomes dirty.
     pub fn node_mut(&mut self, id: u64) -> Result<&mut Node> {
-        self.load(id, Purpose::Query)?;
+        self.load(id, Purpose::WritePath)?;
         let f = self.frames.get_mut(&id).expect("load just cached it");
         f.referenced = true;
         if !f.dirty {

@@ -172,7 +172,7 @@ impl Tree {
         let chunk = overflow_chunk(self.pager.page_size());
         let mut id = first;
         for _ in 0..(len as usize).div_ceil(chunk) {
-            let next = match self.pager.node(id, Purpose::Query)? {
+            let next = match self.pager.node(id, Purpose::WritePath)? {
                 Node::Overflow { next, .. } => *next,
                 _ => return Err(self.bad(id, "overflow chain links to a page of another kind")),
             };
@@ -212,7 +212,7 @@ impl Tree {
         if level == 0 {
             return Err(self.bad(id, "tree deeper than its recorded height"));
         }
-        let child = match self.pager.node(id, Purpose::Query)? {
+        let child = match self.pager.node(id, Purpose::WritePath)? {
             Node::Internal(n) => Some((n.child_index(key), n.children[n.child_index(key)])),
             Node::Leaf(_) => None,
             _ => return Err(self.bad(id, "tree links to a page that is not a node")),
@@ -243,7 +243,7 @@ impl Tree {
         if level == 0 {
             return Err(self.bad(id, "tree deeper than its recorded height"));
         }
-        let child = match self.pager.node(id, Purpose::Query)? {
+        let child = match self.pager.node(id, Purpose::WritePath)? {
             Node::Internal(n) => Some((n.child_index(key), n.children[n.child_index(key)])),
             Node::Leaf(l) => {
                 if l.keys.binary_search_by(|k| k.as_slice().cmp(key)).is_err() {
@@ -278,7 +278,7 @@ impl Tree {
     /// After child `idx` (page `child`) of `parent` changed: split it if it
     /// outgrew its page, rebalance it if it fell under a quarter.
     fn fix_child(&mut self, parent: u64, idx: usize, child: u64) -> Result<()> {
-        let size = self.pager.node(child, Purpose::Query)?.size();
+        let size = self.pager.node(child, Purpose::WritePath)?.size();
         if size > self.usable() {
             let (sep, right) = self.split(child)?;
             let Node::Internal(p) = self.pager.node_mut(parent)? else {
@@ -315,7 +315,7 @@ impl Tree {
     /// Child `idx` of `parent` is underfull: merge it with a sibling when
     /// both fit one page, else share their entries evenly.
     fn rebalance(&mut self, parent: u64, idx: usize) -> Result<()> {
-        let Node::Internal(p) = self.pager.node(parent, Purpose::Query)? else {
+        let Node::Internal(p) = self.pager.node(parent, Purpose::WritePath)? else {
             return Err(self.bad(parent, "parent is not an internal page"));
         };
         let li = if idx + 1 < p.children.len() {
@@ -325,8 +325,8 @@ impl Tree {
         };
         let (left_id, right_id) = (p.children[li], p.children[li + 1]);
         let sep = p.keys[li].clone();
-        let left = self.pager.node(left_id, Purpose::Query)?.clone();
-        let right = self.pager.node(right_id, Purpose::Query)?.clone();
+        let left = self.pager.node(left_id, Purpose::WritePath)?.clone();
+        let right = self.pager.node(right_id, Purpose::WritePath)?.clone();
         let merged = match (left, right) {
             (Node::Leaf(mut l), Node::Leaf(r)) => {
                 l.keys.extend(r.keys);
@@ -401,7 +401,7 @@ impl Tree {
     /// root left with a single child.
     fn fix_root(&mut self) -> Result<()> {
         let root = self.pager.meta.root;
-        let (size, only_child) = match self.pager.node(root, Purpose::Query)? {
+        let (size, only_child) = match self.pager.node(root, Purpose::WritePath)? {
             Node::Internal(n) if n.keys.is_empty() => (0, Some(n.children[0])),
             n => (n.size(), None),
         };

@@ -312,6 +312,52 @@ fn a_checkpoint_writes_each_dirty_page_twice_and_nothing_else() {
     assert_eq!(d.purpose(Purpose::Compaction).write_bytes, 64 + images);
     assert_eq!(d.purpose(Purpose::Flush).write_bytes, images);
     assert_eq!(d.purpose(Purpose::Query).read_calls, 0);
+    assert_eq!(d.purpose(Purpose::WritePath).read_calls, 0);
+}
+
+/// Issue 14, item 3: the pages an update reads on its way to the leaf are
+/// the write's cost, not a lookup's. Before `Purpose::WritePath` they were
+/// billed as `Query` and inflated read amplification.
+#[test]
+fn write_path_reads_are_not_billed_as_queries() {
+    let (_fs, vfs, dir) = setup();
+    let n = 20_000;
+    {
+        let db = open(&vfs, &dir, &format!("{SMALL_PAGES},cache_pages=4096"));
+        for i in 0..n {
+            db.put(&key(scatter(i, n)), &value(i, 1, 40)).unwrap();
+        }
+    }
+    let db = open(&vfs, &dir, &format!("{SMALL_PAGES},cache_pages=64"));
+    let height = db.height() as u64;
+    assert!(height >= 3, "height {height}");
+    // Cold: the first update reads the whole path, one page per level,
+    // and all of it as write-path reads.
+    let before = vfs.stats().snapshot();
+    db.put(&key(7), &value(7, 2, 40)).unwrap();
+    let d = vfs.stats().snapshot().since(&before);
+    assert_eq!(d.purpose(Purpose::Query).read_calls, 0);
+    assert_eq!(d.purpose(Purpose::WritePath).read_calls, height);
+    // Many scattered updates and deletes: still no query reads at all,
+    // and write-path reads that a cold cache makes necessary.
+    let before = vfs.stats().snapshot();
+    for j in 0..2_000 {
+        let i = scatter(j * 13 + 5, n);
+        if j % 4 == 0 {
+            db.delete(&key(i)).unwrap();
+        } else {
+            db.put(&key(i), &value(i, 3, 40)).unwrap();
+        }
+    }
+    let d = vfs.stats().snapshot().since(&before);
+    assert_eq!(d.purpose(Purpose::Query).read_calls, 0);
+    assert!(d.purpose(Purpose::WritePath).read_calls > 1_000);
+    // A lookup is still a query, and the same page count as before.
+    let before = vfs.stats().snapshot();
+    db.get(&key(scatter(99, n))).unwrap();
+    let d = vfs.stats().snapshot().since(&before);
+    assert_eq!(d.purpose(Purpose::WritePath).read_calls, 0);
+    assert!(d.purpose(Purpose::Query).read_calls <= height);
 }
 
 #[test]
