@@ -28,6 +28,7 @@ pub mod error;
 pub mod kit;
 pub mod log;
 pub mod options;
+pub mod ownership;
 pub mod record;
 pub mod verify;
 pub mod vfs;
