@@ -75,6 +75,7 @@ pub const DETERMINISTIC: &[&str] = &[
     "write_amp",
     "read_amp",
     "read_ios_per_op",
+    "write_path_read_ios",
     "space_amp",
     "disk_bytes",
     "fsyncs",

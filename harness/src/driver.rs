@@ -198,8 +198,9 @@ impl<'a> Worker<'a> {
         match op.kind {
             OpType::Read => {
                 t.lookups += 1;
-                if let Some(v) = self.engine.get(key)? {
-                    t.user_bytes_read += (key.len() + v.len()) as u64;
+                match self.engine.get(key)? {
+                    Some(v) => t.user_bytes_read += (key.len() + v.len()) as u64,
+                    None => t.misses += 1,
                 }
             }
             OpType::Update | OpType::Insert => {
@@ -208,14 +209,17 @@ impl<'a> Worker<'a> {
             }
             OpType::Scan => {
                 t.lookups += 1;
-                for (k, v) in self.engine.scan(key, op.scan_len)? {
+                let pairs = self.engine.scan(key, op.scan_len)?;
+                t.misses += u64::from(pairs.is_empty());
+                for (k, v) in pairs {
                     t.user_bytes_read += (k.len() + v.len()) as u64;
                 }
             }
             OpType::Rmw => {
                 t.lookups += 1;
-                if let Some(v) = self.engine.get(key)? {
-                    t.user_bytes_read += (key.len() + v.len()) as u64;
+                match self.engine.get(key)? {
+                    Some(v) => t.user_bytes_read += (key.len() + v.len()) as u64,
+                    None => t.misses += 1,
                 }
                 self.engine.put(key, self.values.value(op.value_len))?;
                 t.user_bytes_written += (key.len() + op.value_len) as u64;

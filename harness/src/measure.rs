@@ -126,8 +126,13 @@ pub struct Tally {
     pub user_bytes_written: u64,
     /// Key+value bytes returned by gets and scans.
     pub user_bytes_read: u64,
-    /// Gets (including an rmw's get) and scans: the read_ios_per_op divisor.
+    /// Gets (including an rmw's get) and scans, hits and misses alike:
+    /// the read_ios_per_op divisor.
     pub lookups: u64,
+    /// Lookups that found nothing: a get of an absent key, a scan that
+    /// returned no pair. Their I/O is in `query_bytes_read` while they add
+    /// nothing to `user_bytes_read`, so read_amp is reported beside them.
+    pub misses: u64,
     /// Operations that returned an error.
     pub errors: u64,
     /// CPU time the client thread spent in the phase (engine calls and the
@@ -143,6 +148,7 @@ impl Tally {
             user_bytes_written: self.user_bytes_written + o.user_bytes_written,
             user_bytes_read: self.user_bytes_read + o.user_bytes_read,
             lookups: self.lookups + o.lookups,
+            misses: self.misses + o.misses,
             errors: self.errors + o.errors,
             cpu_ns: self.cpu_ns + o.cpu_ns,
         }
@@ -212,6 +218,11 @@ pub struct StorageIo {
     pub query_bytes_read: u64,
     /// Read calls made to answer gets and scans.
     pub query_read_ios: u64,
+    /// Bytes read on a write's behalf (`Purpose::WritePath`: a B+tree's
+    /// descent to the leaf a put changes, rebalancing).
+    pub write_path_bytes_read: u64,
+    /// Read calls made on a write's behalf.
+    pub write_path_read_ios: u64,
     /// Bytes read by flushes and compactions.
     pub compaction_bytes_read: u64,
     /// Bytes written by flushes and compactions.
@@ -229,6 +240,8 @@ impl StorageIo {
             bytes_written: d.total().write_bytes,
             query_bytes_read: d.purpose(Purpose::Query).read_bytes,
             query_read_ios: d.purpose(Purpose::Query).read_calls,
+            write_path_bytes_read: d.purpose(Purpose::WritePath).read_bytes,
+            write_path_read_ios: d.purpose(Purpose::WritePath).read_calls,
             compaction_bytes_read: background.iter().map(|p| p.read_bytes).sum(),
             compaction_bytes_written: background.iter().map(|p| p.write_bytes).sum(),
             fsyncs: d.total().syncs,
@@ -302,6 +315,8 @@ mod tests {
         f.read_at(&mut buf, 0, Purpose::Query).expect("read");
         f.read_at(&mut buf, 4, Purpose::Query).expect("read");
         f.read_at(&mut buf, 0, Purpose::Flush).expect("read");
+        f.read_at(&mut buf[..3], 2, Purpose::WritePath)
+            .expect("read");
         f.sync(Purpose::Wal).expect("sync");
         let io = StorageIo::between(&before, &vfs.stats().snapshot());
         assert_eq!(
@@ -310,6 +325,8 @@ mod tests {
                 bytes_written: 14,
                 query_bytes_read: 8,
                 query_read_ios: 2,
+                write_path_bytes_read: 3,
+                write_path_read_ios: 1,
                 compaction_bytes_read: 4,
                 compaction_bytes_written: 4,
                 fsyncs: 1,

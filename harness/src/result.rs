@@ -4,9 +4,16 @@
 //! Everything the output files print is a field or a method here, so the
 //! definitions live in one place: `write_amp = storage_bytes_written /
 //! user_bytes_written`, `read_amp = query_bytes_read / user_bytes_read`,
-//! `read_ios_per_op = query_read_ios / (gets + scans)`, `space_amp =
-//! disk_bytes / live_bytes`, each undefined (empty in the CSV) when its
-//! divisor is zero.
+//! `read_ios_per_op = query_read_ios / lookups` (gets and scans, hits and
+//! misses), `space_amp = disk_bytes / live_bytes`, each undefined (empty in
+//! the CSV) when its divisor is zero.
+//!
+//! Reads a write makes (`write_path_*`, a B+tree's descents) are in neither
+//! read metric: read amplification is what lookups cost. A miss reads but
+//! returns nothing, so its I/O is in read_amp's numerator only; `misses`
+//! is printed beside it, and `read_ios_per_op`, whose divisor counts
+//! misses, is the figure that stays meaningful on a miss-heavy workload
+//! (undefined read_amp on a miss-only one).
 
 use std::fmt;
 
@@ -117,7 +124,7 @@ impl PhaseResult {
         ratio(self.io.query_bytes_read, self.tally.user_bytes_read)
     }
 
-    /// query read calls / (gets + scans).
+    /// query read calls / lookups (gets and scans, hits and misses).
     pub fn read_ios_per_op(&self) -> Option<f64> {
         ratio(self.io.query_read_ios, self.tally.lookups)
     }
@@ -160,6 +167,7 @@ mod tests {
             user_bytes_written: 100,
             user_bytes_read: 50,
             lookups: 5,
+            misses: 1,
             errors: 0,
             cpu_ns: 0,
         };
@@ -175,6 +183,28 @@ mod tests {
         assert_eq!(r.read_amp(), Some(8.0));
         assert_eq!(r.read_ios_per_op(), Some(3.0));
         assert_eq!(r.space_amp(), Some(1.5));
+    }
+
+    #[test]
+    fn write_path_reads_are_in_no_read_metric_and_misses_divide_read_ios() {
+        let tally = Tally {
+            ops: 4,
+            lookups: 4,
+            misses: 4,
+            ..Tally::default()
+        };
+        let io = StorageIo {
+            query_bytes_read: 4096,
+            query_read_ios: 2,
+            write_path_bytes_read: 1 << 20,
+            write_path_read_ios: 256,
+            ..StorageIo::default()
+        };
+        let r = result(tally, io, 1, 1);
+        // Only misses: nothing returned, so no byte ratio, but the I/Os
+        // per lookup are there.
+        assert_eq!(r.read_amp(), None);
+        assert_eq!(r.read_ios_per_op(), Some(0.5));
     }
 
     #[test]

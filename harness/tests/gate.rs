@@ -115,6 +115,7 @@ fn each_deterministic_metric_fails_when_it_grows() {
         "write_amp",
         "read_amp",
         "read_ios_per_op",
+        "write_path_read_ios",
         "space_amp",
         "disk_bytes",
         "fsyncs",

@@ -7,7 +7,13 @@
 //! `client_cpu_s` (CPU seconds the client threads spent in the phase,
 //! empty where the platform does not report it: the gate's throughput
 //! measure, since unlike `duration_s` it does not count time other
-//! processes held the CPU).
+//! processes held the CPU), then the read accounting of issue 14:
+//! `lookups` (gets and scans), `misses` (lookups that found nothing),
+//! `write_path_bytes_read` and `write_path_read_ios` (reads made on a
+//! write's behalf, in neither read metric). The write-path cells are empty
+//! on kernel-counted rows, whose read counters cannot tell a write's reads
+//! from a lookup's. New columns go at the end: readers find columns by
+//! name, but older scripts may count them.
 
 use std::path::Path;
 
@@ -43,6 +49,10 @@ pub const COLUMNS: &[&str] = &[
     "io_source",
     "time_limited",
     "client_cpu_s",
+    "lookups",
+    "misses",
+    "write_path_bytes_read",
+    "write_path_read_ios",
 ];
 
 /// The cells of one row, in [`COLUMNS`] order.
@@ -78,7 +88,19 @@ pub fn row(r: &PhaseResult) -> Vec<String> {
         } else {
             String::new()
         },
+        r.tally.lookups.to_string(),
+        r.tally.misses.to_string(),
+        vfs_only(r, r.io.write_path_bytes_read),
+        vfs_only(r, r.io.write_path_read_ios),
     ]
+}
+
+/// A counter only the Vfs can split out: empty on kernel-counted rows.
+fn vfs_only(r: &PhaseResult, v: u64) -> String {
+    match r.kernel.source {
+        crate::kernel_io::IoSource::Kernel => String::new(),
+        _ => v.to_string(),
+    }
 }
 
 /// Write `summary.csv` into `path`.

@@ -20,6 +20,20 @@ pub struct Toy {
     pub operations: u64,
     pub value_len: usize,
     pub seed: u64,
+    pub mix: Mix,
+}
+
+/// What the run phase does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mix {
+    /// Every operation type (the default).
+    All,
+    /// Reads of loaded keys only.
+    Reads,
+    /// Reads of keys never inserted only.
+    Misses,
+    /// Updates of loaded keys only.
+    Updates,
 }
 
 impl Toy {
@@ -30,6 +44,7 @@ impl Toy {
             operations,
             value_len: 100,
             seed: 7,
+            mix: Mix::All,
         }
     }
 }
@@ -41,6 +56,7 @@ pub struct ToyStream {
     rng: u64,
     inserted: Arc<AtomicU64>,
     value_len: usize,
+    mix: Mix,
 }
 
 fn key_of(n: u64, key: &mut Vec<u8>) {
@@ -68,13 +84,15 @@ impl OpStream for ToyStream {
             .wrapping_add(1442695040888963407);
         let r = self.rng >> 33;
         let count = self.inserted.load(Ordering::Relaxed).max(1);
-        let kind = match r % 20 {
-            0..=7 => OpType::Read,
-            8..=13 => OpType::Update,
-            14 => OpType::Insert,
-            15 | 16 => OpType::Scan,
-            17 | 18 => OpType::Rmw,
-            _ => OpType::Delete,
+        let kind = match (self.mix, r % 20) {
+            (Mix::Reads | Mix::Misses, _) => OpType::Read,
+            (Mix::Updates, _) => OpType::Update,
+            (Mix::All, 0..=7) => OpType::Read,
+            (Mix::All, 8..=13) => OpType::Update,
+            (Mix::All, 14) => OpType::Insert,
+            (Mix::All, 15 | 16) => OpType::Scan,
+            (Mix::All, 17 | 18) => OpType::Rmw,
+            (Mix::All, _) => OpType::Delete,
         };
         let n = if kind == OpType::Insert {
             self.inserted.fetch_add(1, Ordering::Relaxed)
@@ -82,6 +100,10 @@ impl OpStream for ToyStream {
             (r >> 8) % count
         };
         key_of(n, key);
+        if self.mix == Mix::Misses {
+            // Between two loaded keys, so misses scatter over the key space.
+            key.push(b'!');
+        }
         Op {
             kind,
             value_len: self.value_len,
@@ -127,6 +149,7 @@ impl Workload for Toy {
                     rng: 0,
                     inserted: inserted.clone(),
                     value_len: self.value_len,
+                    mix: self.mix,
                 };
                 start += n;
                 (s, n)
@@ -144,6 +167,7 @@ impl Workload for Toy {
                 rng: self.seed ^ (t + 1).wrapping_mul(0x9E3779B97F4A7C15),
                 inserted: inserted.clone(),
                 value_len: self.value_len,
+                mix: self.mix,
             })
             .collect()
     }
