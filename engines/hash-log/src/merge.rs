@@ -8,7 +8,8 @@
 //! 2. Copy each live record (the keydir still points at it) into output
 //!    segments, ids just above the inputs and below the active segment.
 //!    Outputs are created durably (see [`crate::segment`]).
-//! 3. Sync each output, write and sync its hint, sync the directory.
+//! 3. End each output with a marker record and sync it, write and sync
+//!    its hint, sync the directory.
 //! 4. Point the keydir at the copies (only entries that a concurrent write
 //!    did not move meanwhile) and swap the segment set.
 //! 5. Delete the inputs oldest first, syncing the directory after each.
@@ -186,6 +187,10 @@ impl Inner {
     }
 
     fn finish(&self, out: &Output) -> Result<()> {
+        // The marker seals the output: damage to its last record is then
+        // followed by a valid record, so open reports it as corruption
+        // instead of truncating it as a torn tail (see crate::segment).
+        out.seg.log.append(RecordKind::Marker, b"", b"")?;
         out.seg.log.sync()?;
         hint::write(&self.vfs, &self.dir, out.seg.id, &out.hints)?;
         self.merge_bytes_written
