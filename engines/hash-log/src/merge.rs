@@ -23,14 +23,15 @@
 //! themselves are dropped by merge: every older record of their keys is in
 //! the same merge.
 
+use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use parking_lot::{Condvar, Mutex};
 
-use engine_core::record::{self, LogReader, RecordKind, FILE_HEADER_LEN};
-use engine_core::{Durability, Purpose, Result};
+use engine_core::record::{self, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
+use engine_core::{Durability, Error, Purpose, Result};
 
 use crate::engine::Inner;
 use crate::hint::{self, HintEntry};
@@ -139,6 +140,7 @@ impl Inner {
                     },
                 ));
             }
+            check_end(&reader, file.path(), input.id, active)?;
         }
         if let Some(done) = outputs.last() {
             self.finish(done)?;
@@ -214,6 +216,22 @@ impl Inner {
         for out in outputs {
             segs.insert(out.seg.id, Arc::clone(&out.seg));
         }
+    }
+}
+
+/// A sealed write segment cannot have a torn tail (see [`crate::segment`]):
+/// if its last record reads as one, the merge stops rather than delete the
+/// segment with the damaged record in it.
+fn check_end(reader: &LogReader, path: &Path, id: u64, active: u64) -> Result<()> {
+    match reader.end() {
+        Some(LogEnd::TornTail { valid_len, .. }) if !segment::tail_may_be_torn(id, active) => {
+            Err(Error::corruption(
+                path,
+                valid_len,
+                "damaged record at the end of a sealed segment; not merged",
+            ))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -256,3 +256,39 @@ fn after_a_failed_roll_writes_are_refused_and_acknowledged_ones_survive() {
     assert_eq!(db.get(b"c").unwrap(), None);
     db.put(b"d", b"4").unwrap();
 }
+
+/// Item 3, merge side: merge reads sealed segments too. A damaged last
+/// record there must stop the merge (corruption), not end the segment as a
+/// torn tail, after which the merge would delete the segment and the
+/// record with it.
+#[test]
+fn a_merge_of_a_sealed_segment_with_a_damaged_last_record_keeps_the_segment() {
+    let (fs, vfs, dir) = setup();
+    let o = "segment_bytes=256,merge_ratio=0.3,background=false";
+    let db = open(&vfs, &dir, o);
+    // 16 + 114 + 114 = 244, and `c` (15 bytes) seals the segment at 259.
+    db.put(b"a", &[1u8; 100]).unwrap();
+    db.put(b"b", &[2u8; 100]).unwrap();
+    db.put(b"c", b"3").unwrap();
+    let seg = dir.join(FIRST);
+    fs.flip_bit(&seg, 244 + 13, 0).unwrap(); // c's key byte, on the medium
+                                             // Overwriting a and b makes the first segment mostly dead: the third
+                                             // put seals the second segment and starts a merge.
+    let results: Vec<_> = (0..3)
+        .map(|i| db.put(if i % 2 == 0 { b"a" } else { b"b" }, &[9u8; 100]))
+        .collect();
+    assert!(
+        vfs.exists(&seg).unwrap(),
+        "the damaged segment was merged away"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| r.as_ref().is_err_and(Error::is_corruption)),
+        "{results:?}"
+    );
+    match db.get(b"c") {
+        Err(Error::Corruption { path, offset, .. }) => assert_eq!((path, offset), (seg, 244)),
+        other => panic!("expected corruption, got {other:?}"),
+    }
+}
