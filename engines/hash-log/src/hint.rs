@@ -226,6 +226,19 @@ mod tests {
         }
     }
 
+    #[test]
+    fn an_entry_outside_its_segment_is_refused_at_its_offset() {
+        let bytes = encode(&sample()[..2]); // records end at 16 + 2 * 40
+        assert_eq!(decode_within(&bytes, 96).unwrap(), sample()[..2]);
+        let err = decode_within(&bytes, 95).unwrap_err();
+        assert_eq!(err.offset, (FILE_HEADER_LEN + ENTRY_HEADER + 4) as u64);
+        let short = HintEntry {
+            len: 12,
+            ..sample()[0].clone()
+        };
+        assert_eq!(decode(&encode(&[short])).unwrap_err().offset, 16);
+    }
+
     proptest::proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
