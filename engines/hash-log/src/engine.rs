@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -41,6 +41,11 @@ pub(crate) struct Inner {
     pub merges: AtomicU64,
     pub merge_bytes_written: AtomicU64,
     pub merge_errors: AtomicU64,
+    /// A roll failed after its segment was synced: the next segment may
+    /// exist on disk, so appending to the old one would put unsynced
+    /// records in a segment that is no longer the newest (which open
+    /// reports as corruption). Writes are refused until a reopen.
+    pub roll_failed: AtomicBool,
 }
 
 /// The Bitcask engine.
@@ -64,6 +69,11 @@ impl HashLog {
         let (seg, appended, rolled) = {
             let mut active = inner.active.lock();
             let seg = Arc::clone(&active);
+            if inner.roll_failed.load(Relaxed) {
+                return Err(Error::Poisoned {
+                    path: seg.log.file().path().to_path_buf(),
+                });
+            }
             let a = seg.log.append_buffered(kind, key, value)?;
             {
                 let mut kd = inner.keydir.write();
@@ -81,7 +91,13 @@ impl HashLog {
             }
             let rolled = seg.log.len() >= inner.cfg.segment_bytes;
             if rolled {
-                *active = inner.roll(&seg)?;
+                match inner.roll(&seg) {
+                    Ok(next) => *active = next,
+                    Err(e) => {
+                        inner.roll_failed.store(true, Relaxed);
+                        return Err(e);
+                    }
+                }
             }
             (seg, a, rolled)
         };

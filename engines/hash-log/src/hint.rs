@@ -20,6 +20,10 @@
 //!        8     8  record offset in the segment, u64 LE
 //!       16     4  record length, u32 LE
 //!       20     k  key
+//! an entry's record lies after the segment's file header (offset >= 16),
+//!   is at least 13 + key length bytes and ends within the segment
+//!   (offset + length, checked for overflow, <= segment length); an entry
+//!   breaking this makes the whole hint unusable.
 //! end entry: the same layout with key length 0xFFFF_FFFF, the entry count
 //!   in the offset field, record length 0, no key. A hint without it is
 //!   incomplete (the merge died while writing it) and is not used.
@@ -27,7 +31,7 @@
 
 use std::path::Path;
 
-use engine_core::record::{self, FILE_HEADER_LEN, MAX_KEY_LEN};
+use engine_core::record::{self, FILE_HEADER_LEN, MAX_KEY_LEN, RECORD_HEADER_LEN};
 use engine_core::{OpenMode, Purpose, Result, Vfs};
 
 use crate::segment::hint_path;
@@ -75,8 +79,15 @@ pub struct BadHint {
     pub what: String,
 }
 
-/// Decode a whole hint file. Every length is checked before it is used.
+/// Decode a whole hint file. Every length is checked before it is used,
+/// and every entry must point at a whole record after the file header.
 pub fn decode(b: &[u8]) -> std::result::Result<Vec<HintEntry>, BadHint> {
+    decode_within(b, u64::MAX)
+}
+
+/// [`decode`], also refusing an entry that points past `seg_len`, the
+/// length of the segment the hint describes.
+pub fn decode_within(b: &[u8], seg_len: u64) -> std::result::Result<Vec<HintEntry>, BadHint> {
     let bad = |offset: usize, what: &str| BadHint {
         offset: offset as u64,
         what: what.to_string(),
@@ -113,12 +124,31 @@ pub fn decode(b: &[u8]) -> std::result::Result<Vec<HintEntry>, BadHint> {
             }
             return Ok(entries);
         }
+        let len = u32_at(16);
+        check_location(offset, len, key_bytes, seg_len).map_err(|what| bad(pos, what))?;
         entries.push(HintEntry {
             key: whole[ENTRY_HEADER..].to_vec(),
             offset,
-            len: u32_at(16),
+            len,
         });
         pos += ENTRY_HEADER + key_bytes;
+    }
+}
+
+/// An entry's location must be a whole put record of its key, after the
+/// segment's file header and within the segment. The values come from a
+/// file, so the end is computed with checked arithmetic.
+fn check_location(offset: u64, len: u32, key_len: usize, seg_len: u64) -> Result<(), &'static str> {
+    if offset < FILE_HEADER_LEN as u64 {
+        return Err("entry points into the segment's file header");
+    }
+    if (len as usize) < RECORD_HEADER_LEN + key_len {
+        return Err("entry's record length is shorter than its key's record");
+    }
+    match offset.checked_add(len as u64) {
+        None => Err("entry's offset + length overflows"),
+        Some(end) if end > seg_len => Err("entry points past the end of its segment"),
+        Some(_) => Ok(()),
     }
 }
 
@@ -134,12 +164,14 @@ pub fn write(vfs: &Vfs, dir: &Path, id: u64, entries: &[HintEntry]) -> Result<()
     vfs.rename(&tmp, &path)
 }
 
-/// Read the hint of segment `id`: `Ok(None)` when there is none, `Err` in
-/// the inner result when it exists but cannot be used.
+/// Read the hint of segment `id`, `seg_len` bytes long: `Ok(None)` when
+/// there is none, `Err` in the inner result when it exists but cannot be
+/// used.
 pub fn read(
     vfs: &Vfs,
     dir: &Path,
     id: u64,
+    seg_len: u64,
     purpose: Purpose,
 ) -> Result<Option<std::result::Result<Vec<HintEntry>, BadHint>>> {
     let path = hint_path(dir, id);
@@ -158,7 +190,7 @@ pub fn read(
     }
     let mut bytes = vec![0u8; len as usize];
     file.read_exact_at(&mut bytes, 0, purpose)?;
-    Ok(Some(decode(&bytes)))
+    Ok(Some(decode_within(&bytes, seg_len)))
 }
 
 #[cfg(test)]
@@ -192,6 +224,19 @@ mod tests {
             b[bit / 8] ^= 1 << (bit % 8);
             assert!(decode(&b).is_err(), "flip of bit {bit}");
         }
+    }
+
+    #[test]
+    fn an_entry_outside_its_segment_is_refused_at_its_offset() {
+        let bytes = encode(&sample()[..2]); // records end at 16 + 2 * 40
+        assert_eq!(decode_within(&bytes, 96).unwrap(), sample()[..2]);
+        let err = decode_within(&bytes, 95).unwrap_err();
+        assert_eq!(err.offset, (FILE_HEADER_LEN + ENTRY_HEADER + 4) as u64);
+        let short = HintEntry {
+            len: 12,
+            ..sample()[0].clone()
+        };
+        assert_eq!(decode(&encode(&[short])).unwrap_err().offset, 16);
     }
 
     proptest::proptest! {

@@ -24,8 +24,9 @@
 //!   crash-safe order.
 //! - **Open** rebuilds the keydir oldest segment first, from the hint when
 //!   a segment has a complete one (keys only, no values read) and from the
-//!   records otherwise; a torn tail is truncated, damage elsewhere is
-//!   reported as corruption with file and offset.
+//!   records otherwise; a torn tail of the newest segment is truncated,
+//!   damage elsewhere (including the end of a sealed segment) is reported
+//!   as corruption with file and offset.
 //!
 //! ## What it trades
 //!
@@ -42,7 +43,11 @@
 //! - `{id:016x}.seg`: segments, in the shared record format with magic
 //!   `HASHSEG\0` (see [`segment`] and [`engine_core::record`]);
 //! - `{id:016x}.hint`: hint files of merge outputs (see [`hint`]);
-//! - `*.tmp`: files being created; removed at open.
+//! - `{id:016x}.seg.tmp`, `{id:016x}.hint.tmp`: files being created;
+//!   removed at open (no other file is ever deleted but merged segments
+//!   and their hints);
+//! - `ENGINE`: the owner file ([`engine_core::ownership`]), naming
+//!   `hash-log`; open refuses a non-empty directory without it.
 
 mod engine;
 pub mod hint;
@@ -58,6 +63,9 @@ pub use verify::verify;
 use std::path::Path;
 
 use engine_core::{Engine, OptionSpec, Options, Result, Vfs, COMMON_OPTIONS};
+
+/// The name in the directory's owner file ([`engine_core::ownership`]).
+pub const ENGINE_NAME: &str = "hash-log";
 
 /// The engine's options beyond `sync` and `cache_mb`.
 pub const OPTIONS: &[OptionSpec] = &[

@@ -8,7 +8,8 @@
 //! 2. Copy each live record (the keydir still points at it) into output
 //!    segments, ids just above the inputs and below the active segment.
 //!    Outputs are created durably (see [`crate::segment`]).
-//! 3. Sync each output, write and sync its hint, sync the directory.
+//! 3. End each output with a marker record and sync it, write and sync
+//!    its hint, sync the directory.
 //! 4. Point the keydir at the copies (only entries that a concurrent write
 //!    did not move meanwhile) and swap the segment set.
 //! 5. Delete the inputs oldest first, syncing the directory after each.
@@ -22,14 +23,15 @@
 //! themselves are dropped by merge: every older record of their keys is in
 //! the same merge.
 
+use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use parking_lot::{Condvar, Mutex};
 
-use engine_core::record::{self, LogReader, RecordKind, FILE_HEADER_LEN};
-use engine_core::{Durability, Purpose, Result};
+use engine_core::record::{self, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
+use engine_core::{Durability, Error, Purpose, Result};
 
 use crate::engine::Inner;
 use crate::hint::{self, HintEntry};
@@ -138,6 +140,7 @@ impl Inner {
                     },
                 ));
             }
+            check_end(&reader, file.path(), input.id, active)?;
         }
         if let Some(done) = outputs.last() {
             self.finish(done)?;
@@ -186,6 +189,10 @@ impl Inner {
     }
 
     fn finish(&self, out: &Output) -> Result<()> {
+        // The marker seals the output: damage to its last record is then
+        // followed by a valid record, so open reports it as corruption
+        // instead of truncating it as a torn tail (see crate::segment).
+        out.seg.log.append(RecordKind::Marker, b"", b"")?;
         out.seg.log.sync()?;
         hint::write(&self.vfs, &self.dir, out.seg.id, &out.hints)?;
         self.merge_bytes_written
@@ -209,6 +216,22 @@ impl Inner {
         for out in outputs {
             segs.insert(out.seg.id, Arc::clone(&out.seg));
         }
+    }
+}
+
+/// A sealed write segment cannot have a torn tail (see [`crate::segment`]):
+/// if its last record reads as one, the merge stops rather than delete the
+/// segment with the damaged record in it.
+fn check_end(reader: &LogReader, path: &Path, id: u64, active: u64) -> Result<()> {
+    match reader.end() {
+        Some(LogEnd::TornTail { valid_len, .. }) if !segment::tail_may_be_torn(id, active) => {
+            Err(Error::corruption(
+                path,
+                valid_len,
+                "damaged record at the end of a sealed segment; not merged",
+            ))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -2,12 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
 use engine_core::log::LogWriter;
 use engine_core::record::{LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
-use engine_core::{OpenMode, Purpose, Result, Vfs};
+use engine_core::{ownership, Error, File, OpenMode, Purpose, Result, Vfs};
 use parking_lot::{Mutex, RwLock};
 
 use crate::engine::{Config, Inner};
@@ -15,12 +15,14 @@ use crate::hint;
 use crate::keydir::{Keydir, Loc};
 use crate::segment::{self, is_write_id, Segment, WRITE_STEP};
 
-/// Recover the engine state in `dir` (creating it if empty).
+/// Recover the engine state in `dir` (claiming it if empty or absent).
 pub(crate) fn recover(vfs: &Vfs, dir: &Path, cfg: Config) -> Result<Inner> {
-    vfs.create_dir_all(dir)?;
+    // Refuses a directory holding anything but a hash-log database, before
+    // anything in it is deleted or truncated.
+    ownership::claim(vfs, dir, crate::ENGINE_NAME)?;
     let mut ids = BTreeSet::new();
     for name in vfs.list_dir(dir)? {
-        if name.ends_with(".tmp") {
+        if segment::is_own_tmp(&name) {
             // A segment or hint that never got renamed into place.
             vfs.remove_file(&dir.join(&name))?;
         } else if let Some(id) = segment::parse_name(&name, ".seg") {
@@ -29,8 +31,10 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, cfg: Config) -> Result<Inner> {
     }
     let mut keydir = Keydir::default();
     let mut segs = BTreeMap::new();
+    let newest = ids.last().copied().unwrap_or(0);
     for &id in &ids {
-        let seg = load_segment(vfs, dir, id, cfg, &mut keydir)?;
+        let torn_ok = segment::tail_may_be_torn(id, newest);
+        let seg = load_segment(vfs, dir, id, cfg, torn_ok, &mut keydir)?;
         segs.insert(id, Arc::new(seg));
     }
     let active = match segs.last_key_value() {
@@ -53,26 +57,29 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, cfg: Config) -> Result<Inner> {
         merges: AtomicU64::new(0),
         merge_bytes_written: AtomicU64::new(0),
         merge_errors: AtomicU64::new(0),
+        roll_failed: AtomicBool::new(false),
     })
 }
 
 /// Load one segment into the keydir: from its hint when it has a usable
-/// one, else by reading every record (truncating a torn tail).
+/// one, else by reading every record (truncating a torn tail when `torn_ok`,
+/// see [`segment::tail_may_be_torn`]).
 fn load_segment(
     vfs: &Vfs,
     dir: &Path,
     id: u64,
     cfg: Config,
+    torn_ok: bool,
     keydir: &mut Keydir,
 ) -> Result<Segment> {
     let file = vfs.open(&segment::seg_path(dir, id), OpenMode::Existing)?;
     segment::check_header(&file, Purpose::Recovery)?;
     let len = file.len()?;
-    let hinted = match hint::read(vfs, dir, id, Purpose::Recovery)? {
-        Some(Ok(entries)) if entries.iter().all(|e| e.offset + e.len as u64 <= len) => {
-            Some(entries)
-        }
-        _ => None,
+    // Only merge outputs have hints; a hint is checked against the
+    // segment's length, and an unusable one is ignored (verify reports it).
+    let hinted = match is_write_id(id) {
+        false => hint::read(vfs, dir, id, len, Purpose::Recovery)?.and_then(|h| h.ok()),
+        true => None,
     };
     let valid = match hinted {
         Some(entries) => {
@@ -88,7 +95,7 @@ fn load_segment(
             }
             len
         }
-        None => replay(&file, id, keydir)?,
+        None => replay(&file, id, torn_ok, keydir)?,
     };
     let purpose = if is_write_id(id) {
         Purpose::Wal
@@ -100,7 +107,7 @@ fn load_segment(
 }
 
 /// Apply every record of a segment to the keydir; returns its valid length.
-fn replay(file: &engine_core::File, id: u64, keydir: &mut Keydir) -> Result<u64> {
+fn replay(file: &File, id: u64, torn_ok: bool, keydir: &mut Keydir) -> Result<u64> {
     let mut reader = LogReader::new(file, FILE_HEADER_LEN as u64, Purpose::Recovery)?;
     while let Some(r) = reader.next_record()? {
         match r.kind {
@@ -125,6 +132,12 @@ fn replay(file: &engine_core::File, id: u64, keydir: &mut Keydir) -> Result<u64>
         .expect("LogReader sets its end before returning None")
     {
         LogEnd::Clean { len } => Ok(len),
+        LogEnd::TornTail { valid_len, .. } if !torn_ok => Err(Error::corruption(
+            file.path(),
+            valid_len,
+            "damaged record at the end of a sealed segment (it was synced before \
+             its successor existed, so this is not a torn tail)",
+        )),
         LogEnd::TornTail { valid_len, .. } => {
             file.set_len(valid_len)?;
             file.sync(Purpose::Recovery)?;

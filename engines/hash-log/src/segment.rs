@@ -17,6 +17,19 @@
 //! A segment is created under a temporary name with its header synced, then
 //! renamed into place, so a segment file never exists without a durable
 //! header.
+//!
+//! ## Sealed segments have no torn tail
+//!
+//! A crash can only tear what was not synced. A write segment is synced
+//! when it is sealed, before its successor is created, and no write reaches
+//! it after that, so only the newest segment (the active one) can end in a
+//! torn tail; a damaged last record of an older write segment is corruption
+//! (a flipped tombstone truncated away would bring its key back). A merge
+//! output ends with a synced [`RecordKind::Marker`](engine_core::record::RecordKind)
+//! once it is complete, so damage to its last record is followed by a valid
+//! record and is corruption too; a merge output that still ends in a torn
+//! tail was never completed (the merge died, and its inputs, which hold
+//! every record it copied, are still on disk), or only its marker was hit.
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +64,19 @@ pub fn is_write_id(id: u64) -> bool {
 
 pub fn seg_path(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("{id:016x}.seg"))
+}
+
+/// Whether a damaged tail of segment `id` may be a torn tail (truncated at
+/// open) rather than corruption, when `newest` is the highest segment id in
+/// the directory. See the module documentation.
+pub fn tail_may_be_torn(id: u64, newest: u64) -> bool {
+    id == newest || !is_write_id(id)
+}
+
+/// Whether `name` is a temporary file this engine creates (a segment or hint
+/// that was never renamed into place): the only files open deletes.
+pub fn is_own_tmp(name: &str) -> bool {
+    parse_name(name, ".seg.tmp").is_some() || parse_name(name, ".hint.tmp").is_some()
 }
 
 pub fn hint_path(dir: &Path, id: u64) -> PathBuf {

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use engine_core::record::{LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
 use engine_core::{
-    CorruptSpot, Error, FileReport, OpenMode, Options, Purpose, Result, VerifyReport, Vfs,
+    ownership, CorruptSpot, Error, FileReport, OpenMode, Options, Purpose, Result, VerifyReport,
+    Vfs,
 };
 
 use crate::hint;
@@ -15,6 +16,9 @@ use crate::segment::{self, hint_path, seg_path};
 /// first, without changing anything. A damaged hint is reported as
 /// corruption even though open would fall back to its segment.
 pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport> {
+    // Another engine's directory (or a user's) is not "clean": it is not a
+    // hash-log database at all.
+    ownership::check(vfs, dir, crate::ENGINE_NAME)?;
     let mut report = VerifyReport::default();
     let mut live: HashMap<Vec<u8>, bool> = HashMap::new();
     let mut seg_ids = Vec::new();
@@ -27,13 +31,20 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
         }
     }
     seg_ids.sort_unstable();
-    for id in seg_ids {
-        check_segment(vfs, dir, id, &mut report, &mut live)?;
+    let newest = seg_ids.last().copied().unwrap_or(0);
+    for &id in &seg_ids {
+        let torn_ok = segment::tail_may_be_torn(id, newest);
+        check_segment(vfs, dir, id, torn_ok, &mut report, &mut live)?;
     }
     for id in hint_ids {
         let path = hint_path(dir, id);
         let bytes = vfs.open(&path, OpenMode::Existing)?.len()?;
-        let records = match hint::read(vfs, dir, id, Purpose::Recovery)? {
+        // A hint without its segment points at nothing (length 0).
+        let seg_len = match seg_ids.binary_search(&id) {
+            Ok(_) => vfs.open(&seg_path(dir, id), OpenMode::Existing)?.len()?,
+            Err(_) => 0,
+        };
+        let records = match hint::read(vfs, dir, id, seg_len, Purpose::Recovery)? {
             Some(Ok(entries)) => entries.len() as u64,
             Some(Err(bad)) => {
                 report.corrupt.push(CorruptSpot {
@@ -63,6 +74,7 @@ fn check_segment(
     vfs: &Vfs,
     dir: &Path,
     id: u64,
+    torn_ok: bool,
     report: &mut VerifyReport,
     live: &mut HashMap<Vec<u8>, bool>,
 ) -> Result<()> {
@@ -85,6 +97,11 @@ fn check_segment(
     };
     match walk() {
         Ok(LogEnd::Clean { .. }) => {}
+        Ok(LogEnd::TornTail { valid_len, .. }) if !torn_ok => report.corrupt.push(CorruptSpot {
+            path: path.clone(),
+            offset: valid_len,
+            what: "damaged record at the end of a sealed segment".into(),
+        }),
         Ok(LogEnd::TornTail {
             valid_len,
             file_len,

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use engine_core::log::LogWriter;
 use engine_core::record::{self, RecordKind, FILE_HEADER_LEN, RECORD_HEADER_LEN};
-use engine_core::{Engine, EngineMetrics, Error, OpenMode, Options, Purpose, Result, Vfs};
+use engine_core::{
+    ownership, Engine, EngineMetrics, Error, OpenMode, Options, Purpose, Result, Vfs,
+};
 
 use crate::{LOG_FILE, MAGIC, VERSION};
 
@@ -27,7 +29,9 @@ impl NaiveLog {
     /// and truncating a torn tail.
     pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<NaiveLog> {
         let durability = options.durability()?;
-        vfs.create_dir_all(dir)?;
+        // Refuses a non-empty directory that is not a naive-log database,
+        // before naive.log is created or truncated in it.
+        ownership::claim(vfs, dir, crate::ENGINE_NAME)?;
         let path = dir.join(LOG_FILE);
         let log = if vfs.exists(&path)? {
             let file = vfs.open(&path, OpenMode::Existing)?;

@@ -35,6 +35,13 @@
 //! `NAIVELOG` and version 1, then records back to back (13-byte header with
 //! CRC-32, kind, key length, value length; then key and value). The layout is
 //! documented byte by byte in [`engine_core::record`].
+//!
+//! Beside it, `ENGINE`, the owner file ([`engine_core::ownership`]) naming
+//! `naive-log`: open refuses a non-empty directory without it, and creates
+//! nothing in it then. Open never deletes a file; the only change it makes
+//! to an existing one is truncating a torn tail off `naive.log`. With a
+//! single log there is no sealed file whose tail could be mistaken for a
+//! torn one; a clean close's marker covers the last record of the log.
 
 mod engine;
 mod verify;
@@ -48,6 +55,8 @@ use engine_core::{Engine, OptionSpec, Options, Result, Vfs, COMMON_OPTIONS};
 
 /// The log file's name inside the engine directory.
 pub const LOG_FILE: &str = "naive.log";
+/// The name in the directory's owner file ([`engine_core::ownership`]).
+pub const ENGINE_NAME: &str = "naive-log";
 /// File-header magic.
 pub const MAGIC: &[u8; 8] = b"NAIVELOG";
 /// Format version.

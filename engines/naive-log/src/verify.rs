@@ -6,7 +6,8 @@ use std::path::Path;
 
 use engine_core::record::{self, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
 use engine_core::{
-    CorruptSpot, Error, File, FileReport, OpenMode, Options, Purpose, Result, VerifyReport, Vfs,
+    ownership, CorruptSpot, Error, File, FileReport, OpenMode, Options, Purpose, Result,
+    VerifyReport, Vfs,
 };
 
 use crate::{LOG_FILE, MAGIC, VERSION};
@@ -60,6 +61,8 @@ fn read_log(
 /// first corrupt spot (records after it cannot be framed, so the walk stops
 /// there).
 pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport> {
+    // Another engine's (or a user's) directory is not a clean naive log.
+    ownership::check(vfs, dir, crate::ENGINE_NAME)?;
     let path = dir.join(LOG_FILE);
     let file = vfs.open(&path, OpenMode::Existing)?;
     let mut report = VerifyReport::default();
