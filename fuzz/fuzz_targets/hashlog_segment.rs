@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     if !hint_bytes.is_empty() {
         files.push(("/d/0000000000000001.hint", &hint_file));
     }
-    let (_sim, vfs) = workbench_fuzz::sim_with(&files);
+    let (_sim, vfs) = workbench_fuzz::sim_owned("hash-log", &files);
     let dir = Path::new("/d");
     let _ = hash_log::verify(&vfs, dir, &Options::new());
     let opts = Options::new().with("background", "false");

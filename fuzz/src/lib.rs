@@ -17,6 +17,21 @@ pub fn sim_with(files: &[(&str, &[u8])]) -> (SimFs, Vfs) {
     (sim, vfs)
 }
 
+/// Like [`sim_with`], with `/d` first claimed by `engine` (its `ENGINE`
+/// owner file), so an engine's open and verify accept the directory and
+/// the fuzzer reaches the files instead of the ownership check.
+pub fn sim_owned(engine: &str, files: &[(&str, &[u8])]) -> (SimFs, Vfs) {
+    let sim = SimFs::new(1);
+    let vfs = sim.vfs();
+    engine_core::ownership::claim(&vfs, Path::new("/d"), engine)
+        .expect("an empty simulated directory can be claimed");
+    for (path, bytes) in files {
+        sim.write_file(Path::new(path), bytes)
+            .expect("the simulated filesystem accepts any fixture");
+    }
+    (sim, vfs)
+}
+
 /// Split `data` in two at a point chosen by its first two bytes, so one
 /// input can feed two files (a segment and its hint, ...).
 pub fn split2(data: &[u8]) -> (&[u8], &[u8]) {
