@@ -70,6 +70,11 @@ impl ValueBuf {
     }
 }
 
+/// Failures in a row after which a thread gives up and ends the phase: an
+/// engine that fails this often is not going to recover within the run,
+/// and going on would only fill `<op>-failed` with noise.
+pub const MAX_CONSECUTIVE_FAILURES: u32 = 1_000;
+
 /// An engine call that failed: which thread, which of its operations.
 #[derive(Debug)]
 pub struct OpFailure {
@@ -113,6 +118,8 @@ pub struct Worker<'a> {
     pub tally: Tally,
     /// Live-set changes, applied when the phase ends (or when full).
     pub log: LiveLog,
+    /// The first failed operation the thread went on after.
+    pub first_error: Option<OpFailure>,
 }
 
 impl<'a> Worker<'a> {
@@ -135,11 +142,18 @@ impl<'a> Worker<'a> {
             latencies: Latencies::new(intended),
             tally: Tally::default(),
             log: LiveLog::new(),
+            first_error: None,
         }
     }
 
     /// Run up to `n` operations of `stream`. Returns whether all `n` ran
-    /// (false when stopped), or the first failure.
+    /// (false when stopped), or the failure that ended the phase.
+    ///
+    /// A failed operation is counted (`tally.errors`), recorded under
+    /// `<op>-failed`, and the thread goes on, as YCSB's client does; the
+    /// first one is kept in `first_error` for the report. The phase ends
+    /// only when the engine says it is poisoned (every later call would
+    /// fail the same way) or after [`MAX_CONSECUTIVE_FAILURES`] in a row.
     fn run<S: OpStream + ?Sized>(
         &mut self,
         stream: &mut S,
@@ -148,30 +162,54 @@ impl<'a> Worker<'a> {
         pacer: Option<Pacer>,
         thread: usize,
     ) -> Result<bool, OpFailure> {
+        let mut consecutive = 0u32;
         for i in 0..n {
             if self.stop.load(Relaxed) {
                 return Ok(false);
             }
-            let op = stream.next_op(&mut self.key);
+            // Pace before drawing the op: an insert's number is handed out
+            // only when it is about to run, so the acknowledged bound other
+            // threads read under lags by the inserts in flight, not by the
+            // wait for their turn.
             let intended = pacer.map(|p| p.wait_for(&self.clock, i));
+            let op = stream.next_op(&mut self.key);
             let t0 = self.clock.now_ns();
             let result = self.execute(op);
             let t1 = self.clock.now_ns();
-            if let Err(error) = result {
-                self.tally.errors += 1;
-                self.progress.publish(&self.tally);
-                return Err(OpFailure {
-                    thread,
-                    op_number: i + 1,
-                    kind: op.kind,
-                    error,
-                });
-            }
+            stream.acknowledge();
+            let mid = match result {
+                Ok(mid) => mid,
+                Err(error) => {
+                    self.tally.errors += 1;
+                    self.progress.publish(&self.tally);
+                    if record {
+                        self.latencies.record_failed(op.kind, t1.saturating_sub(t0));
+                    }
+                    consecutive += 1;
+                    let failure = OpFailure {
+                        thread,
+                        op_number: i + 1,
+                        kind: op.kind,
+                        error,
+                    };
+                    let fatal = matches!(failure.error, engine_core::Error::Poisoned { .. })
+                        || consecutive >= MAX_CONSECUTIVE_FAILURES;
+                    if fatal {
+                        return Err(failure);
+                    }
+                    self.first_error.get_or_insert(failure);
+                    continue;
+                }
+            };
+            consecutive = 0;
             if record {
                 self.latencies.record(op.kind, t1.saturating_sub(t0));
                 if let Some(due) = intended {
                     self.latencies
                         .record_intended(op.kind, t1.saturating_sub(due));
+                }
+                if let Some(mid) = mid {
+                    self.latencies.record_rmw_parts(t0, mid, t1, intended);
                 }
             }
             match op.kind {
@@ -190,9 +228,10 @@ impl<'a> Worker<'a> {
         Ok(true)
     }
 
-    /// One engine operation and its accounting.
+    /// One engine operation and its accounting. Returns, for an rmw, the
+    /// clock reading between its get and its put.
     #[inline]
-    fn execute(&mut self, op: Op) -> engine_core::Result<()> {
+    fn execute(&mut self, op: Op) -> engine_core::Result<Option<u64>> {
         let key = &self.key[..];
         let t = &mut self.tally;
         match op.kind {
@@ -221,15 +260,17 @@ impl<'a> Worker<'a> {
                     Some(v) => t.user_bytes_read += (key.len() + v.len()) as u64,
                     None => t.misses += 1,
                 }
+                let mid = self.clock.now_ns();
                 self.engine.put(key, self.values.value(op.value_len))?;
                 t.user_bytes_written += (key.len() + op.value_len) as u64;
+                return Ok(Some(mid));
             }
             OpType::Delete => {
                 self.engine.delete(key)?;
                 t.user_bytes_written += key.len() as u64;
             }
         }
-        Ok(())
+        Ok(None)
     }
 }
 
@@ -262,8 +303,11 @@ pub struct PhaseRun {
     pub samples: Vec<Sample>,
     /// Some thread did not run all its operations (time limit or failure).
     pub stopped_early: bool,
-    /// The first failure, if any (the phase stopped at it).
+    /// The failure that ended the phase, if any.
     pub failure: Option<OpFailure>,
+    /// The first failed operation the phase went on after, if any (the
+    /// count is `tally.errors`).
+    pub first_error: Option<OpFailure>,
 }
 
 /// Run one phase: one client thread per stream, the sampler on this thread.
@@ -311,7 +355,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                     stop.store(true, Relaxed);
                 }
                 drop(done);
-                (w.latencies, w.tally, w.log, outcome)
+                (w.latencies, w.tally, w.log, w.first_error, outcome)
             }));
         }
         drop(done_tx);
@@ -370,9 +414,13 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     let mut latencies = Latencies::new(intended);
     let mut tally = Tally::default();
     let mut failure = None;
+    let mut first_error = None;
     let mut stopped_early = false;
     let mut logs = Vec::with_capacity(outcomes.len());
-    for (lat, t, log, outcome) in outcomes {
+    for (lat, t, log, first, outcome) in outcomes {
+        if first_error.is_none() {
+            first_error = first;
+        }
         latencies.merge(&lat);
         tally = tally.plus(t);
         logs.push(log);
@@ -393,6 +441,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         samples,
         stopped_early,
         failure,
+        first_error,
     }
 }
 

@@ -20,6 +20,10 @@ pub use workloads::OpType;
 /// time under `--target` (coordinated-omission corrected).
 pub const INTENDED_SUFFIX: &str = "_intended";
 
+/// Suffix of the op name for operations the engine failed (YCSB's
+/// `<OP>-FAILED`): their count and how long the failing call took.
+pub const FAILED_SUFFIX: &str = "-failed";
+
 /// Highest latency a histogram tracks: one hour, in nanoseconds.
 const MAX_TRACKED_NS: u64 = 3_600 * 1_000_000_000;
 /// Significant digits of every histogram.
@@ -33,13 +37,31 @@ pub fn new_histogram() -> Histogram<u64> {
 }
 
 /// Latency histograms of one thread (or, merged, of one phase).
+///
+/// A read-modify-write is recorded three times, as YCSB records it: the
+/// whole operation under `rmw`, its get under `read` and its put under
+/// `update`. The parts are kept apart from the plain reads and updates
+/// (`rmw_parts`) so [`all_ops`](Self::all_ops) counts each operation once,
+/// and are folded into the `read` and `update` rows by
+/// [`named`](Self::named).
 #[derive(Debug, Clone)]
 pub struct Latencies {
     /// Service time: from the moment the operation was issued.
     pub service: [Histogram<u64>; 6],
     /// Response time from the intended start (only under `--target`).
     pub intended: Option<[Histogram<u64>; 6]>,
+    /// An rmw's get and put, service time and (under `--target`) from the
+    /// intended start: `[read, update, read_intended, update_intended]`.
+    pub rmw_parts: Option<Box<[Histogram<u64>; 4]>>,
+    /// Service time of failed operations, per type; created on the first
+    /// failure so a clean run carries no empty histograms.
+    pub failed: [Option<Histogram<u64>>; 6],
 }
+
+/// Indices into [`Latencies::rmw_parts`].
+const PART_READ: usize = 0;
+const PART_UPDATE: usize = 1;
+const PART_INTENDED: usize = 2;
 
 impl Latencies {
     /// Empty histograms; `intended` only when a target rate is set.
@@ -47,7 +69,34 @@ impl Latencies {
         Latencies {
             service: std::array::from_fn(|_| new_histogram()),
             intended: with_intended.then(|| std::array::from_fn(|_| new_histogram())),
+            rmw_parts: None,
+            failed: std::array::from_fn(|_| None),
         }
+    }
+
+    /// Record the get and the put of one read-modify-write (the whole of
+    /// it goes through [`record`](Self::record) under `Rmw`). `due` is the
+    /// intended start under `--target`: both parts are measured from it,
+    /// as YCSB measures every call of a transaction from its intended start.
+    #[inline]
+    pub fn record_rmw_parts(&mut self, t0: u64, mid: u64, t1: u64, due: Option<u64>) {
+        let parts = self
+            .rmw_parts
+            .get_or_insert_with(|| Box::new(std::array::from_fn(|_| new_histogram())));
+        parts[PART_READ].saturating_record(mid.saturating_sub(t0));
+        parts[PART_UPDATE].saturating_record(t1.saturating_sub(mid));
+        if let (Some(due), true) = (due, self.intended.is_some()) {
+            parts[PART_INTENDED + PART_READ].saturating_record(mid.saturating_sub(due));
+            parts[PART_INTENDED + PART_UPDATE].saturating_record(t1.saturating_sub(due));
+        }
+    }
+
+    /// Record one failed operation's service time.
+    #[inline]
+    pub fn record_failed(&mut self, op: OpType, ns: u64) {
+        self.failed[op.index()]
+            .get_or_insert_with(new_histogram)
+            .saturating_record(ns);
     }
 
     /// Record one operation's service time.
@@ -78,27 +127,62 @@ impl Latencies {
             (None, Some(b)) => self.intended = Some(b.clone()),
             _ => {}
         }
+        match (&mut self.rmw_parts, &other.rmw_parts) {
+            (Some(a), Some(b)) => {
+                for (a, b) in a.iter_mut().zip(b.iter()) {
+                    add(a, b);
+                }
+            }
+            (None, Some(b)) => self.rmw_parts = Some(b.clone()),
+            _ => {}
+        }
+        for (a, b) in self.failed.iter_mut().zip(&other.failed) {
+            match (a.as_mut(), b) {
+                (Some(a), Some(b)) => add(a, b),
+                (None, Some(b)) => *a = Some(b.clone()),
+                _ => {}
+            }
+        }
     }
 
     /// Every non-empty histogram with its latency.csv op name, in report
-    /// order (service times first, then the intended-start ones).
-    pub fn named(&self) -> Vec<(String, &Histogram<u64>)> {
+    /// order: service times, the intended-start ones, then the failed
+    /// operations. The `read` and `update` rows include rmw's parts.
+    pub fn named(&self) -> Vec<(String, Histogram<u64>)> {
         let mut out = Vec::new();
-        for op in OpType::ALL {
-            let h = &self.service[op.index()];
-            if !h.is_empty() {
-                out.push((op.name().to_string(), h));
-            }
-        }
+        self.push_rows(&mut out, &self.service, 0, "");
         if let Some(intended) = &self.intended {
-            for op in OpType::ALL {
-                let h = &intended[op.index()];
-                if !h.is_empty() {
-                    out.push((format!("{}{INTENDED_SUFFIX}", op.name()), h));
-                }
+            self.push_rows(&mut out, intended, PART_INTENDED, INTENDED_SUFFIX);
+        }
+        for op in OpType::ALL {
+            if let Some(h) = &self.failed[op.index()] {
+                out.push((format!("{}{FAILED_SUFFIX}", op.name()), h.clone()));
             }
         }
         out
+    }
+
+    fn push_rows(
+        &self,
+        out: &mut Vec<(String, Histogram<u64>)>,
+        hists: &[Histogram<u64>; 6],
+        part_base: usize,
+        suffix: &str,
+    ) {
+        for op in OpType::ALL {
+            let mut h = hists[op.index()].clone();
+            let part = match op {
+                OpType::Read => Some(PART_READ),
+                OpType::Update => Some(PART_UPDATE),
+                _ => None,
+            };
+            if let (Some(part), Some(parts)) = (part, &self.rmw_parts) {
+                add(&mut h, &parts[part_base + part]);
+            }
+            if !h.is_empty() {
+                out.push((format!("{}{suffix}", op.name()), h));
+            }
+        }
     }
 
     /// All service-time histograms in one (for the stdout table's p50/p99).

@@ -41,6 +41,8 @@ pub fn write_ops<W: Workload>(w: &W, limit: Option<u64>, out: impl Write) -> Res
     let mut key = Vec::new();
     for _ in 0..n {
         let op = stream.next_op(&mut key);
+        // One thread, each operation done before the next is drawn.
+        stream.acknowledge();
         csv.write_record([
             op.kind.name(),
             &key_text(&key),

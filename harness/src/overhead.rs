@@ -235,6 +235,7 @@ pub fn measure<W: Workload>(w: &W, repeat: u32) -> Result<Overhead> {
     let per_op = |total_ns: u128| total_ns as f64 / (n as f64 * f64::from(repeat.max(1)));
     for _ in 0..n {
         let op = stream.next_op(&mut key);
+        stream.acknowledge();
         plan.push(Planned {
             kind: op.kind,
             key_at: keys.len(),
@@ -298,6 +299,7 @@ pub fn measure<W: Workload>(w: &W, repeat: u32) -> Result<Overhead> {
         let t0 = Instant::now();
         for _ in 0..n {
             black_box(stream.next_op(&mut key));
+            stream.acknowledge();
         }
         generator = generator.min(t0.elapsed().as_nanos() as f64 / n as f64);
 

@@ -384,6 +384,9 @@ impl Cell<'_> {
             let ops = split(self.cfg.warmup_ops, streams.len());
             let spec = ctx.spec(ops, false);
             let warm = driver::drive(&spec, &mut streams);
+            if let Some(f) = warm.first_error {
+                ctx.warn_failed_ops("warm-up", warm.tally.errors, f);
+            }
             if let Some(f) = warm.failure {
                 let (at, e) = describe(f, "warm-up ");
                 return (results, Some(fail(Phase::Run, at, e)));
@@ -431,6 +434,17 @@ struct PhaseCtx<'a> {
 type PhaseError = (Phase, String, engine_core::Error);
 
 impl<'a> PhaseCtx<'a> {
+    /// Operations failed and the phase went on: say so on stderr even
+    /// under `--quiet` (the count is the `errors` column, the latencies the
+    /// `<op>-failed` rows), naming the first.
+    fn warn_failed_ops(&self, phase: &str, errors: u64, first: OpFailure) {
+        let (at, e) = describe(first, "");
+        eprintln!(
+            "warning: {} {} {phase}: {errors} operation(s) failed and the phase went on; first: {at}: {e}",
+            self.cell.spec.spec, self.workload
+        );
+    }
+
     fn spec(&self, ops_per_thread: Vec<u64>, record: bool) -> PhaseSpec<'a> {
         let cfg = self.cell.cfg;
         PhaseSpec {
@@ -466,6 +480,9 @@ impl<'a> PhaseCtx<'a> {
         let run: PhaseRun = driver::drive(&spec, streams);
         if let Some(bar) = &bar {
             bar.finish_and_clear();
+        }
+        if let Some(f) = run.first_error {
+            self.warn_failed_ops(phase.name(), run.tally.errors, f);
         }
         let mut err = run.failure.map(|f| {
             let (at, e) = describe(f, "");

@@ -44,6 +44,7 @@
 //! With only `-P` files, they form one workload named after the last
 //! file's stem, exactly as `ycsb run -P workloads/workloada` would.
 
+pub mod counter;
 pub mod error;
 pub mod generators;
 pub mod op;
@@ -54,7 +55,6 @@ pub mod stream;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 pub use error::{Error, Result};
@@ -135,7 +135,9 @@ impl Workload for YcsbWorkload {
     }
 
     fn run_streams(&self, threads: usize) -> Vec<Stream> {
-        let inserts = Arc::new(AtomicU64::new(self.spec.insert_start + self.spec.records));
+        let inserts = Arc::new(counter::AckCounter::new(
+            self.spec.insert_start + self.spec.records,
+        ));
         (0..threads.max(1))
             .map(|t| Stream::run(self.spec.clone(), self.seed, t, inserts.clone()))
             .collect()

@@ -59,6 +59,10 @@ pub trait OpStream: Send {
     /// Write the next operation's key into `key` (replacing its content)
     /// and return the operation.
     fn next_op(&mut self, key: &mut Vec<u8>) -> Op;
+
+    /// The operation [`next_op`](Self::next_op) returned last has finished
+    /// (succeeded or failed). An insert's key may be read from now on.
+    fn acknowledge(&mut self) {}
 }
 
 /// A workload the harness can run.

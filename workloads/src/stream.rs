@@ -16,12 +16,12 @@
 //! does. Inserts take the next number of a counter shared by all threads.
 //! Scans are `minscanlength..=maxscanlength` long, uniform or zipfian.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
+use crate::counter::AckCounter;
 use crate::generators::{fnv_hash64, unit, ScrambledZipfian, Zipfian, ZIPFIAN_CONSTANT};
 use crate::op::{Op, OpStream, OpType};
 use crate::spec::{Distribution, FieldLength, Spec};
@@ -61,14 +61,17 @@ pub struct Stream {
     chooser: Chooser,
     scan_zipf: Option<Zipfian>,
     field_zipf: Option<Zipfian>,
-    /// Next record number to insert in the run phase (shared).
-    inserts: Arc<AtomicU64>,
+    /// Record numbers of run-phase inserts and the acknowledged bound
+    /// reads are drawn under (shared by the phase's threads).
+    inserts: Arc<AckCounter>,
+    /// The insert this stream handed out last and has not acknowledged.
+    pending_insert: Option<u64>,
 }
 
 impl Stream {
     /// Thread `t`'s load stream over records `start..end`.
     pub fn load(spec: Arc<Spec>, seed: u64, t: usize, start: u64, end: u64) -> Stream {
-        let inserts = Arc::new(AtomicU64::new(end));
+        let inserts = Arc::new(AckCounter::new(end));
         let mut s = Stream::new(spec, seed ^ 0x4C4F_4144, t, inserts);
         s.load = Some((start, end));
         s
@@ -76,11 +79,11 @@ impl Stream {
 
     /// Thread `t`'s run stream; `inserts` is the shared insert counter,
     /// starting after the loaded records.
-    pub fn run(spec: Arc<Spec>, seed: u64, t: usize, inserts: Arc<AtomicU64>) -> Stream {
+    pub fn run(spec: Arc<Spec>, seed: u64, t: usize, inserts: Arc<AckCounter>) -> Stream {
         Stream::new(spec, seed, t, inserts)
     }
 
-    fn new(spec: Arc<Spec>, seed: u64, t: usize, inserts: Arc<AtomicU64>) -> Stream {
+    fn new(spec: Arc<Spec>, seed: u64, t: usize, inserts: Arc<AckCounter>) -> Stream {
         let thread_seed = seed ^ (t as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut rng = SmallRng::seed_from_u64(thread_seed);
         let (lb, count) = (spec.insert_start, spec.insert_count.max(1));
@@ -140,13 +143,15 @@ impl Stream {
             scan_zipf,
             field_zipf,
             inserts,
+            pending_insert: None,
         }
     }
 
-    /// The highest record number known to be inserted.
+    /// The highest record number whose insert, and every one before it,
+    /// was acknowledged.
     #[inline]
     fn last_inserted(&self) -> u64 {
-        self.inserts.load(Relaxed).saturating_sub(1)
+        self.inserts.last()
     }
 
     fn next_key_number(&mut self) -> u64 {
@@ -286,7 +291,9 @@ impl OpStream for Stream {
         }
         let kind = self.op_type();
         let n = if kind == OpType::Insert {
-            self.inserts.fetch_add(1, Relaxed)
+            let n = self.inserts.next();
+            self.pending_insert = Some(n);
+            n
         } else {
             self.next_key_number()
         };
@@ -300,6 +307,12 @@ impl OpStream for Stream {
             kind,
             value_len,
             scan_len,
+        }
+    }
+
+    fn acknowledge(&mut self) {
+        if let Some(n) = self.pending_insert.take() {
+            self.inserts.acknowledge(n);
         }
     }
 }

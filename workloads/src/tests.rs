@@ -30,6 +30,7 @@ fn run_ops(w: &YcsbWorkload, n: usize) -> Vec<(OpType, Vec<u8>, usize, usize)> {
     (0..n)
         .map(|_| {
             let op = s.next_op(&mut key);
+            s.acknowledge();
             (op.kind, key.clone(), op.value_len, op.scan_len)
         })
         .collect()

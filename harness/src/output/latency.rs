@@ -75,7 +75,7 @@ pub fn write(run_dir: &Path, results: &[PhaseResult]) -> Result<()> {
         for (op, h) in r.latencies.named() {
             let rel = hgrm_path(&r.engine, &r.workload, phase, &op);
             let path = run_dir.join(&rel);
-            std::fs::write(&path, hgrm::format(h))
+            std::fs::write(&path, hgrm::format(&h))
                 .map_err(|e| Error::io("cannot write", &path, e))?;
             w.write_record([
                 r.engine.clone(),
@@ -84,11 +84,11 @@ pub fn write(run_dir: &Path, results: &[PhaseResult]) -> Result<()> {
                 op,
                 h.len().to_string(),
                 us(h.mean()),
-                quantile_us(h, 0.5),
-                quantile_us(h, 0.9),
-                quantile_us(h, 0.99),
-                quantile_us(h, 0.999),
-                quantile_us(h, 0.9999),
+                quantile_us(&h, 0.5),
+                quantile_us(&h, 0.9),
+                quantile_us(&h, 0.99),
+                quantile_us(&h, 0.999),
+                quantile_us(&h, 0.9999),
                 us(h.max() as f64),
                 rel,
             ])?;

@@ -172,3 +172,21 @@ impl Workload for Toy {
             .collect()
     }
 }
+
+/// A registry entry for an engine defined by a test.
+pub fn custom(name: &'static str, open: engine_core::OpenFn) -> harness::registry::EngineSpec {
+    harness::registry::EngineSpec {
+        spec: name.into(),
+        info: harness::registry::EngineInfo {
+            name,
+            about: "test engine",
+            preset: "",
+            open,
+            options: &[],
+            default: false,
+            persistent: false,
+            verify: None,
+        },
+        options: engine_core::Options::new(),
+    }
+}

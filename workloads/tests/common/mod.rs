@@ -35,13 +35,15 @@ pub fn one(a: &WorkloadArgs) -> YcsbWorkload {
     w.remove(0)
 }
 
-/// The first `n` run-phase operations of thread `t` of `threads`.
+/// The first `n` run-phase operations of thread `t` of `threads`, each
+/// acknowledged before the next is drawn, as the driver does.
 pub fn run_ops(w: &YcsbWorkload, threads: usize, t: usize, n: usize) -> Vec<Replayed> {
     let mut s = w.run_streams(threads).remove(t);
     let mut key = Vec::new();
     (0..n)
         .map(|_| {
             let op = s.next_op(&mut key);
+            s.acknowledge();
             (op.kind, key.clone(), op.value_len, op.scan_len)
         })
         .collect()
