@@ -81,7 +81,7 @@ bench-rocksdb:
 ## The regression gate (issue #7). Both targets run the same command: one
 ## client thread, a fixed seed and inline background work, so every byte
 ## counter repeats exactly (on any machine, debug or release); five
-## interleaved repetitions, the fastest of which is compared relative to
+## interleaved repetitions, the median of which is compared relative to
 ## mem's in the same run. About a minute per run on 2 cores (plus the build).
 ## GATE_ENGINES: `--engine X` flags; empty = every default engine. The
 ## naive log is left out: at these sizes its gets scan tens of MB each, so

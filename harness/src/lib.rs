@@ -49,9 +49,11 @@
 //!
 //! `--repeat N` (`--repetitions`) runs each engine x workload N times,
 //! the repetitions as the outer loop so they happen at different times,
-//! and reports per phase the fastest repetition (interference on a shared
-//! machine only ever slows one down), with the latency histograms of all
-//! repetitions merged.
+//! and reports each cell from one repetition, the one whose run phase had
+//! the median throughput (load and run rows and latencies all from it),
+//! with the min, median and max throughput of every phase over all
+//! repetitions in the row; every repetition's rows are in
+//! `repetitions.csv` and `latency_repetitions.csv`.
 
 //! ## Determinism
 //!

@@ -69,7 +69,7 @@ enum Command {
     Overhead {
         #[command(flatten)]
         workload: WorkloadFlags,
-        /// Repetitions (the fastest is kept).
+        /// Repetitions (the fastest is kept: the harness's own cost, not an engine's).
         #[arg(long, default_value_t = 5)]
         repeat: u32,
     },
@@ -158,8 +158,8 @@ struct RunArgs {
     /// Inline background work (background=false) so one thread's counters repeat exactly.
     #[arg(long)]
     deterministic: bool,
-    /// Run each engine x workload N times, interleaved; report the fastest
-    /// repetition (latencies of all).
+    /// Run each engine x workload N times, interleaved; report the median
+    /// repetition with min/median/max throughput (every one in repetitions.csv).
     #[arg(long, visible_alias = "repetitions", default_value_t = 1)]
     repeat: u32,
     /// Timeseries interval, seconds.

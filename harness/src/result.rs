@@ -97,6 +97,46 @@ pub struct PhaseResult {
     pub kernel: crate::kernel_io::KernelPhase,
     /// The engine's own counters at the end of the phase.
     pub engine_metrics: engine_core::EngineMetrics,
+    /// The engine's `quiesce` gave up with background work still running:
+    /// after this phase (load), or after the warm-up before it (run). Its
+    /// counters then include, or leave out, work of a neighbouring phase.
+    pub unsettled: bool,
+    /// The repetition (0-based) this row was measured in.
+    pub repetition: u32,
+    /// Throughput over every repetition of this phase of the cell.
+    pub spread: Spread,
+}
+
+/// Throughput of one phase over the repetitions of its cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Spread {
+    pub repetitions: u32,
+    pub min: f64,
+    pub median: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `ops_per_sec` values (the median of an even count is
+    /// the mean of the middle two).
+    pub fn of(mut values: Vec<f64>) -> Spread {
+        if values.is_empty() {
+            return Spread::default();
+        }
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        let median = if n % 2 == 1 {
+            values[n / 2]
+        } else {
+            (values[n / 2 - 1] + values[n / 2]) / 2.0
+        };
+        Spread {
+            repetitions: n as u32,
+            min: values[0],
+            median,
+            max: values[n - 1],
+        }
+    }
 }
 
 impl PhaseResult {
@@ -157,7 +197,18 @@ mod tests {
             timeseries: Vec::new(),
             kernel: Default::default(),
             engine_metrics: Default::default(),
+            unsettled: false,
+            repetition: 0,
+            spread: Spread::default(),
         }
+    }
+
+    #[test]
+    fn spread_takes_the_middle() {
+        let s = Spread::of(vec![3.0, 1.0, 2.0]);
+        assert_eq!((s.repetitions, s.min, s.median, s.max), (3, 1.0, 2.0, 3.0));
+        let s = Spread::of(vec![4.0, 1.0, 2.0, 10.0]);
+        assert_eq!((s.min, s.median, s.max), (1.0, 3.0, 10.0));
     }
 
     #[test]

@@ -39,7 +39,7 @@ use crate::output::latency::sanitize;
 use crate::output::run_json::{utc_stamps, EngineEntry, RunInfo, WorkloadEntry};
 use crate::output::{self};
 use crate::registry::EngineSpec;
-use crate::result::{Phase, PhaseResult};
+use crate::result::{Phase, PhaseResult, Spread};
 use crate::workload::Workload;
 
 /// Everything `harness run` was asked to do.
@@ -66,7 +66,8 @@ pub struct RunConfig {
     /// Draw charts and report.html after the run.
     pub plots: bool,
     pub deterministic: bool,
-    /// Run each engine x workload this many times; report the fastest.
+    /// Run each engine x workload this many times; report the median
+    /// repetition and the spread (see `combine_repetitions`).
     pub repeat: u32,
     /// Timeseries interval.
     pub interval: Duration,
@@ -148,7 +149,7 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
 
     // Repetitions are the outer loop: the repetitions of one cell run at
     // different times, so a burst of load from elsewhere on a shared
-    // machine slows one of them, not all, and the best of them escapes it.
+    // machine slows one of them, not all, and the median escapes it.
     let cells: Vec<(usize, usize)> = (0..workloads.len())
         .flat_map(|wi| (0..cfg.engines.len()).map(move |ei| (wi, ei)))
         .collect();
@@ -179,13 +180,18 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
             }
         }
     }
-    let mut per_cell: Vec<(usize, usize, Vec<PhaseResult>)> = cells
+    let mut per_cell: Vec<(usize, usize, Combined)> = cells
         .iter()
         .zip(reps)
         .map(|(&(wi, ei), r)| (ei, wi, combine_repetitions(r)))
         .collect();
     per_cell.sort_by_key(|(ei, wi, _)| (*ei, *wi));
-    let results: Vec<PhaseResult> = per_cell.into_iter().flat_map(|(_, _, r)| r).collect();
+    let mut results = Vec::new();
+    let mut every_rep = Vec::new();
+    for (_, _, (chosen, all)) in per_cell {
+        results.extend(chosen);
+        every_rep.extend(all);
+    }
 
     let info = RunInfo {
         run_id,
@@ -226,6 +232,9 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
         failures: failures.iter().map(|f| f.to_string()).collect(),
     };
     output::write_all(&run_dir, &info, &results)?;
+    if cfg.repeat > 1 {
+        output::write_repetitions(&run_dir, &every_rep)?;
+    }
     if cfg.run_dir.is_none() {
         output::update_latest(&cfg.out, &run_dir)?;
     }
@@ -372,7 +381,7 @@ impl Cell<'_> {
         let mut loads = w.load_streams(self.cfg.threads);
         let counts: Vec<u64> = loads.iter().map(|(_, n)| *n).collect();
         let mut streams: Vec<W::Stream> = loads.drain(..).map(|(s, _)| s).collect();
-        let (load, err) = ctx.phase(Phase::Load, &mut streams, counts, true);
+        let (load, err) = ctx.phase(Phase::Load, &mut streams, counts, true, false);
         results.extend(load);
         if let Some((phase, at, e)) = err {
             return (results, Some(fail(phase, at, e)));
@@ -380,6 +389,7 @@ impl Cell<'_> {
 
         // Run, after an unmeasured warm-up.
         let mut streams = w.run_streams(self.cfg.threads);
+        let mut unsettled = false;
         if self.cfg.warmup_ops > 0 {
             let ops = split(self.cfg.warmup_ops, streams.len());
             let spec = ctx.spec(ops, false);
@@ -391,9 +401,15 @@ impl Cell<'_> {
                 let (at, e) = describe(f, "warm-up ");
                 return (results, Some(fail(Phase::Run, at, e)));
             }
+            // The warm-up's writes trigger flushes and compactions: let
+            // them finish, or the run phase is billed for them.
+            match ctx.settle("warm-up") {
+                Ok(settled) => unsettled = !settled,
+                Err(e) => return (results, Some(fail(Phase::Run, "warm-up quiesce".into(), e))),
+            }
         }
         let ops = split(w.operations(), streams.len());
-        let (run, err) = ctx.phase(Phase::Run, &mut streams, ops, false);
+        let (run, err) = ctx.phase(Phase::Run, &mut streams, ops, false, unsettled);
         results.extend(run);
         if let Some((phase, at, e)) = err {
             return (results, Some(fail(phase, at, e)));
@@ -445,6 +461,23 @@ impl<'a> PhaseCtx<'a> {
         );
     }
 
+    /// Wait for the engine's background work. Ok(false) when the engine
+    /// gave up waiting with work still running: not an error in the data,
+    /// but the phase's row is marked `unsettled` and a warning says so.
+    fn settle(&self, after: &str) -> engine_core::Result<bool> {
+        match self.engine.quiesce() {
+            Ok(()) => Ok(true),
+            Err(e @ engine_core::Error::StillBusy { .. }) => {
+                eprintln!(
+                    "warning: {} {} after {after}: {e}; the row is marked unsettled",
+                    self.cell.spec.spec, self.workload
+                );
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     fn spec(&self, ops_per_thread: Vec<u64>, record: bool) -> PhaseSpec<'a> {
         let cfg = self.cell.cfg;
         PhaseSpec {
@@ -468,6 +501,7 @@ impl<'a> PhaseCtx<'a> {
         streams: &mut [S],
         ops_per_thread: Vec<u64>,
         quiesce: bool,
+        unsettled_before: bool,
     ) -> (Option<PhaseResult>, Option<PhaseError>) {
         let cfg = self.cell.cfg;
         let total: u64 = ops_per_thread.iter().sum();
@@ -489,9 +523,11 @@ impl<'a> PhaseCtx<'a> {
             (phase, at, e)
         });
         // Settle: counted in this phase, not timed.
+        let mut unsettled = unsettled_before;
         if err.is_none() && quiesce {
-            if let Err(e) = self.engine.quiesce() {
-                err = Some((phase, "quiesce".into(), e));
+            match self.settle(phase.name()) {
+                Ok(settled) => unsettled |= !settled,
+                Err(e) => err = Some((phase, "quiesce".into(), e)),
             }
         }
         if err.is_none() {
@@ -538,6 +574,9 @@ impl<'a> PhaseCtx<'a> {
             timeseries: run.samples,
             kernel,
             engine_metrics: self.engine.metrics(),
+            unsettled,
+            repetition: self.cell.rep,
+            spread: Spread::default(),
         };
         if !cfg.quiet {
             eprintln!(
@@ -580,36 +619,45 @@ fn progress_bar(
     Some(bar)
 }
 
-/// Several repetitions of one cell: per phase, the repetition with the
-/// highest throughput, with the latency histograms of all repetitions
-/// merged into it. The fastest, not the median: on a shared machine the
-/// noise is one-sided (other work only ever slows a repetition down), so
-/// the fastest repetition is the closest to the engine's own cost and the
-/// most repeatable figure (measured: the median of 5 still moved up to
-/// 27 % between unchanged runs on this project's 2-core machines).
-/// Byte counters are the same in every repetition of a deterministic run.
-fn combine_repetitions(mut reps: Vec<Vec<PhaseResult>>) -> Vec<PhaseResult> {
-    if reps.len() <= 1 {
-        return reps.pop().unwrap_or_default();
-    }
+/// A cell's reported rows and every repetition's rows.
+type Combined = (Vec<PhaseResult>, Vec<PhaseResult>);
+
+/// Several repetitions of one cell, reported as one: every row of the
+/// repetition whose *last* phase (the run, or the load of a load-only
+/// workload) had the median throughput, so a cell's load and run rows, and
+/// its latencies, come from one repetition, and each phase's row carries
+/// the min, median and max throughput over all repetitions. The median,
+/// not the fastest: best-of-N is optimistic by construction, and the
+/// spread is there for a reader who wants the extremes. (An even count's
+/// median repetition is the slower of the middle two, so no figure is
+/// from a run that did not happen.) Returns the chosen rows and every
+/// repetition's rows, both with `spread` filled in.
+fn combine_repetitions(mut reps: Vec<Vec<PhaseResult>>) -> Combined {
     let phases = reps.iter().map(Vec::len).min().unwrap_or(0);
-    let mut out = Vec::with_capacity(phases);
-    for p in 0..phases {
-        let mut best = 0;
-        for (i, rep) in reps.iter().enumerate() {
-            if rep[p].ops_per_sec() > reps[best][p].ops_per_sec() {
-                best = i;
-            }
+    let spreads: Vec<Spread> = (0..phases)
+        .map(|p| Spread::of(reps.iter().map(|r| r[p].ops_per_sec()).collect()))
+        .collect();
+    for rep in &mut reps {
+        for (p, row) in rep.iter_mut().enumerate().take(phases) {
+            row.spread = spreads[p];
         }
-        let mut chosen = reps[best][p].clone();
-        for (i, rep) in reps.iter().enumerate() {
-            if i != best {
-                chosen.latencies.merge(&rep[p].latencies);
-            }
+        for row in rep.iter_mut().skip(phases) {
+            row.spread = Spread::of(vec![row.ops_per_sec()]);
         }
-        out.push(chosen);
     }
-    out
+    let chosen = match phases {
+        0 => reps.len().saturating_sub(1),
+        _ => {
+            let mut order: Vec<usize> = (0..reps.len()).collect();
+            order.sort_by(|&a, &b| {
+                let (x, y) = (&reps[a][phases - 1], &reps[b][phases - 1]);
+                x.ops_per_sec().total_cmp(&y.ops_per_sec())
+            });
+            order[(order.len() - 1) / 2]
+        }
+    };
+    let rows = reps.get(chosen).cloned().unwrap_or_default();
+    (rows, reps.into_iter().flatten().collect())
 }
 
 /// The commit of the source tree the harness was built from (the run may

@@ -486,3 +486,142 @@ fn target_rate_records_intended_latencies() {
     let l = Table::read(&out.run_dir.join("latency.csv")).expect("latency");
     assert!(l.rows.iter().any(|row| l.text(row, 3) == "update_intended"));
 }
+
+#[test]
+fn repetitions_report_one_repetition_with_the_spread_of_all() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cfg = config(tmp.path(), &["mem"]);
+    cfg.repeat = 3;
+    let out = execute(&cfg, &[Toy::new(200, 3_000)]).expect("run completes");
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    let r = ResultsDir::read(&out.run_dir).expect("results");
+    let s = &r.summary;
+    assert_eq!(s.rows.len(), 2, "one load and one run row");
+    let (load, run) = (&s.rows[0], &s.rows[1]);
+    let num = |row, c: &str| s.number(row, col(s, c)).expect("number").expect("defined");
+    assert_eq!(
+        s.text(load, col(s, "repetition")),
+        s.text(run, col(s, "repetition")),
+        "load and run come from one repetition"
+    );
+    for row in [load, run] {
+        assert_eq!(num(row, "repetitions"), 3.0);
+        let (min, med, max) = (
+            num(row, "ops_per_sec_min"),
+            num(row, "ops_per_sec_median"),
+            num(row, "ops_per_sec_max"),
+        );
+        assert!(min <= med && med <= max, "{min} {med} {max}");
+        let ops = num(row, "ops_per_sec");
+        assert!(min <= ops && ops <= max, "{ops} outside {min}..{max}");
+    }
+    // Every repetition's rows, in the summary's columns.
+    let reps = Table::read(&out.run_dir.join("repetitions.csv")).expect("repetitions.csv");
+    assert_eq!(reps.header, s.header);
+    assert_eq!(reps.rows.len(), 6);
+    let chosen = s.text(run, col(s, "repetition"));
+    let same = reps
+        .rows
+        .iter()
+        .find(|row| {
+            reps.text(row, col(&reps, "phase")) == "run"
+                && reps.text(row, col(&reps, "repetition")) == chosen
+        })
+        .expect("the chosen repetition is listed");
+    assert_eq!(
+        reps.text(same, col(&reps, "ops_per_sec")),
+        s.text(run, col(s, "ops_per_sec"))
+    );
+    // Latencies are the chosen repetition's, not pooled over all three.
+    let l = &r.latency;
+    let run_count: f64 = l
+        .rows
+        .iter()
+        .filter(|row| l.text(row, col(l, "phase")) == "run")
+        .map(|row| l.number(row, col(l, "count")).expect("n").expect("defined"))
+        .sum();
+    let rmw: f64 = l
+        .rows
+        .iter()
+        .filter(|row| l.text(row, col(l, "phase")) == "run" && l.text(row, col(l, "op")) == "rmw")
+        .map(|row| l.number(row, col(l, "count")).expect("n").expect("defined"))
+        .sum();
+    assert_eq!(
+        run_count - 2.0 * rmw,
+        3_000.0,
+        "one repetition's operations"
+    );
+    let lr = Table::read(&out.run_dir.join("latency_repetitions.csv")).expect("per repetition");
+    let reps_seen: std::collections::BTreeSet<&str> = lr
+        .rows
+        .iter()
+        .map(|row| lr.text(row, col(&lr, "repetition")))
+        .collect();
+    assert_eq!(reps_seen.into_iter().collect::<Vec<_>>(), ["0", "1", "2"]);
+    for row in &lr.rows {
+        assert!(out
+            .run_dir
+            .join(lr.text(row, col(&lr, "hgrm_file")))
+            .is_file());
+    }
+}
+
+/// Never settles: quiesce gives up as a reference engine's does.
+struct Restless(Box<dyn Engine>);
+
+impl Engine for Restless {
+    fn get(&self, key: &[u8]) -> engine_core::Result<Option<Vec<u8>>> {
+        self.0.get(key)
+    }
+    fn put(&self, key: &[u8], value: &[u8]) -> engine_core::Result<()> {
+        self.0.put(key, value)
+    }
+    fn delete(&self, key: &[u8]) -> engine_core::Result<()> {
+        self.0.delete(key)
+    }
+    fn scan(&self, start: &[u8], limit: usize) -> engine_core::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.0.scan(start, limit)
+    }
+    fn sync(&self) -> engine_core::Result<()> {
+        Ok(())
+    }
+    fn metrics(&self) -> EngineMetrics {
+        EngineMetrics::new()
+    }
+    fn quiesce(&self) -> engine_core::Result<()> {
+        Err(EngineError::StillBusy {
+            what: "compactions".into(),
+            waited_s: 60,
+        })
+    }
+}
+
+fn open_restless(vfs: &Vfs, dir: &Path, o: &Options) -> engine_core::Result<Box<dyn Engine>> {
+    Ok(Box::new(Restless(mem::MemEngine::open_boxed(vfs, dir, o)?)))
+}
+
+#[test]
+fn a_quiesce_that_gives_up_marks_its_rows_unsettled() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cfg = config(tmp.path(), &["mem"]);
+    cfg.engines.insert(0, custom("restless", open_restless));
+    cfg.warmup_ops = 100;
+    let out = execute(&cfg, &[Toy::new(100, 200)]).expect("run completes");
+    assert!(out.failures.is_empty(), "not a failure: {:?}", out.failures);
+    let r = ResultsDir::read(&out.run_dir).expect("results");
+    let s = &r.summary;
+    for row in &s.rows {
+        let want = if s.text(row, 0) == "restless" {
+            "1"
+        } else {
+            "0"
+        };
+        assert_eq!(
+            s.text(row, col(s, "unsettled")),
+            want,
+            "{} {}",
+            s.text(row, 0),
+            s.text(row, col(s, "phase"))
+        );
+    }
+}

@@ -65,6 +65,12 @@ pub enum Error {
     /// The operation is not supported by this engine.
     #[error("{0} is not supported by this engine")]
     Unsupported(&'static str),
+
+    /// `quiesce` gave up waiting: background work was still running when
+    /// its time ran out. Nothing is wrong with the data; a measurement
+    /// taken now would include that work.
+    #[error("background work still running after {waited_s} s: {what}")]
+    StillBusy { what: String, waited_s: u64 },
 }
 
 impl Error {

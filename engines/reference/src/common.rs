@@ -127,6 +127,11 @@ pub fn foreign(op: &'static str, dir: &Path, e: impl std::fmt::Display) -> Error
     Error::io(op, dir, io::Error::other(e.to_string()))
 }
 
+/// How long `quiesce` waits for a reference engine's background work
+/// before it gives up with `Error::StillBusy` (and the harness marks the
+/// phase unsettled).
+pub const QUIESCE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use ::fjall::{Database, KeyspaceCreateOptions, PersistMode};
 use engine_core::{Engine, EngineMetrics, Error, OptionSpec, Options, Result, Vfs, COMMON_OPTIONS};
 
-use crate::common::{check_sizes, foreign, os_dir, SyncPolicy};
+use crate::common::{check_sizes, foreign, os_dir, SyncPolicy, QUIESCE_WAIT};
 
 /// fjall's own options beyond [`COMMON_OPTIONS`].
 pub const OPTIONS: &[OptionSpec] = &[OptionSpec {
@@ -184,7 +184,7 @@ impl Engine for Fjall {
     /// or queued. fjall schedules compactions itself after each flush; there
     /// is no call that waits for them, so this polls its counters.
     fn quiesce(&self) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + QUIESCE_WAIT;
         let mut idle_polls = 0;
         while Instant::now() < deadline {
             if self.db.outstanding_flushes() == 0 && self.db.active_compactions() == 0 {
@@ -199,6 +199,10 @@ impl Engine for Fjall {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        Ok(())
+        // Never a silent Ok: the harness marks the phase as unsettled.
+        Err(Error::StillBusy {
+            what: "flushes outstanding or compactions active".into(),
+            waited_s: QUIESCE_WAIT.as_secs(),
+        })
     }
 }

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use ::rocksdb::{BlockBasedOptions, Cache, Direction, IteratorMode, WriteOptions, DB};
 use engine_core::{Engine, EngineMetrics, Error, OptionSpec, Options, Result, Vfs, COMMON_OPTIONS};
 
-use crate::common::{check_sizes, foreign, os_dir, SyncPolicy};
+use crate::common::{check_sizes, foreign, os_dir, SyncPolicy, QUIESCE_WAIT};
 
 /// RocksDB's own options beyond [`COMMON_OPTIONS`].
 pub const OPTIONS: &[OptionSpec] = &[OptionSpec {
@@ -153,7 +153,7 @@ impl Engine for Rocks {
     /// Wait (up to a minute) until RocksDB reports no flush or compaction
     /// running or pending.
     fn quiesce(&self) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + QUIESCE_WAIT;
         while Instant::now() < deadline {
             let busy = self.property("rocksdb.num-running-flushes")
                 + self.property("rocksdb.num-running-compactions")
@@ -164,6 +164,10 @@ impl Engine for Rocks {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        Ok(())
+        // Never a silent Ok: the harness marks the phase as unsettled.
+        Err(Error::StillBusy {
+            what: "flushes or compactions running or pending".into(),
+            waited_s: QUIESCE_WAIT.as_secs(),
+        })
     }
 }

@@ -66,18 +66,49 @@ fn quantile_us(h: &Histogram<u64>, q: f64) -> String {
 
 /// Write `latency.csv` and the histogram files into the run directory.
 pub fn write(run_dir: &Path, results: &[PhaseResult]) -> Result<()> {
-    let hist_dir = run_dir.join("histograms");
-    std::fs::create_dir_all(&hist_dir).map_err(|e| Error::io("cannot create", &hist_dir, e))?;
-    let mut w = csv_writer(&run_dir.join("latency.csv"))?;
-    w.write_record(COLUMNS)?;
+    write_file(run_dir, "latency.csv", "histograms", results, false)
+}
+
+/// Write `latency_repetitions.csv`: every repetition's histograms, with a
+/// `repetition` column, under `histograms/rep<N>/`.
+pub fn write_repetitions(run_dir: &Path, results: &[PhaseResult]) -> Result<()> {
+    write_file(
+        run_dir,
+        "latency_repetitions.csv",
+        "histograms",
+        results,
+        true,
+    )
+}
+
+fn write_file(
+    run_dir: &Path,
+    name: &str,
+    hist: &str,
+    results: &[PhaseResult],
+    per_repetition: bool,
+) -> Result<()> {
+    let mut w = csv_writer(&run_dir.join(name))?;
+    let mut header: Vec<&str> = COLUMNS.to_vec();
+    if per_repetition {
+        header.push("repetition");
+    }
+    w.write_record(&header)?;
     for r in results {
         let phase = r.phase.name();
         for (op, h) in r.latencies.named() {
-            let rel = hgrm_path(&r.engine, &r.workload, phase, &op);
+            let mut rel = hgrm_path(&r.engine, &r.workload, phase, &op);
+            if per_repetition {
+                rel = rel.replacen(hist, &format!("{hist}/rep{}", r.repetition), 1);
+            }
             let path = run_dir.join(&rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::io("cannot create", parent, e))?;
+            }
             std::fs::write(&path, hgrm::format(&h))
                 .map_err(|e| Error::io("cannot write", &path, e))?;
-            w.write_record([
+            let mut row = vec![
                 r.engine.clone(),
                 r.workload.clone(),
                 phase.to_string(),
@@ -91,7 +122,11 @@ pub fn write(run_dir: &Path, results: &[PhaseResult]) -> Result<()> {
                 quantile_us(&h, 0.9999),
                 us(h.max() as f64),
                 rel,
-            ])?;
+            ];
+            if per_repetition {
+                row.push(r.repetition.to_string());
+            }
+            w.write_record(&row)?;
         }
     }
     w.finish()

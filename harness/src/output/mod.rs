@@ -138,6 +138,14 @@ pub fn write_all(run_dir: &Path, info: &RunInfo, results: &[PhaseResult]) -> Res
     run_json::write(&run_dir.join("run.json"), info)
 }
 
+/// Write every repetition's rows (`--repetitions` > 1): `repetitions.csv`
+/// (summary.csv's columns) and `latency_repetitions.csv` with its
+/// histograms under `histograms/rep<N>/`.
+pub fn write_repetitions(run_dir: &Path, every_rep: &[PhaseResult]) -> Result<()> {
+    summary::write(&run_dir.join("repetitions.csv"), every_rep)?;
+    latency::write_repetitions(run_dir, every_rep)
+}
+
 /// Point `<out>/latest` at `run_dir`: a relative symlink, or a copy.
 pub fn update_latest(out: &Path, run_dir: &Path) -> Result<()> {
     let latest = out.join("latest");

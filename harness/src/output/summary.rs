@@ -53,6 +53,12 @@ pub const COLUMNS: &[&str] = &[
     "misses",
     "write_path_bytes_read",
     "write_path_read_ios",
+    "unsettled",
+    "repetition",
+    "repetitions",
+    "ops_per_sec_min",
+    "ops_per_sec_median",
+    "ops_per_sec_max",
 ];
 
 /// The cells of one row, in [`COLUMNS`] order.
@@ -92,6 +98,12 @@ pub fn row(r: &PhaseResult) -> Vec<String> {
         r.tally.misses.to_string(),
         vfs_only(r, r.io.write_path_bytes_read),
         vfs_only(r, r.io.write_path_read_ios),
+        u8::from(r.unsettled).to_string(),
+        r.repetition.to_string(),
+        r.spread.repetitions.to_string(),
+        float(r.spread.min, 2),
+        float(r.spread.median, 2),
+        float(r.spread.max, 2),
     ]
 }
 
