@@ -11,7 +11,7 @@ use harness::compare::Tolerances;
 use harness::registry::{default_specs, EngineSpec};
 use harness::run::RunConfig;
 use harness::{gate, list, ops_cmd, output, overhead, Error};
-use workloads::WorkloadArgs;
+use workloads::{Workload, WorkloadArgs, YcsbWorkload};
 
 /// Replays YCSB and db_bench-style workloads against storage engines and
 /// reports throughput, latency and write/read/space amplification.
@@ -118,9 +118,10 @@ struct RunArgs {
     /// Engine spec NAME or NAME:opt=val,... (repeatable; default: all built-in).
     #[arg(long = "engine", value_name = "SPEC")]
     engines: Vec<String>,
-    /// Client threads sharing one engine.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
+    /// Client threads sharing one engine [default: the workload's
+    /// `threadcount` property if set, else 1].
+    #[arg(long)]
+    threads: Option<usize>,
     /// Stop a phase after this many seconds and report what ran.
     #[arg(long, value_name = "SECS")]
     max_time: Option<f64>,
@@ -260,7 +261,7 @@ fn run(args: RunArgs) -> harness::Result<ExitCode> {
         ));
     }
     let mut cfg = RunConfig::new(engines, &args.out);
-    cfg.threads = args.threads;
+    cfg.threads = client_threads(args.threads, &workloads)?;
     cfg.seed = args.workload.seed;
     cfg.max_time = args.max_time.map(|s| secs("--max-time", s)).transpose()?;
     cfg.sync = sync;
@@ -359,6 +360,33 @@ fn gate_cmd(args: GateArgs) -> harness::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--threads`, or else the `threadcount` the workloads ask for (YCSB's
+/// `-threads` is an override of the same property), or else 1.
+fn client_threads(flag: Option<usize>, workloads: &[YcsbWorkload]) -> harness::Result<usize> {
+    if let Some(n) = flag {
+        return match n {
+            0 => Err(Error::Usage("--threads must be at least 1".into())),
+            n => Ok(n),
+        };
+    }
+    let asked: Vec<(&str, usize)> = workloads
+        .iter()
+        .filter_map(|w| w.threads().map(|n| (w.name(), n)))
+        .collect();
+    match asked.as_slice() {
+        [] => Ok(1),
+        [(_, n), rest @ ..] if rest.iter().all(|(_, m)| m == n) => Ok(*n),
+        _ => Err(Error::Usage(format!(
+            "the workloads ask for different threadcount values ({}); give --threads",
+            asked
+                .iter()
+                .map(|(w, n)| format!("{w}: {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 fn overhead_cmd(flags: WorkloadFlags, repeat: u32) -> harness::Result<ExitCode> {

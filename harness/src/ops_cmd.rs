@@ -1,7 +1,8 @@
 //! `harness ops`: the run phase's operation stream as CSV, without an
 //! engine, so a workload can be inspected or replayed elsewhere.
 //!
-//! Columns `op,key,value_len,scan_len`; one client thread's stream (the
+//! Columns `op,key,value_len,scan_len,read_first` (1: a one-field update
+//! the driver does as a read and a write of the whole record); one client thread's stream (the
 //! stream `--threads 1` replays). Keys are printed as text when they are
 //! UTF-8 without control characters, otherwise as `0x` + hex.
 
@@ -31,7 +32,7 @@ pub fn write_ops<W: Workload>(w: &W, limit: Option<u64>, out: impl Write) -> Res
     let io = |e: std::io::Error| Error::io("cannot write", "stdout", e);
     let mut csv = csv::Writer::from_writer(out);
     let csv_err = |e: csv::Error| io(e.into());
-    csv.write_record(["op", "key", "value_len", "scan_len"])
+    csv.write_record(["op", "key", "value_len", "scan_len", "read_first"])
         .map_err(csv_err)?;
     let mut streams = w.run_streams(1);
     let Some(stream) = streams.first_mut() else {
@@ -48,6 +49,7 @@ pub fn write_ops<W: Workload>(w: &W, limit: Option<u64>, out: impl Write) -> Res
             &key_text(&key),
             &op.value_len.to_string(),
             &op.scan_len.to_string(),
+            if op.read_first { "1" } else { "0" },
         ])
         .map_err(csv_err)?;
     }

@@ -103,6 +103,7 @@ struct Planned {
     key_len: usize,
     value_len: usize,
     scan_len: usize,
+    read_first: bool,
 }
 
 /// Pre-generated operations fed through the driver.
@@ -123,6 +124,7 @@ impl OpStream for Replay<'_> {
             kind: p.kind,
             value_len: p.value_len,
             scan_len: p.scan_len,
+            read_first: p.read_first,
         }
     }
 }
@@ -201,12 +203,20 @@ fn bare_loop(
         let key = &keys[op.key_at..op.key_at + op.key_len];
         let r = match op.kind {
             OpType::Read => engine.get(key).map(|v| drop(black_box(v))),
+            // A one-field update reads the record first, as the driver does.
+            OpType::Update if op.read_first => engine.get(key).and_then(|v| match v {
+                Some(v) => engine.put(key, values.value(v.len())),
+                None => Ok(()),
+            }),
             OpType::Update | OpType::Insert => engine.put(key, values.value(op.value_len)),
             OpType::Scan => engine.scan(key, op.scan_len).map(|v| drop(black_box(v))),
-            OpType::Rmw => engine
-                .get(key)
-                .map(|v| drop(black_box(v)))
-                .and_then(|()| engine.put(key, values.value(op.value_len))),
+            OpType::Rmw => engine.get(key).and_then(|v| {
+                drop(black_box(v));
+                if op.read_first {
+                    drop(black_box(engine.get(key)?));
+                }
+                engine.put(key, values.value(op.value_len))
+            }),
             OpType::Delete => engine.delete(key),
         };
         r.map_err(|e| Error::Usage(format!("mem failed in the bare loop: {e}")))?;
@@ -242,6 +252,7 @@ pub fn measure<W: Workload>(w: &W, repeat: u32) -> Result<Overhead> {
             key_len: key.len(),
             value_len: op.value_len,
             scan_len: op.scan_len,
+            read_first: op.read_first,
         });
         keys.extend_from_slice(&key);
     }

@@ -15,11 +15,11 @@ fn ops_csv(w: &Toy, limit: Option<u64>) -> String {
 fn prints_header_and_every_operation() {
     let text = ops_csv(&Toy::new(100, 50), None);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "op,key,value_len,scan_len");
+    assert_eq!(lines[0], "op,key,value_len,scan_len,read_first");
     assert_eq!(lines.len(), 51);
     for l in &lines[1..] {
         let f: Vec<&str> = l.split(',').collect();
-        assert_eq!(f.len(), 4, "{l}");
+        assert_eq!(f.len(), 5, "{l}");
         assert!(
             ["read", "update", "insert", "scan", "rmw", "delete"].contains(&f[0]),
             "{l}"
@@ -27,6 +27,7 @@ fn prints_header_and_every_operation() {
         assert!(f[1].starts_with("key"), "{l}");
         f[2].parse::<u64>().expect("value_len");
         f[3].parse::<u64>().expect("scan_len");
+        assert!(["0", "1"].contains(&f[4]), "{l}");
     }
     // Inserts continue after the loaded records.
     let first_insert = lines[1..]

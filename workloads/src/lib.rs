@@ -109,8 +109,15 @@ impl Workload for YcsbWorkload {
         &self.name
     }
 
+    // The load inserts this client's share, `insertcount`, which is
+    // `recordcount` unless the load is split over clients.
+    #[allow(clippy::misnamed_getters)]
     fn records(&self) -> u64 {
-        self.spec.records
+        self.spec.insert_count
+    }
+
+    fn threads(&self) -> Option<usize> {
+        self.spec.thread_count
     }
 
     fn operations(&self) -> u64 {
@@ -123,7 +130,7 @@ impl Workload for YcsbWorkload {
 
     fn load_streams(&self, threads: usize) -> Vec<(Stream, u64)> {
         let mut start = self.spec.insert_start;
-        split(self.spec.records, threads)
+        split(self.spec.insert_count, threads)
             .into_iter()
             .enumerate()
             .map(|(t, n)| {
@@ -136,7 +143,9 @@ impl Workload for YcsbWorkload {
 
     fn run_streams(&self, threads: usize) -> Vec<Stream> {
         let inserts = Arc::new(counter::AckCounter::new(
-            self.spec.insert_start + self.spec.records,
+            // YCSB numbers run-phase inserts from recordcount, after the
+            // whole data set (of which this client loaded a share).
+            self.spec.records,
         ));
         (0..threads.max(1))
             .map(|t| Stream::run(self.spec.clone(), self.seed, t, inserts.clone()))

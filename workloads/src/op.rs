@@ -52,6 +52,11 @@ pub struct Op {
     pub value_len: usize,
     /// Pairs a scan asks for.
     pub scan_len: usize,
+    /// An update (or an rmw's write) of one field (`writeallfields=false`):
+    /// the client reads the record and writes it back whole with the field
+    /// replaced, as YCSB's key-value bindings do. The read is a lookup; a
+    /// record not found is not written (YCSB's update returns NOT_FOUND).
+    pub read_first: bool,
 }
 
 /// A per-thread source of operations.
@@ -73,8 +78,15 @@ pub trait Workload {
     /// The name in the output files (`ycsb-a`, or a property file's stem).
     fn name(&self) -> &str;
 
-    /// `recordcount`: records inserted by the load phase.
+    /// Records the load phase inserts: YCSB's `insertcount` (by default
+    /// `recordcount - insertstart`, so all of them).
     fn records(&self) -> u64;
+
+    /// Client threads the workload asks for (YCSB's `threadcount`), used
+    /// when `--threads` is not given.
+    fn threads(&self) -> Option<usize> {
+        None
+    }
 
     /// `operationcount`: operations of the run phase.
     fn operations(&self) -> u64;

@@ -52,6 +52,55 @@ pub struct Spec {
     /// `insertorder=ordered`: record numbers are not hashed.
     pub ordered: bool,
     pub zero_padding: usize,
+    /// `writeallfields`: an update writes every field. When false (YCSB's
+    /// default) it writes one, which a key-value store, holding a record
+    /// in one value, does as YCSB's key-value bindings do: read the record,
+    /// replace the field, write the whole record back.
+    pub write_all_fields: bool,
+    /// `readallfields`. A key-value engine returns the whole record either
+    /// way (YCSB's bindings read it and drop the other fields), so this
+    /// changes no engine call; it is checked and recorded.
+    pub read_all_fields: bool,
+    /// `threadcount`, when a file or override set it: the client threads
+    /// `--threads` stands for when not given.
+    pub thread_count: Option<usize>,
+}
+
+fn boolean(p: &Properties, name: &str) -> Result<bool> {
+    match p.get(name).unwrap_or("") {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(Error::Property(format!(
+            "property {name}={other}: expected true or false"
+        ))),
+    }
+}
+
+/// Properties YCSB reads that would change what runs, where we run
+/// something else: an error naming the property, never silence.
+fn refuse_unsupported(p: &Properties) -> Result<()> {
+    if boolean(p, "dataintegrity")? {
+        return Err(Error::Property(
+            "property dataintegrity=true is not supported: values are random bytes, not derived \
+             from the key, so a read cannot be checked against what was written"
+                .into(),
+        ));
+    }
+    match p.get("workload").unwrap_or("") {
+        "" | "site.ycsb.workloads.CoreWorkload" | "com.yahoo.ycsb.workloads.CoreWorkload" => {}
+        other => {
+            return Err(Error::Property(format!(
+                "property workload={other}: only CoreWorkload is implemented"
+            )))
+        }
+    }
+    match p.get("measurementtype").unwrap_or("") {
+        "" | "histogram" | "hdrhistogram" | "timeseries" => Ok(()),
+        other => Err(Error::Property(format!(
+            "property measurementtype={other}: expected histogram, hdrhistogram or timeseries \
+             (HdrHistograms and a timeseries are always written)"
+        ))),
+    }
 }
 
 impl Spec {
@@ -67,11 +116,32 @@ impl Spec {
             }
             Ok(v)
         };
+        refuse_unsupported(p)?;
         let records = u("recordcount")?;
+        let insert_start = u("insertstart")?;
         // YCSB's default: the records from insertstart on.
         let insert_count = match p.get("insertcount") {
             Some(v) if !v.is_empty() => u("insertcount")?,
-            _ => records.saturating_sub(u("insertstart")?),
+            _ => records.saturating_sub(insert_start),
+        };
+        // YCSB's own check: this client's share of the load must lie
+        // within the records of the whole data set.
+        if insert_start.saturating_add(insert_count) > records {
+            return Err(Error::Property(format!(
+                "insertstart={insert_start} + insertcount={insert_count} is more than \
+                 recordcount={records}"
+            )));
+        }
+        let thread_count = match p.get("threadcount") {
+            None | Some("") => None,
+            Some(_) => match u("threadcount")? {
+                0 => {
+                    return Err(Error::Property(
+                        "property threadcount=0: expected at least 1".into(),
+                    ))
+                }
+                n => Some(n as usize),
+            },
         };
         let distribution = match p.get("requestdistribution").unwrap_or("uniform") {
             "uniform" => Distribution::Uniform,
@@ -163,7 +233,7 @@ impl Spec {
         Ok(Spec {
             records,
             operations,
-            insert_start: u("insertstart")?,
+            insert_start,
             insert_count,
             field_count,
             field_len,
@@ -183,6 +253,9 @@ impl Spec {
             scan_zipfian,
             ordered,
             zero_padding: (u("zeropadding")?).min(20) as usize,
+            write_all_fields: boolean(p, "writeallfields")?,
+            read_all_fields: boolean(p, "readallfields")?,
+            thread_count,
         })
     }
 }

@@ -287,6 +287,7 @@ impl OpStream for Stream {
                 kind: OpType::Insert,
                 value_len,
                 scan_len: 0,
+                read_first: false,
             };
         }
         let kind = self.op_type();
@@ -307,6 +308,7 @@ impl OpStream for Stream {
             kind,
             value_len,
             scan_len,
+            read_first: matches!(kind, OpType::Update | OpType::Rmw) && !self.spec.write_all_fields,
         }
     }
 

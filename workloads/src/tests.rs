@@ -222,3 +222,117 @@ fn flags_errors_and_names() {
     );
     assert!(warnings[0].contains("bogus"));
 }
+
+fn with(preset: &str, props: &[&str]) -> Result<YcsbWorkload> {
+    let mut a = args(&[preset]);
+    a.properties = props.iter().map(|s| s.to_string()).collect();
+    resolve(&a).map(|(mut w, _)| w.remove(0))
+}
+
+fn load_keys(w: &YcsbWorkload) -> Vec<Vec<u8>> {
+    let mut key = Vec::new();
+    let mut keys = Vec::new();
+    for (mut s, n) in w.load_streams(1) {
+        for _ in 0..n {
+            s.next_op(&mut key);
+            keys.push(key.clone());
+        }
+    }
+    keys
+}
+
+#[test]
+fn the_load_inserts_insertcount_records_from_insertstart() {
+    let w = with(
+        "ycsb-a",
+        &[
+            "insertorder=ordered",
+            "recordcount=1000",
+            "insertstart=100",
+            "insertcount=50",
+        ],
+    )
+    .expect("valid");
+    assert_eq!(w.records(), 50, "insertcount records, not recordcount");
+    let keys = load_keys(&w);
+    assert_eq!(keys.len(), 50);
+    assert_eq!(keys[0], b"user100");
+    assert_eq!(keys[49], b"user149");
+}
+
+#[test]
+fn run_phase_inserts_are_numbered_from_recordcount() {
+    let w = with(
+        "ycsb-d",
+        &[
+            "insertorder=ordered",
+            "recordcount=1000",
+            "insertstart=100",
+            "insertcount=50",
+        ],
+    )
+    .expect("valid");
+    let first = run_ops(&w, 2_000)
+        .into_iter()
+        .find(|(kind, ..)| *kind == OpType::Insert)
+        .expect("ycsb-d inserts");
+    assert_eq!(
+        first.1, b"user1000",
+        "YCSB starts run inserts at recordcount"
+    );
+}
+
+#[test]
+fn insertstart_plus_insertcount_beyond_recordcount_is_refused() {
+    let e = with(
+        "ycsb-a",
+        &["recordcount=100", "insertstart=60", "insertcount=50"],
+    )
+    .expect_err("110 > 100");
+    let msg = e.to_string();
+    for part in ["insertstart=60", "insertcount=50", "recordcount=100"] {
+        assert!(msg.contains(part), "`{part}` missing: {msg}");
+    }
+}
+
+#[test]
+fn writeallfields_false_reads_the_record_before_writing_it() {
+    let partial = with("ycsb-f", &[]).expect("valid");
+    assert!(!partial.spec().write_all_fields, "YCSB's default");
+    let mut s = partial.run_streams(1).remove(0);
+    let mut key = Vec::new();
+    let ops: Vec<Op> = (0..500).map(|_| s.next_op(&mut key)).collect();
+    for op in &ops {
+        let expect = matches!(op.kind, OpType::Update | OpType::Rmw);
+        assert_eq!(op.read_first, expect, "{op:?}");
+    }
+    assert!(ops.iter().any(|op| op.kind == OpType::Rmw));
+    let whole = with("ycsb-a", &["writeallfields=true"]).expect("valid");
+    let mut s = whole.run_streams(1).remove(0);
+    assert!((0..500).all(|_| !s.next_op(&mut key).read_first));
+}
+
+#[test]
+fn properties_we_cannot_honour_are_errors_naming_them() {
+    for (prop, name) in [
+        ("dataintegrity=true", "dataintegrity"),
+        ("workload=site.ycsb.workloads.RestWorkload", "workload="),
+        ("measurementtype=raw", "measurementtype"),
+        ("readallfields=sometimes", "readallfields"),
+        ("writeallfields=1", "writeallfields"),
+        ("threadcount=0", "threadcount"),
+    ] {
+        let e = with("ycsb-a", &[prop]).expect_err(prop);
+        assert!(e.to_string().contains(name), "{prop}: {e}");
+    }
+    assert!(with("ycsb-a", &["dataintegrity=false", "readallfields=false"]).is_ok());
+}
+
+#[test]
+fn threadcount_is_the_workloads_thread_count_when_set() {
+    assert_eq!(with("ycsb-a", &[]).expect("valid").threads(), None);
+    assert_eq!(
+        with("ycsb-a", &["threadcount=4"]).expect("valid").threads(),
+        Some(4)
+    );
+}

@@ -76,6 +76,7 @@ impl OpStream for ToyStream {
                 kind: OpType::Insert,
                 value_len: self.value_len,
                 scan_len: 0,
+                read_first: false,
             };
         }
         self.rng = self
@@ -108,6 +109,7 @@ impl OpStream for ToyStream {
             kind,
             value_len: self.value_len,
             scan_len: 1 + (r as usize >> 4) % 10,
+            read_first: false,
         }
     }
 }
