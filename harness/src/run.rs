@@ -249,6 +249,8 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
             Err(e) => warnings.push(format!("plots: charts not drawn: {e}")),
         }
     }
+    // Last: what a later --run-dir of this directory may delete.
+    output::file_list::record(&run_dir)?;
     Ok(RunOutcome {
         run_dir,
         results,

@@ -10,6 +10,7 @@
 //! runs, so a read-only `--out` fails in a second, not after the benchmark.
 
 pub mod engine_metrics;
+pub mod file_list;
 pub mod hgrm;
 pub mod latency;
 pub mod run_json;
@@ -102,8 +103,9 @@ fn unique_dir(out: &Path, run_id: &str) -> PathBuf {
     dir
 }
 
-/// `--run-dir` may name an old run (replaced) or a new/empty directory;
-/// anything else is refused rather than clobbered.
+/// `--run-dir` may name an old run (its files replaced, see
+/// [`file_list`]) or a new/empty directory; anything else is refused
+/// rather than clobbered.
 fn clear_previous_run(dir: &Path) -> Result<()> {
     if !dir.exists() {
         return Ok(());
@@ -115,16 +117,7 @@ fn clear_previous_run(dir: &Path) -> Result<()> {
     if entries.next().is_none() {
         return Ok(());
     }
-    if !dir.join("run.json").is_file() {
-        return Err(Error::Usage(format!(
-            "--run-dir {}: directory exists and is not a results directory (no run.json); refusing to overwrite it",
-            dir.display()
-        )));
-    }
-    fs::remove_dir_all(dir).map_err(|source| Error::OutDir {
-        path: dir.to_path_buf(),
-        source,
-    })
+    file_list::clear(dir)
 }
 
 /// Write summary.csv, latency.csv + histograms, timeseries.csv,
@@ -226,9 +219,12 @@ mod tests {
         fs::write(dir.join("notes.txt"), b"mine").expect("write");
         let err = prepare_run_dir(tmp.path(), "r", Some(&dir)).expect_err("foreign dir");
         assert!(err.to_string().contains("refusing"), "{err}");
+        assert!(dir.join("notes.txt").exists(), "nothing deleted");
+        fs::remove_file(dir.join("notes.txt")).expect("rm");
         fs::write(dir.join("run.json"), b"{}").expect("write");
+        file_list::record(&dir).expect("listed");
         let got = prepare_run_dir(tmp.path(), "r", Some(&dir)).expect("old run replaced");
         assert_eq!(got, dir);
-        assert!(!dir.join("notes.txt").exists());
+        assert!(!dir.join("run.json").exists());
     }
 }
