@@ -122,9 +122,11 @@ struct RunArgs {
     /// `threadcount` property if set, else 1].
     #[arg(long)]
     threads: Option<usize>,
-    /// Stop a phase after this many seconds and report what ran.
-    #[arg(long, value_name = "SECS")]
-    max_time: Option<f64>,
+    /// Stop a phase after this many seconds and report what ran (marked
+    /// time-limited); 0 for no limit. The default keeps a default run
+    /// short where the naive log's gets scan its whole log.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_MAX_TIME_S)]
+    max_time: f64,
     /// Durability: always, never or bytes:N.
     #[arg(long, default_value = "never")]
     sync: String,
@@ -226,6 +228,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--max-time`'s default, seconds per phase.
+const DEFAULT_MAX_TIME_S: f64 = 60.0;
+
 fn secs(name: &str, s: f64) -> harness::Result<Duration> {
     Duration::try_from_secs_f64(s)
         .ok()
@@ -263,7 +268,10 @@ fn run(args: RunArgs) -> harness::Result<ExitCode> {
     let mut cfg = RunConfig::new(engines, &args.out);
     cfg.threads = client_threads(args.threads, &workloads)?;
     cfg.seed = args.workload.seed;
-    cfg.max_time = args.max_time.map(|s| secs("--max-time", s)).transpose()?;
+    cfg.max_time = match args.max_time {
+        0.0 => None,
+        s => Some(secs("--max-time", s)?),
+    };
     cfg.sync = sync;
     cfg.cache_mb = args.cache_mb;
     cfg.target_ops = args.target;

@@ -167,6 +167,7 @@ pub fn resolve(args: &WorkloadArgs) -> Result<(Vec<YcsbWorkload>, Vec<String>)> 
         let mut p = Properties::defaults();
         if let Some((_, text)) = presets::find(name) {
             p.apply_text(&format!("preset {name}"), text)?;
+            presets::apply_default_size(name, &mut p);
             bases.push((name.clone(), p));
         } else if Path::new(name).is_file() {
             warnings.extend(p.apply_file(Path::new(name))?);

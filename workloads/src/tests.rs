@@ -54,13 +54,30 @@ fn ycsb_property_files_match_the_presets() {
         let (from_file, warnings) = resolve(&a).expect("the published file loads unchanged");
         assert!(warnings.is_empty(), "{file}: {warnings:?}");
         assert_eq!(from_file[0].name(), file, "named after the file");
+        // The file keeps YCSB's own size; the preset the workbench's.
+        assert_eq!(from_file[0].spec().records, 1_000, "{file}");
         let from_preset = one(&args(&[preset]));
+        assert_eq!(from_preset.spec().records, presets::DEFAULT_RECORDS);
+        assert_eq!(from_preset.spec().operations, presets::DEFAULT_OPERATIONS);
+        let mut sized = args(&[preset]);
+        (sized.records, sized.operations) = (Some(1_000), Some(1_000));
         assert_eq!(
             from_file[0].spec(),
-            from_preset.spec(),
+            one(&sized).spec(),
             "{file} vs {preset}"
         );
     }
+}
+
+#[test]
+fn size_flags_and_overrides_win_over_the_preset_default_size() {
+    let mut a = args(&["ycsb-b"]);
+    a.properties = vec!["recordcount=5000".into()];
+    assert_eq!(one(&a).spec().records, 5_000);
+    a.records = Some(7_000);
+    assert_eq!(one(&a).spec().records, 7_000);
+    // Non-YCSB presets carry their own size.
+    assert_eq!(one(&args(&["read-random"])).spec().records, 100_000);
 }
 
 #[test]

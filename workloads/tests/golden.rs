@@ -1,5 +1,5 @@
 //! A fixed-seed golden sequence: the first 20 run-phase operations of
-//! ycsb-a with seed 42, one thread, default sizes (1000 records).
+//! ycsb-a with seed 42, one thread, YCSB's own size (1000 records).
 //!
 //! The literal below was produced by running this code once and pasting
 //! its output; it was not derived by hand. Its job is to pin the stream, so
@@ -41,7 +41,10 @@ const GOLDEN: &[(OpType, &str, usize)] = &[
 
 #[test]
 fn ycsb_a_seed_42_first_20_operations() {
-    let w = one(&args(&["ycsb-a"], &[]));
+    let w = one(&args(
+        &["ycsb-a"],
+        &["recordcount=1000", "operationcount=1000"],
+    ));
     let got: Vec<(OpType, String, usize)> = run_ops(&w, 1, 0, 20)
         .into_iter()
         .map(|(kind, key, value_len, _)| (kind, String::from_utf8(key).expect("utf8"), value_len))
@@ -60,7 +63,10 @@ fn ycsb_a_seed_42_first_20_operations() {
 
 #[test]
 fn golden_sequence_is_consistent_with_ycsb_a() {
-    let w = one(&args(&["ycsb-a"], &[]));
+    let w = one(&args(
+        &["ycsb-a"],
+        &["recordcount=1000", "operationcount=1000"],
+    ));
     let mut loaded = HashSet::new();
     let mut key = Vec::new();
     for (mut s, n) in w.load_streams(1) {

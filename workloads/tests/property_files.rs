@@ -141,5 +141,8 @@ fn unknown_properties_are_warned_about_by_name() {
     assert!(warnings[1].contains("operationcuont"), "{warnings:?}");
     // The misspelt value did not change the known property.
     assert_eq!(w[0].spec().read, 0.5);
-    assert_eq!(w[0].spec().operations, 1000);
+    assert_eq!(
+        w[0].spec().operations,
+        workloads::presets::DEFAULT_OPERATIONS
+    );
 }
