@@ -106,6 +106,7 @@ pub mod registry;
 pub mod result;
 pub mod results_dir;
 pub mod run;
+pub mod values;
 pub mod verify_cmd;
 pub mod workload;
 
