@@ -108,6 +108,7 @@ pub mod registry;
 pub mod result;
 pub mod results_dir;
 pub mod run;
+pub mod values;
 pub mod verify_cmd;
 pub mod workload;
 
