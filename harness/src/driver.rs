@@ -21,54 +21,13 @@ use std::time::{Duration, Instant};
 
 use engine_core::{Engine, Vfs};
 use indicatif::ProgressBar;
-use rand::{RngCore, SeedableRng};
 
 use crate::clock::Clock;
 use crate::live::{LiveLog, LiveSet};
 use crate::measure::{thread_cpu_ns, Latencies, OpType, Progress, Tally};
 use crate::result::Sample;
+use crate::values::ValueGen;
 pub use workloads::{split, Op, OpStream};
-
-/// Extra value bytes beyond the longest value, so consecutive values start
-/// at different offsets of the buffer and are not byte-identical.
-const VALUE_SLACK: usize = 4096;
-
-/// Pre-generated random bytes that values are sliced from: no allocation
-/// and no RNG call per operation.
-pub struct ValueBuf {
-    bytes: Vec<u8>,
-    rng: rand::rngs::SmallRng,
-    turn: usize,
-}
-
-impl ValueBuf {
-    /// A buffer for values up to `max_len` bytes (it grows if a longer one
-    /// is asked for), filled from `seed`.
-    pub fn new(seed: u64, max_len: usize) -> ValueBuf {
-        let mut v = ValueBuf {
-            bytes: Vec::new(),
-            rng: rand::rngs::SmallRng::seed_from_u64(seed),
-            turn: 0,
-        };
-        v.grow(max_len);
-        v
-    }
-
-    fn grow(&mut self, max_len: usize) {
-        self.bytes.resize(max_len + VALUE_SLACK, 0);
-        self.rng.fill_bytes(&mut self.bytes);
-    }
-
-    /// `len` bytes of value, at a rotating offset.
-    #[inline]
-    pub fn value(&mut self, len: usize) -> &[u8] {
-        if len + VALUE_SLACK > self.bytes.len() {
-            self.grow(len);
-        }
-        self.turn = (self.turn + 61) % VALUE_SLACK;
-        &self.bytes[self.turn..self.turn + len]
-    }
-}
 
 /// Failures in a row after which a thread gives up and ends the phase: an
 /// engine that fails this often is not going to recover within the run,
@@ -112,7 +71,7 @@ pub struct Worker<'a> {
     progress: &'a Progress,
     stop: &'a AtomicBool,
     clock: Clock,
-    values: ValueBuf,
+    values: ValueGen,
     key: Vec<u8>,
     pub latencies: Latencies,
     pub tally: Tally,
@@ -129,6 +88,7 @@ impl<'a> Worker<'a> {
         progress: &'a Progress,
         stop: &'a AtomicBool,
         seed: u64,
+        compression_ratio: f64,
         intended: bool,
     ) -> Self {
         Worker {
@@ -137,7 +97,7 @@ impl<'a> Worker<'a> {
             progress,
             stop,
             clock: Clock::get(),
-            values: ValueBuf::new(seed, 1024),
+            values: ValueGen::new(seed, compression_ratio),
             key: Vec::with_capacity(64),
             latencies: Latencies::new(intended),
             tally: Tally::default(),
@@ -313,6 +273,9 @@ pub struct PhaseSpec<'a> {
     pub interval: Duration,
     /// Seeds the value bytes (per thread).
     pub seed: u64,
+    /// Compressed size / raw size of the values (1.0: incompressible; see
+    /// [`crate::values`]).
+    pub compression_ratio: f64,
     /// Progress bar to advance, if any.
     pub progress: Option<&'a ProgressBar>,
 }
@@ -366,7 +329,15 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
             let pacer = pacer_for(t);
             let seed = spec.seed ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             handles.push(s.spawn(move || {
-                let mut w = Worker::new(spec.engine, spec.live, progress, stop, seed, intended);
+                let mut w = Worker::new(
+                    spec.engine,
+                    spec.live,
+                    progress,
+                    stop,
+                    seed,
+                    spec.compression_ratio,
+                    intended,
+                );
                 let cpu_start = thread_cpu_ns();
                 let outcome = w.run(stream, n, spec.record, pacer, t);
                 if let (Some(a), Some(b)) = (cpu_start, thread_cpu_ns()) {
@@ -476,18 +447,5 @@ mod tests {
         assert_eq!(split(10, 3), vec![4, 3, 3]);
         assert_eq!(split(2, 4), vec![1, 1, 0, 0]);
         assert_eq!(split(7, 1), vec![7]);
-    }
-
-    #[test]
-    fn values_rotate_and_grow() {
-        let mut v = ValueBuf::new(7, 16);
-        let a = v.value(16).to_vec();
-        let b = v.value(16).to_vec();
-        assert_ne!(a, b);
-        assert_eq!(v.value(100_000).len(), 100_000);
-        assert_eq!(v.value(0).len(), 0);
-        // Same seed, same bytes.
-        let mut w = ValueBuf::new(7, 16);
-        assert_eq!(w.value(16), &a[..]);
     }
 }

@@ -32,6 +32,7 @@ pub const CONFIG_FIELDS: &[&str] = &[
     "warmup_ops",
     "max_time_s",
     "deterministic",
+    "compression_ratio",
 ];
 
 /// What the gate compares and how strictly.

@@ -130,6 +130,10 @@ struct RunArgs {
     /// Durability: always, never or bytes:N.
     #[arg(long, default_value = "never")]
     sync: String,
+    /// Values' compressed size / raw size (db_bench's compression_ratio):
+    /// 1.0 = fresh random bytes, incompressible; 0.5 = compress to half.
+    #[arg(long, default_value_t = 1.0)]
+    compression_ratio: f64,
     /// Memory budget of each engine, MiB (its cache_mb option).
     #[arg(long, default_value_t = 64)]
     cache_mb: u64,
@@ -274,6 +278,8 @@ fn run(args: RunArgs) -> harness::Result<ExitCode> {
     };
     cfg.sync = sync;
     cfg.cache_mb = args.cache_mb;
+    cfg.compression_ratio = harness::values::check_ratio(args.compression_ratio)
+        .map_err(|e| Error::Usage(format!("--compression-ratio: {e}")))?;
     cfg.target_ops = args.target;
     cfg.warmup_ops = args.warmup_ops;
     cfg.run_dir = args.run_dir;

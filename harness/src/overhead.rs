@@ -6,7 +6,7 @@
 //! operations each, in rotating order:
 //!
 //! - the **bare loop**: the engine calls from the list (keys in one flat
-//!   buffer, values from a fixed buffer), nothing else;
+//!   buffer, values from the same generator), nothing else;
 //! - the **replay loop**: the harness's own loop ([`crate::driver::drive`])
 //!   fed from the list: engine + clock + histogram + tallies + live-set log;
 //! - the **full loop**: the harness's loop with the live generator, exactly
@@ -30,10 +30,11 @@ use std::time::{Duration, Instant};
 use engine_core::{Engine, Options, Vfs};
 
 use crate::clock::Clock;
-use crate::driver::{self, split, Op, OpStream, PhaseSpec, ValueBuf};
+use crate::driver::{self, split, Op, OpStream, PhaseSpec};
 use crate::error::{Error, Result};
 use crate::live::{LiveLog, LiveSet};
 use crate::measure::{Latencies, OpType};
+use crate::values::ValueGen;
 use crate::workload::Workload;
 
 /// Nanoseconds per operation of each loop, and the harness's share.
@@ -169,6 +170,7 @@ fn plain_spec<'a>(
         max_time: None,
         interval: Duration::from_secs(3600),
         seed: 1,
+        compression_ratio: 1.0,
         progress: None,
     }
 }
@@ -196,7 +198,7 @@ fn bare_loop(
     engine: &dyn Engine,
     plan: &[Planned],
     keys: &[u8],
-    values: &mut ValueBuf,
+    values: &mut ValueGen,
 ) -> Result<Duration> {
     let t0 = Instant::now();
     for op in plan {
@@ -278,7 +280,7 @@ pub fn measure<W: Workload>(w: &W, repeat: u32) -> Result<Overhead> {
                         // threads are (each gets its own allocator arena).
                         let d = std::thread::scope(|s| {
                             s.spawn(|| {
-                                let mut values = ValueBuf::new(1, 1024);
+                                let mut values = ValueGen::new(1, 1.0);
                                 bare_loop(engine, ops, &keys, &mut values)
                             })
                             .join()

@@ -71,6 +71,8 @@ pub struct RunConfig {
     pub repeat: u32,
     /// Timeseries interval.
     pub interval: Duration,
+    /// Compressed size / raw size of the values (1.0: incompressible).
+    pub compression_ratio: f64,
     /// The command line, for run.json.
     pub command: Vec<String>,
 }
@@ -96,6 +98,7 @@ impl RunConfig {
             deterministic: false,
             repeat: 1,
             interval: Duration::from_secs(1),
+            compression_ratio: 1.0,
             command: Vec::new(),
         }
     }
@@ -228,6 +231,7 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
         deterministic: cfg.deterministic,
         repeat: cfg.repeat.max(1),
         interval_s: cfg.interval.as_secs_f64(),
+        compression_ratio: cfg.compression_ratio,
         command: cfg.command.clone(),
         failures: failures.iter().map(|f| f.to_string()).collect(),
     };
@@ -491,6 +495,7 @@ impl<'a> PhaseCtx<'a> {
             target_ops: cfg.target_ops,
             max_time: cfg.max_time,
             interval: cfg.interval,
+            compression_ratio: cfg.compression_ratio,
             seed: cfg.seed,
             progress: None,
         }

@@ -625,3 +625,49 @@ fn a_quiesce_that_gives_up_marks_its_rows_unsettled() {
         );
     }
 }
+
+/// The largest file under `dir`, read whole.
+fn largest_file(dir: &Path) -> Vec<u8> {
+    let mut best: Option<PathBuf> = None;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("list").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if best
+                .as_ref()
+                .is_none_or(|b| b.metadata().unwrap().len() < p.metadata().unwrap().len())
+            {
+                best = Some(p);
+            }
+        }
+    }
+    std::fs::read(best.expect("a data file")).expect("read")
+}
+
+fn stored_lz4_ratio(ratio: f64) -> f64 {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cfg = config(tmp.path(), &["hash-log"]);
+    cfg.data_dir = Some(tmp.path().join("data"));
+    cfg.keep_data = true;
+    cfg.compression_ratio = ratio;
+    let mut toy = Toy::new(2_000, 0);
+    toy.value_len = 1_000;
+    let out = execute(&cfg, &[toy]).expect("run completes");
+    let run = ResultsDir::read(&out.run_dir).expect("results").run;
+    assert_eq!(run["compression_ratio"].as_f64(), Some(ratio));
+    let bytes = largest_file(&tmp.path().join("data"));
+    assert!(bytes.len() > 1 << 20, "{} bytes", bytes.len());
+    lz4_flex::block::compress(&bytes).len() as f64 / bytes.len() as f64
+}
+
+#[test]
+fn the_values_an_engine_stores_do_not_compress_unless_asked() {
+    // Values were windows of one ~5 KiB buffer: LZ4 shrank a data file of
+    // them to a few percent, so a compressing engine looked far better.
+    let r = stored_lz4_ratio(1.0);
+    assert!(r > 0.95, "a data file of incompressible values compressed to {r}");
+    let half = stored_lz4_ratio(0.5);
+    assert!((0.45..0.65).contains(&half), "asked 0.5, the file compressed to {half}");
+}

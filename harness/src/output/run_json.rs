@@ -51,6 +51,9 @@ pub struct RunInfo {
     pub deterministic: bool,
     pub repeat: u32,
     pub interval_s: f64,
+    /// Compressed size / raw size of the values written (1.0: fresh
+    /// random bytes, incompressible).
+    pub compression_ratio: f64,
     pub command: Vec<String>,
     pub failures: Vec<String>,
 }
