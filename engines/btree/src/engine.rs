@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use engine_core::log::LogWriter;
+use engine_core::ownership;
 use engine_core::record::{RecordKind, FILE_HEADER_LEN, MAX_VALUE_LEN};
 use engine_core::{
     Durability, Engine, EngineMetrics, Error, File, OpenMode, Options, Purpose, Result, Vfs,
@@ -25,7 +26,7 @@ use crate::checkpoint::{self, Snapshot, Target};
 use crate::page::{decode_at, Leaf, Meta, Node, MAX_PAGE, MIN_PAGE, PAGE_HEADER};
 use crate::pager::Pager;
 use crate::tree::{max_key, Tree};
-use crate::{wal, DW_FILE, OPTIONS, PAGE_FILE};
+use crate::{wal, DW_FILE, ENGINE_NAME, OPTIONS, PAGE_FILE};
 
 /// Settings from the options.
 #[derive(Debug, Clone, Copy)]
@@ -150,7 +151,9 @@ pub struct BTree {
 /// Open or create the engine in `dir`.
 pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<BTree> {
     let config = Config::from_options(options)?;
-    vfs.create_dir_all(dir)?;
+    // Before any file is created or removed: a user's directory or another
+    // engine's database is refused, never written to.
+    ownership::claim(vfs, dir, ENGINE_NAME)?;
     let page_path = dir.join(PAGE_FILE);
     let pages = vfs.open(&page_path, OpenMode::Create)?;
     let dw = vfs.open(&dir.join(DW_FILE), OpenMode::Create)?;

@@ -94,3 +94,47 @@ fn reopening_without_page_size_uses_the_files() {
     drop(db);
     check_all(&try_open(&vfs, &dir, "page_size=512").unwrap(), 1_500);
 }
+
+// ---- item 9: the directory must be the B+tree's -----------------------
+
+/// A user's non-empty directory is refused, and nothing in it is touched
+/// (a stray `wal.0` would have been deleted as an obsolete log).
+#[test]
+fn a_users_non_empty_directory_is_refused_and_left_alone() {
+    let (fs, vfs, dir) = setup();
+    fs.write_file(&dir.join("notes.txt"), b"mine").unwrap();
+    fs.write_file(&dir.join("wal.0"), b"also mine").unwrap();
+    let err = try_open(&vfs, &dir, "").err().expect("refused");
+    assert!(matches!(err, Error::Unusable { .. }), "{err}");
+    let names: Vec<_> = fs.files().into_iter().map(|(p, _)| p).collect();
+    assert_eq!(names, vec![dir.join("notes.txt"), dir.join("wal.0")]);
+    assert!(btree::verify(&vfs, &dir, &Options::new()).is_err());
+}
+
+/// Another engine's database: refused by open, and not "clean" to verify.
+#[test]
+fn another_engines_directory_is_refused_and_never_verifies_clean() {
+    let (fs, vfs, dir) = setup();
+    // A B+tree's files under another engine's owner file.
+    fill(&try_open(&vfs, &dir, "").unwrap(), 100);
+    let other = PathBuf::from("/other");
+    engine_core::ownership::claim(&vfs, &other, "lsm").unwrap();
+    for (path, _) in fs.files() {
+        if path.starts_with(&dir) && !path.ends_with(engine_core::ownership::OWNER_FILE) {
+            let bytes = fs.read_file(&path).unwrap();
+            fs.write_file(&other.join(path.file_name().unwrap()), &bytes)
+                .unwrap();
+        }
+    }
+    let err = try_open(&vfs, &other, "").err().expect("refused");
+    assert!(matches!(err, Error::Unusable { .. }), "{err}");
+    match btree::verify(&vfs, &other, &Options::new()) {
+        Ok(report) => assert!(!report.is_clean(), "{report:?}"),
+        Err(e) => assert!(e.to_string().contains("lsm"), "{e}"),
+    }
+    // Its own directory still verifies clean and reopens.
+    assert!(btree::verify(&vfs, &dir, &Options::new())
+        .unwrap()
+        .is_clean());
+    check_all(&try_open(&vfs, &dir, "").unwrap(), 100);
+}
