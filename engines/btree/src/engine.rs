@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use engine_core::log::LogWriter;
+use engine_core::ownership;
 use engine_core::record::{RecordKind, FILE_HEADER_LEN, MAX_VALUE_LEN};
 use engine_core::{
     Durability, Engine, EngineMetrics, Error, File, OpenMode, Options, Purpose, Result, Vfs,
@@ -25,12 +26,20 @@ use crate::checkpoint::{self, Snapshot, Target};
 use crate::page::{decode_at, Leaf, Meta, Node, MAX_PAGE, MIN_PAGE, PAGE_HEADER};
 use crate::pager::Pager;
 use crate::tree::{max_key, Tree};
-use crate::{wal, DW_FILE, OPTIONS, PAGE_FILE};
+use crate::{wal, DW_FILE, ENGINE_NAME, OPTIONS, PAGE_FILE};
 
 /// Settings from the options.
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
+    /// The page size of a new database; an existing one keeps its file's
+    /// (see [`Config::for_file`]).
     pub page_size: usize,
+    /// Whether `page_size` was given, not defaulted: a given one must match
+    /// an existing file's.
+    page_size_given: bool,
+    /// `cache_pages` as given (0: derive it from `cache_bytes`).
+    cache_pages_option: u64,
+    cache_bytes: u64,
     pub cache_pages: usize,
     pub checkpoint_bytes: u64,
     pub background: bool,
@@ -48,18 +57,47 @@ impl Config {
                 expected: "a power of two".into(),
             });
         }
-        let by_budget = options.cache_bytes()? / page_size;
-        let cache_pages = match options.u64("cache_pages", 0)? {
-            0 => by_budget,
-            n => n,
-        };
-        Ok(Config {
+        let mut config = Config {
             page_size: page_size as usize,
-            cache_pages: cache_pages.clamp(8, 1 << 30) as usize,
+            page_size_given: options.get("page_size").is_some(),
+            cache_pages_option: options.u64("cache_pages", 0)?,
+            cache_bytes: options.cache_bytes()?,
+            cache_pages: 0,
             checkpoint_bytes: options.u64_in("checkpoint_bytes", 16 << 20, 1, 1 << 40)?,
             background: options.bool("background", true)?,
             durability: options.durability()?,
-        })
+        };
+        config.derive_cache_pages();
+        Ok(config)
+    }
+
+    fn derive_cache_pages(&mut self) {
+        let pages = match self.cache_pages_option {
+            0 => self.cache_bytes / self.page_size as u64,
+            n => n,
+        };
+        self.cache_pages = pages.clamp(8, 1 << 30) as usize;
+    }
+
+    /// The settings for an existing page file of `file_page_size` bytes per
+    /// page. The page size is fixed when the file is created: the file's
+    /// applies, and a `page_size` option that says otherwise is refused by
+    /// name rather than applied to pages of another size. (It is the only
+    /// option fixed at creation; the others apply to each open.)
+    pub fn for_file(mut self, file_page_size: usize) -> Result<Config> {
+        if self.page_size_given && self.page_size != file_page_size {
+            return Err(Error::BadOption {
+                key: "page_size".into(),
+                value: self.page_size.to_string(),
+                expected: format!(
+                    "{file_page_size}, the page size this database was created with \
+                     (it is fixed at creation; omit the option to use the file's)"
+                ),
+            });
+        }
+        self.page_size = file_page_size;
+        self.derive_cache_pages();
+        Ok(self)
     }
 }
 
@@ -113,16 +151,22 @@ pub struct BTree {
 /// Open or create the engine in `dir`.
 pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<BTree> {
     let config = Config::from_options(options)?;
-    vfs.create_dir_all(dir)?;
+    // Before any file is created or removed: a user's directory or another
+    // engine's database is refused, never written to.
+    ownership::claim(vfs, dir, ENGINE_NAME)?;
     let page_path = dir.join(PAGE_FILE);
     let pages = vfs.open(&page_path, OpenMode::Create)?;
     let dw = vfs.open(&dir.join(DW_FILE), OpenMode::Create)?;
     let ck_pages = vfs.open(&page_path, OpenMode::Existing)?;
     checkpoint::recover(&pages, &dw)?;
-    let inner = if pages.len()? == 0 {
-        create(vfs, dir, &config, pages, &ck_pages, &dw)?
+    let (config, inner) = if pages.len()? == 0 {
+        let inner = create(vfs, dir, &config, pages, &ck_pages, &dw)?;
+        (config, inner)
     } else {
-        recover(vfs, dir, &config, pages)?
+        let meta = read_meta(&pages)?;
+        let config = config.for_file(meta.page_size as usize)?;
+        let inner = recover(vfs, dir, &config, pages, meta)?;
+        (config, inner)
     };
     let background = config.background;
     let shared = Arc::new(Shared {
@@ -194,8 +238,7 @@ fn create(
 
 /// An existing database: the last checkpoint's tree, and the logs since
 /// replayed onto it.
-fn recover(vfs: &Vfs, dir: &Path, config: &Config, pages: File) -> Result<Inner> {
-    let meta = read_meta(&pages)?;
+fn recover(vfs: &Vfs, dir: &Path, config: &Config, pages: File, meta: Meta) -> Result<Inner> {
     let mut tree = Tree::new(Pager::new(pages, meta, config.cache_pages));
     let (log, gen) = wal::replay(vfs, dir, meta.wal_gen, |rec| match rec.kind {
         RecordKind::Put => tree.put(&rec.key, &rec.value),
@@ -324,7 +367,8 @@ impl Shared {
             g.since_sync = 0;
             Snapshot {
                 images: g.tree.pager.take_images(meta),
-                page_size: self.config.page_size,
+                // The file's page size, which `open` made the config's.
+                page_size: g.tree.pager.page_size(),
                 seq: meta.seq,
                 wal_gen: gen,
                 durable_pages: g.durable_pages,

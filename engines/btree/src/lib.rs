@@ -39,6 +39,9 @@
 //!
 //! ## Files
 //!
+//! - `ENGINE`: the owner file ([`engine_core::ownership`]) naming `btree`,
+//!   written before any other; open refuses a non-empty directory without
+//!   it, and verify one that another engine owns.
 //! - `pages`: page 0 is the header ([`page::Meta`]: magic `BTREEPG1`,
 //!   version, page size, checkpoint sequence, root, height, page count, free
 //!   list head and length, log generation); every page's layout is in
@@ -90,6 +93,9 @@ use std::path::Path;
 
 use engine_core::{Engine, OptionSpec, Options, Result, Vfs};
 
+/// The name in the directory's owner file
+/// ([`engine_core::ownership::OWNER_FILE`]).
+pub const ENGINE_NAME: &str = "btree";
 /// The page file's name.
 pub const PAGE_FILE: &str = "pages";
 /// The doublewrite file's name.

@@ -11,6 +11,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
+use engine_core::ownership;
 use engine_core::record::{self, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
 use engine_core::{CorruptSpot, FileReport, OpenMode, Options, Purpose, Result, VerifyReport, Vfs};
 
@@ -18,10 +19,12 @@ use crate::checkpoint::decode_dw;
 use crate::engine::read_meta;
 use crate::page::{Meta, Node, Val};
 use crate::wal::{list_gens, wal_path, WAL_MAGIC, WAL_VERSION};
-use crate::{DW_FILE, PAGE_FILE};
+use crate::{DW_FILE, ENGINE_NAME, PAGE_FILE};
 
 /// Walk the engine directory `dir` read-only and report what is there.
 pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport> {
+    // Another engine's files, or a user's, are no B+tree to call clean.
+    ownership::check(vfs, dir, ENGINE_NAME)?;
     let mut report = VerifyReport::default();
     let pages_path = dir.join(PAGE_FILE);
     let pages = vfs.open(&pages_path, OpenMode::Existing)?;
