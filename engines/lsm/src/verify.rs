@@ -34,6 +34,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use engine_core::ownership;
 use engine_core::record::{check_file_header, RecordKind, FILE_HEADER_LEN};
 use engine_core::{
     CorruptSpot, Error, File, FileReport, OpenMode, Options, Purpose, Result, VerifyReport, Vfs,
@@ -52,6 +53,13 @@ type Versions = HashMap<Vec<u8>, (u64, bool)>;
 /// Check every file of the LSM in `dir` without changing anything.
 pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
+    // An absent or empty directory is a new database. Anything else must
+    // be an LSM's (its owner file says so): another engine's files or a
+    // user's are refused, never called clean.
+    if !vfs.exists(dir)? || vfs.list_dir(dir)?.is_empty() {
+        return Ok(report);
+    }
+    ownership::check(vfs, dir, crate::db::OWNER)?;
     let mut tables = Vec::new();
     let mut wals = Vec::new();
     let mut orphans = Vec::new();

@@ -29,6 +29,8 @@ mod recovery;
 mod stats;
 mod write;
 
+pub(crate) use recovery::OWNER;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,5 +1,9 @@
 //! Opening: replay the manifest, open the tables, replay the WALs.
 //!
+//! 0. Claim the directory (`engine_core::ownership`): an empty one gets
+//!    an `ENGINE` owner file naming `lsm`; one that is not empty and not
+//!    an LSM database is refused, untouched. The owner file is never
+//!    deleted: it is not a name this engine parses.
 //! 1. Read `MANIFEST` (no manifest: a new database; leftovers of a first
 //!    open that crashed before its manifest existed are deleted; they can
 //!    hold no acknowledged write).
@@ -25,6 +29,7 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
+use engine_core::ownership;
 use engine_core::record::RecordKind;
 use engine_core::{Error, Purpose, Result, Vfs};
 
@@ -65,8 +70,41 @@ fn parse_name(name: &str) -> Option<FileKind> {
     }
 }
 
+/// The name every LSM preset writes in its directory's owner file.
+pub(crate) const OWNER: &str = "lsm";
+
+/// Leveled compaction keeps levels `0..max_levels`. A database with tables
+/// on a deeper level (written with a larger `max_levels`) is refused rather
+/// than folded into the last level: that level would then hold several
+/// overlapping runs, and its compactions, written for one, would drop
+/// tombstones over older live versions. Refusing loses nothing (the old
+/// setting still opens the database); RocksDB refuses the same way.
+fn check_max_levels(opts: &LsmOptions, files: &BTreeMap<u64, (u32, u64, FileMeta)>) -> Result<()> {
+    if opts.style != crate::options::Style::Leveled {
+        return Ok(());
+    }
+    let Some(deepest) = files.values().map(|(level, _, _)| *level).max() else {
+        return Ok(());
+    };
+    if (deepest as usize) < opts.max_levels {
+        return Ok(());
+    }
+    Err(Error::BadOption {
+        key: "max_levels".into(),
+        value: opts.max_levels.to_string(),
+        expected: format!(
+            "at least {} for this database (it has tables on level {deepest}); \
+             reopen it with the max_levels it was written with",
+            deepest + 1
+        ),
+    })
+}
+
 pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared> {
-    vfs.create_dir_all(dir)?;
+    // Before anything is read or deleted: a directory that is not empty and
+    // not ours (a user's files, another engine's database) is refused, so
+    // the cleanup below only ever sees files this engine created.
+    ownership::claim(vfs, dir, OWNER)?;
     let cache = Arc::new(BlockCache::new(opts.cache_bytes));
     let names = vfs.list_dir(dir)?;
     let (mut log_number, mut next_file, mut last_seq) = (0u64, 1u64, 0u64);
@@ -93,6 +131,7 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
             }
         }
     }
+    check_max_levels(&opts, &files)?;
     let names = vfs.list_dir(dir)?;
     let mut opened = HashMap::new();
     for (n, (_, _, meta)) in &files {
