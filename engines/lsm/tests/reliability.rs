@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use engine_core::ownership;
 use engine_core::record::{self, FILE_HEADER_LEN};
 use engine_core::vfs::sim::{CrashMode, SimFs};
-use engine_core::{Engine as _, Error, Options};
+use engine_core::{Error, Options};
 
 const DIR: &str = "/db";
 

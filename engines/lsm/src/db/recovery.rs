@@ -10,12 +10,12 @@
 //! 2. Open every table it lists (footer, index and filter checked).
 //! 3. Replay the WALs numbered at or above the log number, oldest first,
 //!    into one memtable, numbering records after the manifest's last
-//!    sequence number. A torn tail ends the replay: records after it, in
-//!    that WAL or a later one, were never durable (a later WAL is only
-//!    written after the earlier one was synced whole), and replaying them
-//!    would leave a hole.
-//! 4. Flush the replayed memtable to a level-0 table, create a fresh WAL,
-//!    and rewrite the manifest as a snapshot naming both.
+//!    sequence number. Only the newest WAL may end torn (its records after
+//!    the tear were never durable): a later WAL is created only after the
+//!    earlier one was closed and synced whole, so damage in an older WAL
+//!    is corruption and opening fails, deleting nothing.
+//! 4. Flush the replayed memtable to a level-0 table, rewrite the manifest
+//!    as a snapshot naming it and a fresh WAL number, then create that WAL.
 //! 5. Delete what the snapshot does not name: older WALs, orphan tables
 //!    (written by a flush or compaction whose edit never committed).
 //!
@@ -45,7 +45,7 @@ use crate::sstable::builder::TableShape;
 use crate::sstable::reader::Table;
 use crate::sstable::FileMeta;
 use crate::version::Version;
-use crate::wal::{self, Replayed, WalWriter};
+use crate::wal::{self, WalWriter};
 
 /// Kinds of files this engine names.
 enum FileKind {
@@ -176,14 +176,15 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
     wals.sort_unstable();
     let replayed = Memtable::new(0);
     let mut seq = last_seq;
-    for &n in &wals {
-        let end = wal::replay(vfs, &wal::path(dir, n), |kind, k, v| {
+    // Only the newest WAL can end torn; `replay` reports damage in an older
+    // one as corruption, so no WAL after a damaged one is ever skipped (or
+    // deleted below).
+    for (i, &n) in wals.iter().enumerate() {
+        let newest = i + 1 == wals.len();
+        wal::replay(vfs, &wal::path(dir, n), newest, |kind, k, v| {
             seq += 1;
             replayed.insert(k, seq, (kind == RecordKind::Put).then_some(v));
         })?;
-        if let Replayed::Torn { .. } = end {
-            break;
-        }
     }
     last_seq = seq;
     let shape = TableShape {
@@ -204,7 +205,6 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
     }
     let wal_number = next_file;
     next_file += 1;
-    let wal = WalWriter::create(vfs, dir, wal_number)?;
     let snapshot = VersionEdit {
         log_number: Some(wal_number),
         next_file: Some(next_file),
@@ -213,6 +213,11 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
         deleted: Vec::new(),
     };
     let manifest = ManifestWriter::rewrite(vfs, dir, &snapshot)?;
+    // Created only once the manifest's log number has moved past every old
+    // WAL: a crash in between must not leave the old newest WAL (unclosed,
+    // maybe torn) followed by a newer one, which would read as corruption.
+    // Without its WAL the snapshot replays nothing, which is right.
+    let wal = WalWriter::create(vfs, dir, wal_number)?;
     let live: std::collections::HashSet<u64> = version.tables().map(|t| t.meta.number).collect();
     for name in vfs.list_dir(dir)? {
         let stale = match parse_name(&name) {
@@ -237,9 +242,6 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
             mem: mem.clone(),
             seq: last_seq,
             lsn: 0,
-            unsynced: Vec::new(),
-            // The manifest rewrite below the WAL's creation synced the directory.
-            dir_dirty: false,
         }),
         sv: RwLock::new(Arc::new(SuperVersion {
             mem,
