@@ -55,16 +55,19 @@
 //!
 //! A log (WAL or manifest) whose last record is cut short, zero-filled or
 //! garbage ends there: that is what a crash leaves of an unsynced append. A
-//! bad record followed by a valid one is corruption and fails the open. A
-//! flipped bit in the *last* record of a log cannot be told from an
-//! unsynced tail by any reader and is dropped like one.
+//! bad record followed by a valid one is corruption and fails the open. So
+//! is any damage in a log that ends in a close trailer (a clean close), and
+//! in any WAL but the newest (rotation closes and fsyncs a WAL before the
+//! next one is created). Only a flipped bit in the last record of the
+//! newest, unclosed log cannot be told from an unsynced tail by any reader,
+//! and is dropped like one.
 //!
 //! ## Recovery
 //!
 //! Open replays the manifest, opens its tables, replays the WALs at or
-//! after the manifest's log number (a torn tail ends the replay), flushes
-//! what it replayed to a table, starts a fresh WAL, rewrites the manifest
-//! as a snapshot and deletes everything the snapshot does not name. See
+//! after the manifest's log number (only the newest may end torn), flushes
+//! what it replayed to a table, rewrites the manifest as a snapshot, starts
+//! a fresh WAL and deletes everything the snapshot does not name. See
 //! `db::recovery`.
 //!
 //! ## Compaction and its cost model

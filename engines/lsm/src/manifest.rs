@@ -239,7 +239,7 @@ pub fn read(vfs: &Vfs, dir: &Path) -> Result<Option<Vec<VersionEdit>>> {
     let mut edits = Vec::new();
     // A torn or garbage tail is an edit whose fsync never returned: it
     // never happened.
-    crate::wal::read_records(&file, FILE_HEADER_LEN as u64, |rec| {
+    crate::wal::read_records(&file, FILE_HEADER_LEN as u64, false, |rec| {
         let e = VersionEdit::decode(&rec.value)
             .map_err(|_| Error::corruption(&path, rec.offset, "malformed version edit"))?;
         edits.push(e);

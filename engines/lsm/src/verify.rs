@@ -14,8 +14,9 @@
 //!    manifest recorded. A bad block is reported and the walk goes on with
 //!    the next one, so one report lists every damaged block.
 //! 3. **WALs** at or after the manifest's log number, oldest first, read as
-//!    recovery reads them ([`crate::wal::replay`]): a torn tail is reported
-//!    as one, a damaged record with valid data after it as corruption.
+//!    recovery reads them ([`crate::wal::replay`]): a torn tail of the
+//!    newest WAL is reported as one; a damaged record with valid data after
+//!    it, and any damage in an older WAL, as corruption.
 //!
 //! Files that open would delete (tables no edit names, WALs below the log
 //! number, `MANIFEST.tmp`, anything at all when there is no manifest) are
@@ -34,6 +35,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use engine_core::ownership;
 use engine_core::record::{check_file_header, RecordKind, FILE_HEADER_LEN};
 use engine_core::{
     CorruptSpot, Error, File, FileReport, OpenMode, Options, Purpose, Result, VerifyReport, Vfs,
@@ -52,6 +54,13 @@ type Versions = HashMap<Vec<u8>, (u64, bool)>;
 /// Check every file of the LSM in `dir` without changing anything.
 pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
+    // An absent or empty directory is a new database. Anything else must
+    // be an LSM's (its owner file says so): another engine's files or a
+    // user's are refused, never called clean.
+    if !vfs.exists(dir)? || vfs.list_dir(dir)?.is_empty() {
+        return Ok(report);
+    }
+    ownership::check(vfs, dir, crate::db::OWNER)?;
     let mut tables = Vec::new();
     let mut wals = Vec::new();
     let mut orphans = Vec::new();
@@ -103,13 +112,18 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
 
     let mut live: HashMap<Vec<u8>, bool> = versions.into_iter().map(|(k, (_, p))| (k, p)).collect();
     let mut replaying = true;
+    let newest = wals.iter().copied().max();
     for &n in &wals {
         let path = wal::path(dir, n);
         if n < state.log_number {
             orphans.push(path);
             continue;
         }
-        replaying &= check_wal(vfs, &path, replaying, &mut report, &mut live)?;
+        let wal = WalCheck {
+            newest: Some(n) == newest,
+            replaying,
+        };
+        replaying &= check_wal(vfs, &path, wal, &mut report, &mut live)?;
     }
     list_orphans(vfs, orphans, &mut report)?;
     report.live_keys = live.values().filter(|&&put| put).count() as u64;
@@ -243,12 +257,21 @@ fn walk_manifest(
     let mut h = [0u8; FILE_HEADER_LEN];
     file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
     check_file_header(path, &h, manifest::MAGIC, manifest::VERSION)?;
-    wal::read_records(file, FILE_HEADER_LEN as u64, |rec| {
+    wal::read_records(file, FILE_HEADER_LEN as u64, false, |rec| {
         let e = VersionEdit::decode(&rec.value)
             .map_err(|_| Error::corruption(path, rec.offset, "malformed version edit"))?;
         edits.push((rec.offset, e));
         Ok(())
     })
+}
+
+/// How to read one WAL.
+#[derive(Clone, Copy)]
+struct WalCheck {
+    /// The newest WAL, the only one that may end torn.
+    newest: bool,
+    /// Apply its records to the live keys.
+    replaying: bool,
 }
 
 /// Replay one WAL as recovery would; records are applied to `live` while
@@ -257,15 +280,15 @@ fn walk_manifest(
 fn check_wal(
     vfs: &Vfs,
     path: &Path,
-    replaying: bool,
+    how: WalCheck,
     report: &mut VerifyReport,
     live: &mut HashMap<Vec<u8>, bool>,
 ) -> Result<bool> {
     let bytes = vfs.open(path, OpenMode::Existing)?.len()?;
     let mut records = 0u64;
-    let replayed = wal::replay(vfs, path, |kind, key, _| {
+    let replayed = wal::replay(vfs, path, how.newest, |kind, key, _| {
         records += 1;
-        if replaying {
+        if how.replaying {
             live.insert(key.to_vec(), kind == RecordKind::Put);
         }
     });

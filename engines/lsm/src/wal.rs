@@ -2,15 +2,14 @@
 //! to the memtable, so that a crash loses no acknowledged write.
 //!
 //! One WAL file per memtable, named `<number>.log`. When the memtable
-//! fills, the engine starts a new WAL with a new memtable and hands the
-//! full memtable to the flusher. Rotation itself syncs nothing: the next
-//! sync (a `sync()` call, a `sync=always` write) fsyncs the directory (for
-//! the new name) and every WAL written since the last sync, oldest first,
-//! so durable writes always form a prefix of the write order. Once the
-//! full memtable's table is recorded in the manifest, the manifest's *log
-//! number* moves past its WAL and the file is deleted; once its SSTable is recorded
-//! in the manifest, the manifest's *log number* moves past the WAL and the
-//! file is deleted.
+//! fills, the engine *rotates*: it ends the full WAL with a close trailer
+//! and fsyncs it ([`WalWriter::close`]), and only then creates the next
+//! WAL (its header and name fsynced) for a new memtable, handing the full
+//! memtable to the flusher. So a WAL exists only once every older one was
+//! synced whole: a torn tail is possible in the newest WAL alone, and in
+//! any older one damage of any kind is corruption (see [`replay`]). Once
+//! the full memtable's table is recorded in the manifest, the manifest's
+//! *log number* moves past its WAL and the file is deleted.
 //!
 //! ## Format
 //!
@@ -22,8 +21,8 @@
 //! sequence numbers below that, so replayed writes are newer than
 //! anything on disk, which is all the numbering has to guarantee.
 //!
-//! A clean close (dropping the engine after a successful sync) ends the
-//! current WAL with a 16-byte *close trailer*: magic `b"LSMWEND\0"`,
+//! Rotation, and a clean close (dropping the engine after a successful
+//! sync), end the WAL with a 16-byte *close trailer*: magic `b"LSMWEND\0"`,
 //! version 1 (u32 LE), CRC-32 of the first 12 bytes (u32 LE), the layout of
 //! the codec's file header. Recovery never appends to an old WAL, so the
 //! trailer is always the last thing in its file. It is what lets a reader
@@ -109,8 +108,9 @@ impl WalWriter {
         Ok(())
     }
 
-    /// A clean close, after everything was synced: append the close
-    /// trailer and fsync it. Nothing may be appended afterwards.
+    /// End the WAL (a rotation or a clean close): write out what is
+    /// buffered, append the close trailer and fsync. Nothing may be
+    /// appended afterwards.
     pub fn close(&mut self) -> Result<()> {
         self.write_out()?;
         self.file.write_at(
@@ -139,28 +139,41 @@ pub enum Replayed {
     Torn { valid_len: u64 },
 }
 
-/// Replay WAL `path`, calling `apply` for each record in order.
+/// Replay WAL `path`, calling `apply` for each record in order. `newest`
+/// says whether it is the newest WAL: only that one can end torn. An older
+/// one was closed and synced whole before the next was created, so a
+/// damaged or missing header, a damaged record or trailer, or a missing
+/// trailer is corruption there (reported with the path and offset), and
+/// the WALs after it are left alone.
 pub fn replay(
     vfs: &Vfs,
     path: &Path,
+    newest: bool,
     mut apply: impl FnMut(RecordKind, &[u8], &[u8]),
 ) -> Result<Replayed> {
     let file = vfs.open(path, OpenMode::Existing)?;
     let len = file.len()?;
     // A header that is cut short or does not check out, with no valid
-    // record after it, is a WAL that died before its first sync.
+    // record after it, is a newest WAL that died before its first sync.
     let mut h = [0u8; FILE_HEADER_LEN];
     if len < FILE_HEADER_LEN as u64 {
+        if !newest {
+            return Err(Error::corruption(
+                path,
+                0,
+                "a rotated WAL is shorter than its header",
+            ));
+        }
         return Ok(Replayed::Torn { valid_len: 0 });
     }
     file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
     if let Err(e) = check_file_header(path, &h, MAGIC, VERSION) {
-        if valid_record_after(&file, FILE_HEADER_LEN as u64)? {
+        if !newest || valid_record_after(&file, FILE_HEADER_LEN as u64)? {
             return Err(e);
         }
         return Ok(Replayed::Torn { valid_len: 0 });
     }
-    read_records(&file, FILE_HEADER_LEN as u64, |rec| {
+    read_records(&file, FILE_HEADER_LEN as u64, !newest, |rec| {
         apply(rec.kind, &rec.key, &rec.value);
         Ok(())
     })
@@ -183,16 +196,46 @@ pub fn replay(
 /// trailer was closed cleanly with everything synced, so any damaged
 /// record in it is corruption. (After a crash, a flip in the last synced
 /// record still cannot be told from garbage by any reader.)
+///
+/// `sealed` says the log must have been closed: it is a rotated WAL, which
+/// was synced whole, trailer included, before the next one was created.
+/// Then any damage is corruption, and so is a missing trailer.
 pub(crate) fn read_records(
     file: &File,
     start: u64,
-    mut apply: impl FnMut(OwnedRecord) -> Result<()>,
+    sealed: bool,
+    apply: impl FnMut(OwnedRecord) -> Result<()>,
 ) -> Result<Replayed> {
     let len = file.len()?;
     let closed = has_close_trailer(file, start, len)?;
+    let end = read_to_end(file, start, closed, sealed || closed, apply)?;
+    if sealed && !closed {
+        // `read_to_end` reports every damaged record of a sealed log, so
+        // what is left is a log cut at a record boundary.
+        return Err(Error::corruption(
+            file.path(),
+            len,
+            "a rotated WAL ends without its close trailer (it was synced whole \
+             before the next WAL was created, so records are missing)",
+        ));
+    }
+    Ok(end)
+}
+
+/// The reading loop of [`read_records`]. `closed`: the log ends in a valid
+/// trailer; `strict`: a damaged record is corruption without looking
+/// further (the log was closed or sealed).
+fn read_to_end(
+    file: &File,
+    start: u64,
+    closed: bool,
+    strict: bool,
+    mut apply: impl FnMut(OwnedRecord) -> Result<()>,
+) -> Result<Replayed> {
+    let len = file.len()?;
     let trailer_at = len.saturating_sub(FILE_HEADER_LEN as u64);
     let damaged =
-        |offset: u64| -> Result<bool> { Ok(closed || valid_record_after(file, offset + 1)?) };
+        |offset: u64| -> Result<bool> { Ok(strict || valid_record_after(file, offset + 1)?) };
     let mut r = LogReader::new(file, start, Purpose::Recovery)?;
     loop {
         match r.next_record() {
@@ -219,11 +262,13 @@ pub(crate) fn read_records(
         }
         Some(LogEnd::TornTail { valid_len, .. }) => {
             if damaged(valid_len)? {
-                return Err(Error::corruption(
-                    file.path(),
-                    valid_len,
-                    "record runs past the end of the log, but valid data follows it",
-                ));
+                let what = if strict {
+                    "damaged record at the end of a log that was synced whole \
+                     (closed, or a rotated WAL)"
+                } else {
+                    "record runs past the end of the log, but valid data follows it"
+                };
+                return Err(Error::corruption(file.path(), valid_len, what));
             }
             Ok(Replayed::Torn { valid_len })
         }
@@ -283,7 +328,7 @@ mod tests {
 
     fn replay_count(sim: &SimFs, p: &Path) -> Result<(usize, Replayed)> {
         let mut n = 0;
-        let end = replay(&sim.vfs(), p, |_, _, _| n += 1)?;
+        let end = replay(&sim.vfs(), p, true, |_, _, _| n += 1)?;
         Ok((n, end))
     }
 

@@ -56,6 +56,7 @@ impl Shared {
 
     /// Flush the oldest immutable memtable; false if there is none.
     fn flush_one(&self) -> Result<bool> {
+        self.check_poisoned()?;
         let Some(mem) = self.current_sv().imm.last().cloned() else {
             return Ok(false);
         };
@@ -102,6 +103,11 @@ impl Shared {
         opened: &HashMap<u64, Arc<Table>>,
         imm: impl FnOnce(&mut Vec<Arc<Memtable>>),
     ) -> Result<()> {
+        // After a failed manifest sync nothing may follow the failed edit:
+        // whether it is durable is unknown until a reopen reads it back.
+        // Checked under the `versions` lock, which every commit holds, so a
+        // flush and a compaction racing a failure cannot slip past it.
+        self.check_poisoned()?;
         if let Err(e) = vs.manifest.append(edit) {
             self.poison(&manifest::path(&self.dir));
             return Err(e);
@@ -158,6 +164,7 @@ impl Shared {
 
     /// Run one due compaction; false if none is due.
     pub(crate) fn compact_once(&self) -> Result<bool> {
+        self.check_poisoned()?;
         let (task, version) = {
             let mut vs = self.versions.lock();
             let v = vs.current.clone();
@@ -219,6 +226,9 @@ impl Shared {
 
     /// Wait until no flush is pending and no compaction is due.
     pub(crate) fn quiesce(&self) -> Result<()> {
+        // A poisoned engine refuses everything until reopened (quiescing
+        // would flush and commit again after the failed edit).
+        self.check_poisoned()?;
         if !self.opts.background {
             self.flush_pending()?;
             self.compact_until_done()?;

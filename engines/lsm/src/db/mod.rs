@@ -29,6 +29,8 @@ mod recovery;
 mod stats;
 mod write;
 
+pub(crate) use recovery::OWNER;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -66,11 +68,6 @@ pub(crate) struct WriteState {
     pub seq: u64,
     /// Bytes of records appended since open, across WAL files.
     pub lsn: u64,
-    /// Rotated-out WALs written since the last sync, oldest first: the
-    /// next sync must make them durable before the current one.
-    pub unsynced: Vec<(u64, Arc<engine_core::File>)>,
-    /// A WAL was created since the last directory sync.
-    pub dir_dirty: bool,
 }
 
 pub(crate) struct VersionSet {

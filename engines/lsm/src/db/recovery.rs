@@ -1,17 +1,21 @@
 //! Opening: replay the manifest, open the tables, replay the WALs.
 //!
+//! 0. Claim the directory (`engine_core::ownership`): an empty one gets
+//!    an `ENGINE` owner file naming `lsm`; one that is not empty and not
+//!    an LSM database is refused, untouched. The owner file is never
+//!    deleted: it is not a name this engine parses.
 //! 1. Read `MANIFEST` (no manifest: a new database; leftovers of a first
 //!    open that crashed before its manifest existed are deleted; they can
 //!    hold no acknowledged write).
 //! 2. Open every table it lists (footer, index and filter checked).
 //! 3. Replay the WALs numbered at or above the log number, oldest first,
 //!    into one memtable, numbering records after the manifest's last
-//!    sequence number. A torn tail ends the replay: records after it, in
-//!    that WAL or a later one, were never durable (a later WAL is only
-//!    written after the earlier one was synced whole), and replaying them
-//!    would leave a hole.
-//! 4. Flush the replayed memtable to a level-0 table, create a fresh WAL,
-//!    and rewrite the manifest as a snapshot naming both.
+//!    sequence number. Only the newest WAL may end torn (its records after
+//!    the tear were never durable): a later WAL is created only after the
+//!    earlier one was closed and synced whole, so damage in an older WAL
+//!    is corruption and opening fails, deleting nothing.
+//! 4. Flush the replayed memtable to a level-0 table, rewrite the manifest
+//!    as a snapshot naming it and a fresh WAL number, then create that WAL.
 //! 5. Delete what the snapshot does not name: older WALs, orphan tables
 //!    (written by a flush or compaction whose edit never committed).
 //!
@@ -25,6 +29,7 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
+use engine_core::ownership;
 use engine_core::record::RecordKind;
 use engine_core::{Error, Purpose, Result, Vfs};
 
@@ -40,7 +45,7 @@ use crate::sstable::builder::TableShape;
 use crate::sstable::reader::Table;
 use crate::sstable::FileMeta;
 use crate::version::Version;
-use crate::wal::{self, Replayed, WalWriter};
+use crate::wal::{self, WalWriter};
 
 /// Kinds of files this engine names.
 enum FileKind {
@@ -65,8 +70,41 @@ fn parse_name(name: &str) -> Option<FileKind> {
     }
 }
 
+/// The name every LSM preset writes in its directory's owner file.
+pub(crate) const OWNER: &str = "lsm";
+
+/// Leveled compaction keeps levels `0..max_levels`. A database with tables
+/// on a deeper level (written with a larger `max_levels`) is refused rather
+/// than folded into the last level: that level would then hold several
+/// overlapping runs, and its compactions, written for one, would drop
+/// tombstones over older live versions. Refusing loses nothing (the old
+/// setting still opens the database); RocksDB refuses the same way.
+fn check_max_levels(opts: &LsmOptions, files: &BTreeMap<u64, (u32, u64, FileMeta)>) -> Result<()> {
+    if opts.style != crate::options::Style::Leveled {
+        return Ok(());
+    }
+    let Some(deepest) = files.values().map(|(level, _, _)| *level).max() else {
+        return Ok(());
+    };
+    if (deepest as usize) < opts.max_levels {
+        return Ok(());
+    }
+    Err(Error::BadOption {
+        key: "max_levels".into(),
+        value: opts.max_levels.to_string(),
+        expected: format!(
+            "at least {} for this database (it has tables on level {deepest}); \
+             reopen it with the max_levels it was written with",
+            deepest + 1
+        ),
+    })
+}
+
 pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared> {
-    vfs.create_dir_all(dir)?;
+    // Before anything is read or deleted: a directory that is not empty and
+    // not ours (a user's files, another engine's database) is refused, so
+    // the cleanup below only ever sees files this engine created.
+    ownership::claim(vfs, dir, OWNER)?;
     let cache = Arc::new(BlockCache::new(opts.cache_bytes));
     let names = vfs.list_dir(dir)?;
     let (mut log_number, mut next_file, mut last_seq) = (0u64, 1u64, 0u64);
@@ -93,6 +131,7 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
             }
         }
     }
+    check_max_levels(&opts, &files)?;
     let names = vfs.list_dir(dir)?;
     let mut opened = HashMap::new();
     for (n, (_, _, meta)) in &files {
@@ -137,14 +176,15 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
     wals.sort_unstable();
     let replayed = Memtable::new(0);
     let mut seq = last_seq;
-    for &n in &wals {
-        let end = wal::replay(vfs, &wal::path(dir, n), |kind, k, v| {
+    // Only the newest WAL can end torn; `replay` reports damage in an older
+    // one as corruption, so no WAL after a damaged one is ever skipped (or
+    // deleted below).
+    for (i, &n) in wals.iter().enumerate() {
+        let newest = i + 1 == wals.len();
+        wal::replay(vfs, &wal::path(dir, n), newest, |kind, k, v| {
             seq += 1;
             replayed.insert(k, seq, (kind == RecordKind::Put).then_some(v));
         })?;
-        if let Replayed::Torn { .. } = end {
-            break;
-        }
     }
     last_seq = seq;
     let shape = TableShape {
@@ -165,7 +205,6 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
     }
     let wal_number = next_file;
     next_file += 1;
-    let wal = WalWriter::create(vfs, dir, wal_number)?;
     let snapshot = VersionEdit {
         log_number: Some(wal_number),
         next_file: Some(next_file),
@@ -174,6 +213,11 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
         deleted: Vec::new(),
     };
     let manifest = ManifestWriter::rewrite(vfs, dir, &snapshot)?;
+    // Created only once the manifest's log number has moved past every old
+    // WAL: a crash in between must not leave the old newest WAL (unclosed,
+    // maybe torn) followed by a newer one, which would read as corruption.
+    // Without its WAL the snapshot replays nothing, which is right.
+    let wal = WalWriter::create(vfs, dir, wal_number)?;
     let live: std::collections::HashSet<u64> = version.tables().map(|t| t.meta.number).collect();
     for name in vfs.list_dir(dir)? {
         let stale = match parse_name(&name) {
@@ -198,9 +242,6 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
             mem: mem.clone(),
             seq: last_seq,
             lsn: 0,
-            unsynced: Vec::new(),
-            // The manifest rewrite below the WAL's creation synced the directory.
-            dir_dirty: false,
         }),
         sv: RwLock::new(Arc::new(SuperVersion {
             mem,

@@ -10,11 +10,13 @@
 //!
 //! When the memtable reaches `memtable_bytes`, the writer that filled it
 //! *rotates*: a new WAL and memtable take over, and the full memtable joins
-//! the immutable list for the flusher. The old WAL is not synced then: the
-//! next sync fsyncs the directory and every WAL written since the last
-//! sync, oldest first, so a later WAL never holds a durable write while an
-//! earlier one loses one, and `sync=never` pays no fsync at all until
-//! `sync()`.
+//! the immutable list for the flusher. The old WAL is closed first: its
+//! buffer written, a close trailer appended, fsynced, all before the new
+//! WAL exists. That costs one fsync per rotation (creating the new WAL
+//! already costs two), and buys the rule recovery relies on: a torn tail
+//! can only be in the newest WAL, so damage in an older one is reported as
+//! corruption instead of silently ending the replay. It also means a sync
+//! only ever has the current WAL to fsync.
 //!
 //! Writers *stall* before taking the lock while `max_imm` memtables await a
 //! flush or level 0 is at `l0_stop` with a compaction due; each stall and
@@ -83,34 +85,19 @@ impl Shared {
             return Ok(());
         }
         self.check_poisoned()?;
-        let (files, dir_dirty, target) = {
+        // Rotation synced every older WAL, and creating a WAL synced its
+        // name, so the current WAL is all there is to fsync.
+        let (file, target) = {
             let mut w = self.write.lock();
             if let Err(e) = w.wal.write_out() {
                 self.poison(w.wal.path());
                 return Err(e);
             }
-            // WALs below the log number are flushed: no need to sync them.
-            let live = self.log_number.load(Ordering::Acquire);
-            let mut files: Vec<_> = w
-                .unsynced
-                .drain(..)
-                .filter(|(n, _)| *n >= live)
-                .map(|(_, f)| f)
-                .collect();
-            files.push(w.wal.file());
-            (files, std::mem::take(&mut w.dir_dirty), w.lsn)
+            (w.wal.file(), w.lsn)
         };
-        if dir_dirty {
-            if let Err(e) = self.vfs.sync_dir(&self.dir) {
-                self.poison(&self.dir);
-                return Err(e);
-            }
-        }
-        for file in files {
-            if let Err(e) = file.sync(engine_core::Purpose::Wal) {
-                self.poison(file.path());
-                return Err(e);
-            }
+        if let Err(e) = file.sync(engine_core::Purpose::Wal) {
+            self.poison(file.path());
+            return Err(e);
         }
         self.synced_lsn.fetch_max(target, Ordering::AcqRel);
         Ok(())
@@ -123,12 +110,18 @@ impl Shared {
         self.sync_to(lsn)
     }
 
-    /// Swap in a new WAL and memtable; the full one goes to the flusher.
+    /// Close the full WAL, swap in a new WAL and memtable; the full
+    /// memtable goes to the flusher.
     fn rotate(&self, w: &mut WriteState) -> Result<()> {
-        if let Err(e) = w.wal.write_out() {
+        // Synced whole, trailer included, before the next WAL exists (see
+        // the module comment). A failure poisons: the closed state of the
+        // file is unknown, and nothing may be appended after a trailer.
+        if let Err(e) = w.wal.close() {
             self.poison(w.wal.path());
             return Err(e);
         }
+        // Every record appended so far is in the file just fsynced.
+        self.synced_lsn.fetch_max(w.lsn, Ordering::AcqRel);
         let number = self.alloc_file();
         let wal = match WalWriter::create(&self.vfs, &self.dir, number) {
             Ok(wal) => wal,
@@ -137,10 +130,6 @@ impl Shared {
                 return Err(e);
             }
         };
-        let live = self.log_number.load(Ordering::Acquire);
-        w.unsynced.retain(|(n, _)| *n >= live);
-        w.unsynced.push((w.wal.number(), w.wal.file()));
-        w.dir_dirty = true;
         let mem = Arc::new(Memtable::new(number));
         let old = std::mem::replace(&mut w.mem, mem.clone());
         w.wal = wal;
