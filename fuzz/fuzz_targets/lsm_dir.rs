@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     files.push((format!("/d/{:06}.log", log_number.min(999_999)), wal));
     drop((sim, vfs));
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (p.as_str(), *b)).collect();
-    let (_sim, vfs) = workbench_fuzz::sim_with(&refs);
+    let (_sim, vfs) = workbench_fuzz::sim_owned("lsm", &refs);
     let _ = lsm::verify(&vfs, dir, &Options::new());
     let opts = Options::new().with("background", "false");
     if let Ok(db) = lsm::open(&vfs, dir, &opts) {

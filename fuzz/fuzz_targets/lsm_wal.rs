@@ -15,7 +15,11 @@ fuzz_target!(|data: &[u8]| {
     with_header.extend_from_slice(data);
     let (_sim, vfs) =
         workbench_fuzz::sim_with(&[("/d/000001.log", data), ("/d/000002.log", &with_header)]);
+    // Both rules: an older WAL (damage is corruption) and the newest one
+    // (a damaged tail may be torn).
     for n in [1, 2] {
-        let _ = wal::replay(&vfs, &wal::path(Path::new("/d"), n), |_, _, _| {});
+        for newest in [false, true] {
+            let _ = wal::replay(&vfs, &wal::path(Path::new("/d"), n), newest, |_, _, _| {});
+        }
     }
 });
