@@ -667,7 +667,13 @@ fn the_values_an_engine_stores_do_not_compress_unless_asked() {
     // Values were windows of one ~5 KiB buffer: LZ4 shrank a data file of
     // them to a few percent, so a compressing engine looked far better.
     let r = stored_lz4_ratio(1.0);
-    assert!(r > 0.95, "a data file of incompressible values compressed to {r}");
+    assert!(
+        r > 0.95,
+        "a data file of incompressible values compressed to {r}"
+    );
     let half = stored_lz4_ratio(0.5);
-    assert!((0.45..0.65).contains(&half), "asked 0.5, the file compressed to {half}");
+    assert!(
+        (0.45..0.65).contains(&half),
+        "asked 0.5, the file compressed to {half}"
+    );
 }
