@@ -637,7 +637,7 @@ fn largest_file(dir: &Path) -> Vec<u8> {
                 stack.push(p);
             } else if best
                 .as_ref()
-                .is_none_or(|b| b.metadata().unwrap().len() < p.metadata().unwrap().len())
+                .map_or(true, |b| b.metadata().unwrap().len() < p.metadata().unwrap().len())
             {
                 best = Some(p);
             }
