@@ -635,10 +635,9 @@ fn largest_file(dir: &Path) -> Vec<u8> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if best
-                .as_ref()
-                .map_or(true, |b| b.metadata().unwrap().len() < p.metadata().unwrap().len())
-            {
+            } else if best.as_ref().map_or(true, |b| {
+                b.metadata().unwrap().len() < p.metadata().unwrap().len()
+            }) {
                 best = Some(p);
             }
         }

@@ -89,6 +89,9 @@ pub const OPTIONS: &[OptionSpec] = &[
 /// Open (or recover) a hash log in `dir`.
 pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<Box<dyn Engine>> {
     options.check("hash-log", &[COMMON_OPTIONS, OPTIONS])?;
+    // No cache to size (the keydir holds every key; values are read from
+    // the segments), but a value that is not a size is still refused.
+    options.cache_bytes()?;
     let cfg = engine::Config {
         durability: options.durability()?,
         segment_bytes: options.u64_in("segment_bytes", 64 << 20, 256, 1 << 40)?,

@@ -292,3 +292,18 @@ fn a_merge_of_a_sealed_segment_with_a_damaged_last_record_keeps_the_segment() {
         other => panic!("expected corruption, got {other:?}"),
     }
 }
+
+#[test]
+fn a_cache_mb_that_is_not_a_size_is_refused_naming_it() {
+    // Found by the kit's option-reopen check: the engine ignored cache_mb,
+    // so `cache_mb=lots` opened without a word.
+    let sim = engine_core::vfs::SimFs::new(1);
+    let opts = engine_core::Options::new().with("cache_mb", "lots");
+    let err = hash_log::open(&sim.vfs(), std::path::Path::new("/db"), &opts)
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(&err, engine_core::Error::BadOption { key, .. } if key == "cache_mb"),
+        "{err}"
+    );
+}

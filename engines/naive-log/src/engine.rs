@@ -29,6 +29,9 @@ impl NaiveLog {
     /// and truncating a torn tail.
     pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<NaiveLog> {
         let durability = options.durability()?;
+        // Nothing to cache (every get scans the log), but a value that is
+        // not a size is still refused, as the contract asks.
+        options.cache_bytes()?;
         // Refuses a non-empty directory that is not a naive-log database,
         // before naive.log is created or truncated in it.
         ownership::claim(vfs, dir, crate::ENGINE_NAME)?;

@@ -57,3 +57,18 @@ fn an_owned_directory_reopens_and_keeps_its_owner_file_and_other_files() {
     let report = naive_log::verify(&vfs, &dir, &Options::new()).unwrap();
     assert!(report.corrupt.is_empty() && report.torn_tails.is_empty());
 }
+
+#[test]
+fn a_cache_mb_that_is_not_a_size_is_refused_naming_it() {
+    // Found by the kit's option-reopen check: the engine ignored cache_mb,
+    // so `cache_mb=lots` opened without a word.
+    let sim = engine_core::vfs::SimFs::new(1);
+    let opts = engine_core::Options::new().with("cache_mb", "lots");
+    let err = naive_log::open(&sim.vfs(), std::path::Path::new("/db"), &opts)
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(&err, engine_core::Error::BadOption { key, .. } if key == "cache_mb"),
+        "{err}"
+    );
+}
