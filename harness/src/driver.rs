@@ -192,67 +192,67 @@ impl<'a> Worker<'a> {
     /// clock reading between its get and its put.
     #[inline]
     fn execute(&mut self, op: Op) -> engine_core::Result<Option<u64>> {
-        let key = &self.key[..];
-        let t = &mut self.tally;
+        let (engine, key, t) = (self.engine, &self.key[..], &mut self.tally);
+        let mut put = |t: &mut Tally, len: usize| -> engine_core::Result<()> {
+            engine.put(key, self.values.value(len))?;
+            t.user_bytes_written += (key.len() + len) as u64;
+            Ok(())
+        };
         match op.kind {
             OpType::Read => {
-                t.lookups += 1;
-                match self.engine.get(key)? {
-                    Some(v) => t.user_bytes_read += (key.len() + v.len()) as u64,
-                    None => t.misses += 1,
-                }
+                lookup(engine, key, t)?;
             }
             OpType::Update if op.read_first => {
                 // One field of a record held in one value: read it, write
                 // it back whole (YCSB's key-value bindings). Not found, it
                 // is not written, as YCSB's update returns NOT_FOUND.
-                t.lookups += 1;
-                match self.engine.get(key)? {
-                    Some(v) => {
-                        t.user_bytes_read += (key.len() + v.len()) as u64;
-                        self.engine.put(key, self.values.value(v.len()))?;
-                        t.user_bytes_written += (key.len() + v.len()) as u64;
-                    }
-                    None => t.misses += 1,
+                if let Some(len) = lookup(engine, key, t)? {
+                    put(t, len)?;
                 }
             }
-            OpType::Update | OpType::Insert => {
-                self.engine.put(key, self.values.value(op.value_len))?;
-                t.user_bytes_written += (key.len() + op.value_len) as u64;
-            }
+            OpType::Update | OpType::Insert => put(t, op.value_len)?,
             OpType::Scan => {
                 t.lookups += 1;
-                let pairs = self.engine.scan(key, op.scan_len)?;
+                let pairs = engine.scan(key, op.scan_len)?;
                 t.misses += u64::from(pairs.is_empty());
                 for (k, v) in pairs {
                     t.user_bytes_read += (k.len() + v.len()) as u64;
                 }
             }
             OpType::Rmw => {
-                t.lookups += 1;
-                match self.engine.get(key)? {
-                    Some(v) => t.user_bytes_read += (key.len() + v.len()) as u64,
-                    None => t.misses += 1,
-                }
+                lookup(engine, key, t)?;
                 let mid = self.clock.now_ns();
                 if op.read_first {
                     // The update half of a one-field rmw reads the record
                     // again inside the binding's update, as YCSB's does.
-                    t.lookups += 1;
-                    if let Some(v) = self.engine.get(key)? {
-                        t.user_bytes_read += (key.len() + v.len()) as u64;
-                    }
+                    lookup(engine, key, t)?;
                 }
-                self.engine.put(key, self.values.value(op.value_len))?;
-                t.user_bytes_written += (key.len() + op.value_len) as u64;
+                put(t, op.value_len)?;
                 return Ok(Some(mid));
             }
             OpType::Delete => {
-                self.engine.delete(key)?;
+                engine.delete(key)?;
                 t.user_bytes_written += key.len() as u64;
             }
         }
         Ok(None)
+    }
+}
+
+/// One get and its accounting (a lookup; a hit's key and value bytes, or a
+/// miss). Returns the value's length when found.
+#[inline]
+fn lookup(engine: &dyn Engine, key: &[u8], t: &mut Tally) -> engine_core::Result<Option<usize>> {
+    t.lookups += 1;
+    match engine.get(key)? {
+        Some(v) => {
+            t.user_bytes_read += (key.len() + v.len()) as u64;
+            Ok(Some(v.len()))
+        }
+        None => {
+            t.misses += 1;
+            Ok(None)
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::{custom, Toy};
-use engine_core::{Engine, EngineMetrics, Error as EngineError, Options, Vfs};
+use common::{custom, open_hooked, Call, Hooks, Toy};
+use engine_core::{Engine, Error as EngineError, Options, Vfs};
 use harness::registry::EngineSpec;
 use harness::results_dir::{ResultsDir, Table};
 use harness::run::{execute, RunConfig};
@@ -226,70 +226,39 @@ fn writes_every_file_with_the_contract_columns() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
-/// Wraps `mem` and fails the 50th put.
+/// Fails the 50th put.
+#[derive(Default)]
 struct Flaky {
-    inner: Box<dyn Engine>,
     puts: AtomicU64,
 }
 
-impl Engine for Flaky {
-    fn get(&self, key: &[u8]) -> engine_core::Result<Option<Vec<u8>>> {
-        self.inner.get(key)
-    }
-    fn put(&self, key: &[u8], value: &[u8]) -> engine_core::Result<()> {
-        if self.puts.fetch_add(1, Ordering::Relaxed) == 49 {
+impl Hooks for Flaky {
+    fn before(&self, call: Call) -> engine_core::Result<()> {
+        if call == Call::Put && self.puts.fetch_add(1, Ordering::Relaxed) == 49 {
             return Err(EngineError::Unsupported("the 50th put"));
         }
-        self.inner.put(key, value)
-    }
-    fn delete(&self, key: &[u8]) -> engine_core::Result<()> {
-        self.inner.delete(key)
-    }
-    fn scan(&self, start: &[u8], limit: usize) -> engine_core::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        self.inner.scan(start, limit)
-    }
-    fn sync(&self) -> engine_core::Result<()> {
         Ok(())
-    }
-    fn metrics(&self) -> EngineMetrics {
-        EngineMetrics::new()
     }
 }
 
 fn open_flaky(vfs: &Vfs, dir: &Path, o: &Options) -> engine_core::Result<Box<dyn Engine>> {
-    Ok(Box::new(Flaky {
-        inner: mem::MemEngine::open_boxed(vfs, dir, o)?,
-        puts: AtomicU64::new(0),
-    }))
+    open_hooked(vfs, dir, o, Flaky::default())
 }
 
 /// Sleeps on every get: far too slow to finish.
-struct Slow(Box<dyn Engine>);
+struct Slow;
 
-impl Engine for Slow {
-    fn get(&self, key: &[u8]) -> engine_core::Result<Option<Vec<u8>>> {
-        std::thread::sleep(Duration::from_millis(2));
-        self.0.get(key)
-    }
-    fn put(&self, key: &[u8], value: &[u8]) -> engine_core::Result<()> {
-        self.0.put(key, value)
-    }
-    fn delete(&self, key: &[u8]) -> engine_core::Result<()> {
-        self.0.delete(key)
-    }
-    fn scan(&self, start: &[u8], limit: usize) -> engine_core::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        self.0.scan(start, limit)
-    }
-    fn sync(&self) -> engine_core::Result<()> {
+impl Hooks for Slow {
+    fn before(&self, call: Call) -> engine_core::Result<()> {
+        if call == Call::Get {
+            std::thread::sleep(Duration::from_millis(2));
+        }
         Ok(())
-    }
-    fn metrics(&self) -> EngineMetrics {
-        EngineMetrics::new()
     }
 }
 
 fn open_slow(vfs: &Vfs, dir: &Path, o: &Options) -> engine_core::Result<Box<dyn Engine>> {
-    Ok(Box::new(Slow(mem::MemEngine::open_boxed(vfs, dir, o)?)))
+    open_hooked(vfs, dir, o, Slow)
 }
 
 #[test]
@@ -363,13 +332,16 @@ fn a_poisoned_engine_ends_its_phase_with_the_error_named() {
 }
 
 /// From its 50th put on, every call fails as a poisoned engine's does.
+#[derive(Default)]
 struct Poisoned {
-    inner: Box<dyn Engine>,
     puts: AtomicU64,
 }
 
-impl Poisoned {
-    fn check(&self) -> engine_core::Result<()> {
+impl Hooks for Poisoned {
+    fn before(&self, call: Call) -> engine_core::Result<()> {
+        if call == Call::Put {
+            self.puts.fetch_add(1, Ordering::Relaxed);
+        }
         if self.puts.load(Ordering::Relaxed) >= 50 {
             return Err(EngineError::Poisoned {
                 path: "/poisoned".into(),
@@ -379,37 +351,8 @@ impl Poisoned {
     }
 }
 
-impl Engine for Poisoned {
-    fn get(&self, key: &[u8]) -> engine_core::Result<Option<Vec<u8>>> {
-        self.check()?;
-        self.inner.get(key)
-    }
-    fn put(&self, key: &[u8], value: &[u8]) -> engine_core::Result<()> {
-        self.puts.fetch_add(1, Ordering::Relaxed);
-        self.check()?;
-        self.inner.put(key, value)
-    }
-    fn delete(&self, key: &[u8]) -> engine_core::Result<()> {
-        self.check()?;
-        self.inner.delete(key)
-    }
-    fn scan(&self, start: &[u8], limit: usize) -> engine_core::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        self.check()?;
-        self.inner.scan(start, limit)
-    }
-    fn sync(&self) -> engine_core::Result<()> {
-        self.check()
-    }
-    fn metrics(&self) -> EngineMetrics {
-        EngineMetrics::new()
-    }
-}
-
 fn open_poisoned(vfs: &Vfs, dir: &Path, o: &Options) -> engine_core::Result<Box<dyn Engine>> {
-    Ok(Box::new(Poisoned {
-        inner: mem::MemEngine::open_boxed(vfs, dir, o)?,
-        puts: AtomicU64::new(0),
-    }))
+    open_hooked(vfs, dir, o, Poisoned::default())
 }
 
 #[test]
@@ -567,27 +510,9 @@ fn repetitions_report_one_repetition_with_the_spread_of_all() {
 }
 
 /// Never settles: quiesce gives up as a reference engine's does.
-struct Restless(Box<dyn Engine>);
+struct Restless;
 
-impl Engine for Restless {
-    fn get(&self, key: &[u8]) -> engine_core::Result<Option<Vec<u8>>> {
-        self.0.get(key)
-    }
-    fn put(&self, key: &[u8], value: &[u8]) -> engine_core::Result<()> {
-        self.0.put(key, value)
-    }
-    fn delete(&self, key: &[u8]) -> engine_core::Result<()> {
-        self.0.delete(key)
-    }
-    fn scan(&self, start: &[u8], limit: usize) -> engine_core::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        self.0.scan(start, limit)
-    }
-    fn sync(&self) -> engine_core::Result<()> {
-        Ok(())
-    }
-    fn metrics(&self) -> EngineMetrics {
-        EngineMetrics::new()
-    }
+impl Hooks for Restless {
     fn quiesce(&self) -> engine_core::Result<()> {
         Err(EngineError::StillBusy {
             what: "compactions".into(),
@@ -597,7 +522,7 @@ impl Engine for Restless {
 }
 
 fn open_restless(vfs: &Vfs, dir: &Path, o: &Options) -> engine_core::Result<Box<dyn Engine>> {
-    Ok(Box::new(Restless(mem::MemEngine::open_boxed(vfs, dir, o)?)))
+    open_hooked(vfs, dir, o, Restless)
 }
 
 #[test]

@@ -7,40 +7,27 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::custom;
-use engine_core::{Engine, EngineMetrics, Options, Vfs};
+use common::{custom, open_hooked, Call, Hooks};
+use engine_core::{Engine, Options, Vfs};
 use harness::results_dir::ResultsDir;
 use harness::run::{execute, RunConfig};
 use workloads::WorkloadArgs;
 
 /// An in-memory engine whose puts take a while, so inserts of several
 /// threads are in flight together and a read can overtake one.
-struct SlowPuts(Box<dyn Engine>);
+struct SlowPuts;
 
-impl Engine for SlowPuts {
-    fn get(&self, key: &[u8]) -> engine_core::Result<Option<Vec<u8>>> {
-        self.0.get(key)
-    }
-    fn put(&self, key: &[u8], value: &[u8]) -> engine_core::Result<()> {
-        std::thread::sleep(Duration::from_micros(50));
-        self.0.put(key, value)
-    }
-    fn delete(&self, key: &[u8]) -> engine_core::Result<()> {
-        self.0.delete(key)
-    }
-    fn scan(&self, start: &[u8], limit: usize) -> engine_core::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        self.0.scan(start, limit)
-    }
-    fn sync(&self) -> engine_core::Result<()> {
+impl Hooks for SlowPuts {
+    fn before(&self, call: Call) -> engine_core::Result<()> {
+        if call == Call::Put {
+            std::thread::sleep(Duration::from_micros(50));
+        }
         Ok(())
-    }
-    fn metrics(&self) -> EngineMetrics {
-        EngineMetrics::new()
     }
 }
 
 fn open_slow_puts(vfs: &Vfs, dir: &Path, o: &Options) -> engine_core::Result<Box<dyn Engine>> {
-    Ok(Box::new(SlowPuts(mem::MemEngine::open_boxed(vfs, dir, o)?)))
+    open_hooked(vfs, dir, o, SlowPuts)
 }
 
 fn run_phase_misses(workload: &str, threads: usize) -> (f64, f64) {

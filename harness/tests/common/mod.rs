@@ -192,3 +192,70 @@ pub fn custom(name: &'static str, open: engine_core::OpenFn) -> harness::registr
         options: engine_core::Options::new(),
     }
 }
+
+/// An engine call, as a test engine's hooks see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    Get,
+    Put,
+    Delete,
+    Scan,
+    Sync,
+}
+
+/// Behaviour a test injects into an in-memory engine: run before each
+/// call (an error is returned instead of the call), and its quiesce.
+pub trait Hooks: Send + Sync + 'static {
+    fn before(&self, _call: Call) -> engine_core::Result<()> {
+        Ok(())
+    }
+    fn quiesce(&self) -> engine_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// `mem` with [`Hooks`] around every call.
+pub struct Hooked<H: Hooks> {
+    inner: Box<dyn engine_core::Engine>,
+    hooks: H,
+}
+
+/// Open `mem` in `dir` wrapped in `hooks`.
+pub fn open_hooked<H: Hooks>(
+    vfs: &engine_core::Vfs,
+    dir: &std::path::Path,
+    o: &engine_core::Options,
+    hooks: H,
+) -> engine_core::Result<Box<dyn engine_core::Engine>> {
+    let inner = mem::MemEngine::open_boxed(vfs, dir, o)?;
+    Ok(Box::new(Hooked { inner, hooks }))
+}
+
+impl<H: Hooks> engine_core::Engine for Hooked<H> {
+    fn get(&self, key: &[u8]) -> engine_core::Result<Option<Vec<u8>>> {
+        self.hooks.before(Call::Get)?;
+        self.inner.get(key)
+    }
+    fn put(&self, key: &[u8], value: &[u8]) -> engine_core::Result<()> {
+        self.hooks.before(Call::Put)?;
+        self.inner.put(key, value)
+    }
+    fn delete(&self, key: &[u8]) -> engine_core::Result<()> {
+        self.hooks.before(Call::Delete)?;
+        self.inner.delete(key)
+    }
+    fn scan(&self, start: &[u8], limit: usize) -> engine_core::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.hooks.before(Call::Scan)?;
+        self.inner.scan(start, limit)
+    }
+    fn sync(&self) -> engine_core::Result<()> {
+        self.hooks.before(Call::Sync)?;
+        self.inner.sync()
+    }
+    fn metrics(&self) -> engine_core::EngineMetrics {
+        engine_core::EngineMetrics::new()
+    }
+    fn quiesce(&self) -> engine_core::Result<()> {
+        self.hooks.quiesce()
+    }
+}
