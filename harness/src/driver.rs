@@ -3,7 +3,8 @@
 //!
 //! The per-operation loop (`Worker::run`) is the harness's own cost in
 //! every measurement, so it does as little as possible: the next operation
-//! from the thread's stream (into a reused key buffer), two reads of the
+//! (drawn before the phase started where the stream allows it, see
+//! [`crate::ahead`]; copied into a reused key buffer), two reads of the
 //! TSC-based [`Clock`] around the engine call, one histogram increment, a
 //! few integer adds, an append to the thread's live-set log for writes, and
 //! two relaxed stores to the thread's own cache line for the sampler. No
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 use engine_core::{Engine, Vfs};
 use indicatif::ProgressBar;
 
+use crate::ahead::Ahead;
 use crate::clock::Clock;
 use crate::live::{LiveLog, LiveSet};
 use crate::measure::{thread_cpu_ns, Latencies, OpType, Progress, Tally};
@@ -303,6 +305,13 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     let progress: Vec<Progress> = (0..threads).map(|_| Progress::default()).collect();
     let intended = spec.target_ops.is_some();
     let io_start = spec.vfs.stats().snapshot().total().write_bytes;
+    // Before the clock starts: operations that can be drawn now are (see
+    // crate::ahead), so the timed loop does not pay for the generator.
+    let mut streams: Vec<Ahead<'_, S>> = streams
+        .iter_mut()
+        .zip(&spec.ops_per_thread)
+        .map(|(s, &n)| Ahead::draw(s, n))
+        .collect();
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let clock = Clock::get();
     let start = Instant::now();

@@ -90,6 +90,7 @@
 //! - [`gate`], [`compare`], [`results_dir`]: reading runs back and judging.
 //! - [`list`], [`ops_cmd`], [`overhead`]: the other subcommands.
 
+pub mod ahead;
 pub mod clock;
 pub mod compare;
 pub mod crash_child;

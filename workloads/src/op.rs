@@ -68,6 +68,15 @@ pub trait OpStream: Send {
     /// The operation [`next_op`](Self::next_op) returned last has finished
     /// (succeeded or failed). An insert's key may be read from now on.
     fn acknowledge(&mut self) {}
+
+    /// Whether the operations this stream returns next are already fixed:
+    /// they depend on no acknowledgement still to come (no run-phase insert
+    /// whose key a later read may pick), so a driver may draw them before
+    /// its timed loop and replay them, with the same operations as drawing
+    /// them one at a time. False unless the stream says so.
+    fn drawable_ahead(&self) -> bool {
+        false
+    }
 }
 
 /// A workload the harness can run.

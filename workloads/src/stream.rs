@@ -317,4 +317,13 @@ impl OpStream for Stream {
             self.inserts.acknowledge(n);
         }
     }
+
+    /// A load stream inserts its own range in order; a run stream without
+    /// inserts draws under a bound that never moves. Either way no
+    /// acknowledgement changes what comes next. A run stream with inserts
+    /// is not: with several threads, which reads see which inserts depends
+    /// on the order the threads finish them in.
+    fn drawable_ahead(&self) -> bool {
+        self.load.is_some() || self.spec.insert <= 0.0
+    }
 }
