@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run workloads against engines (the default command).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List engines (with options) and workloads.
     List,
     /// Print the run phase's operations as CSV (op,key,value_len,scan_len).
@@ -137,6 +137,16 @@ struct RunArgs {
     /// Memory budget of each engine, MiB (its cache_mb option).
     #[arg(long, default_value_t = 64)]
     cache_mb: u64,
+    /// How our engines' files reach the device: `buffered` (through the
+    /// page cache) or `direct` (O_DIRECT: every read and write goes to the
+    /// device; engine_metrics.csv gains device_bytes_read/written).
+    #[arg(long, default_value = "buffered", value_name = "MODE")]
+    io: String,
+    /// Before each timed phase, sync the engine and evict its files from
+    /// the page cache, so the phase starts from the device (any engine,
+    /// including the reference ones that do their own I/O).
+    #[arg(long)]
+    cold: bool,
     /// Rate limit, operations per second over all threads; latency is then
     /// also measured from each operation's intended start (`<op>_intended`).
     #[arg(long, value_name = "OPS")]
@@ -208,7 +218,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => run(cli.run),
-        Some(Command::Run(args)) => run(args),
+        Some(Command::Run(args)) => run(*args),
         Some(Command::List) => list_cmd(),
         Some(Command::Ops { workload, limit }) => ops(workload, limit),
         Some(Command::Gate(args)) => gate_cmd(args),
@@ -278,6 +288,11 @@ fn run(args: RunArgs) -> harness::Result<ExitCode> {
     };
     cfg.sync = sync;
     cfg.cache_mb = args.cache_mb;
+    cfg.io = args
+        .io
+        .parse()
+        .map_err(|e| Error::Usage(format!("--io: {e}")))?;
+    cfg.cold = args.cold;
     cfg.compression_ratio = harness::values::check_ratio(args.compression_ratio)
         .map_err(|e| Error::Usage(format!("--compression-ratio: {e}")))?;
     cfg.target_ops = args.target;

@@ -31,6 +31,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::driver::{self, split, OpFailure, PhaseRun, PhaseSpec};
 use crate::error::{Error, Result};
+use crate::io_mode::IoMode;
 use crate::kernel_io::{self, IoSource, KernelIo, KernelPhase};
 use crate::live::LiveSet;
 use crate::machine;
@@ -73,6 +74,11 @@ pub struct RunConfig {
     pub interval: Duration,
     /// Compressed size / raw size of the values (1.0: incompressible).
     pub compression_ratio: f64,
+    /// How our engines' files reach the device (`--io`).
+    pub io: IoMode,
+    /// Evict the engine's files from the page cache before each timed
+    /// phase (`--cold`).
+    pub cold: bool,
     /// The command line, for run.json.
     pub command: Vec<String>,
 }
@@ -99,6 +105,8 @@ impl RunConfig {
             repeat: 1,
             interval: Duration::from_secs(1),
             compression_ratio: 1.0,
+            io: IoMode::Buffered,
+            cold: false,
             command: Vec::new(),
         }
     }
@@ -270,7 +278,10 @@ fn check_engines_open(cfg: &RunConfig, harness: &Options, root: &Path) -> Result
         let dir = root.join(format!(".probe-{i}"));
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
         let opened = spec.open(
-            &Vfs::os(),
+            &cfg.io.vfs(&dir).map_err(|source| Error::EngineOption {
+                spec: spec.spec.clone(),
+                source: Box::new(source),
+            })?,
             &dir,
             &spec.effective_options(harness, cfg.deterministic),
         );
@@ -360,7 +371,10 @@ impl Cell<'_> {
         if let Err(e) = std::fs::create_dir_all(&dir) {
             return (results, Some(Error::io("cannot create", &dir, e)));
         }
-        let vfs = Vfs::os();
+        let vfs = match self.cfg.io.vfs(&dir) {
+            Ok(v) => v,
+            Err(e) => return (results, Some(fail(Phase::Load, "open".into(), e))),
+        };
         reset_peak_rss();
         let engine = match self.spec.open(&vfs, &dir, &self.options) {
             Ok(e) => e,
@@ -501,6 +515,26 @@ impl<'a> PhaseCtx<'a> {
         }
     }
 
+    /// `--cold`: everything the engine wrote reaches the device, then its
+    /// files leave the page cache.
+    fn evict(&self) -> engine_core::Result<()> {
+        self.engine.sync()?;
+        crate::io_mode::evict(self.dir)
+            .map(drop)
+            .map_err(|e| engine_core::Error::io("posix_fadvise(DONTNEED)", self.dir, e))
+    }
+
+    /// The engine's metrics, plus what the device transferred during the
+    /// phase when the Vfs knows it (`--io direct`).
+    fn metrics_with_device(&self, before: Option<(u64, u64)>) -> engine_core::EngineMetrics {
+        let mut m = self.engine.metrics();
+        if let (Some((r0, w0)), Some((r1, w1))) = (before, self.vfs.device_bytes()) {
+            m.set("device_bytes_read", r1.saturating_sub(r0));
+            m.set("device_bytes_written", w1.saturating_sub(w0));
+        }
+        m
+    }
+
     /// Drive one measured phase and settle it (quiesce after load, sync).
     fn phase<S: driver::OpStream>(
         &self,
@@ -516,8 +550,17 @@ impl<'a> PhaseCtx<'a> {
         let mut spec = self.spec(ops_per_thread, true);
         spec.progress = bar.as_ref();
         let source = IoSource::for_engine(&self.cell.spec.spec);
+        if cfg.cold {
+            if let Err(e) = self.evict() {
+                return (
+                    None,
+                    Some((phase, "evicting the page cache (--cold)".into(), e)),
+                );
+            }
+        }
         let kernel_before = KernelIo::now();
         let before = self.vfs.stats().snapshot();
+        let device_before = self.vfs.device_bytes();
         let run: PhaseRun = driver::drive(&spec, streams);
         if let Some(bar) = &bar {
             bar.finish_and_clear();
@@ -580,7 +623,7 @@ impl<'a> PhaseCtx<'a> {
             latencies: run.latencies,
             timeseries: run.samples,
             kernel,
-            engine_metrics: self.engine.metrics(),
+            engine_metrics: self.metrics_with_device(device_before),
             unsettled,
             repetition: self.cell.rep,
             spread: Spread::default(),

@@ -17,6 +17,8 @@
 //!
 //! Counting lives here, above the backends, so both count identically.
 
+#[cfg(target_os = "linux")]
+pub mod direct;
 pub mod os;
 pub mod sim;
 mod stats;
@@ -116,6 +118,12 @@ pub trait Backend: Send + Sync + 'static {
     /// Names of the files (not directories) in `path`, sorted.
     fn list_dir(&self, path: &Path) -> io::Result<Vec<String>>;
     fn exists(&self, path: &Path) -> io::Result<bool>;
+    /// Bytes the device was asked to transfer (read, written), for a
+    /// backend that knows them (the direct one); `None` when the kernel's
+    /// page cache stands between the engine and the device.
+    fn device_bytes(&self) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 /// One open file of a backend.
@@ -150,6 +158,35 @@ impl Vfs {
     /// Real files on the operating system's filesystem.
     pub fn os() -> Vfs {
         Vfs::with_backend(Arc::new(os::OsBackend))
+    }
+
+    /// Real files with the page cache bypassed (`O_DIRECT`, see
+    /// [`direct`]), after checking that `dir`'s filesystem supports it.
+    /// The error names the directory and the ways out.
+    pub fn direct(dir: &Path) -> Result<Vfs> {
+        #[cfg(target_os = "linux")]
+        {
+            let backend = direct::DirectBackend::probe(dir)
+                .map_err(|e| Error::io("open with O_DIRECT", dir, e))?;
+            Ok(Vfs::with_backend(Arc::new(backend)))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            Err(Error::io(
+                "open with O_DIRECT",
+                dir,
+                io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "direct I/O is built for Linux only; run with `--io buffered`",
+                ),
+            ))
+        }
+    }
+
+    /// Bytes the device was asked to transfer (read, written) by every
+    /// file of this Vfs, where the backend knows them (direct I/O).
+    pub fn device_bytes(&self) -> Option<(u64, u64)> {
+        self.backend.device_bytes()
     }
 
     /// A Vfs over any backend, with fresh counters.

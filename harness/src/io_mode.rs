@@ -1,0 +1,137 @@
+//! How the engines' files reach the device: `--io buffered|direct` and
+//! `--cold`.
+//!
+//! - **buffered** (the default): our engines go through the kernel's page
+//!   cache (`Vfs::os`). On a machine with more free memory than the data
+//!   set, reads after the first are memory copies.
+//! - **direct**: our engines' files are opened with `O_DIRECT`
+//!   (`Vfs::direct`, see `engine_core::vfs::direct`): every read and write
+//!   reaches the device, in whole 4 KiB blocks, and engine_metrics.csv
+//!   gains `device_bytes_read` and `device_bytes_written` per phase (what
+//!   the device was asked to transfer, beside the Vfs's counters of what
+//!   the engine asked for). Engines that do their own file I/O (the
+//!   reference engines) cannot be switched: they run buffered and the
+//!   harness says so; `--cold` is their way to start from the device.
+//! - **`--cold`**: before each timed phase the engine is synced and every
+//!   file in its directory is evicted from the page cache
+//!   (`posix_fadvise(POSIX_FADV_DONTNEED)`), so the phase's first read of
+//!   each block comes from the device, for every engine alike. The engine's
+//!   own cache (its `cache_mb`) is left as it is: that memory is part of
+//!   the engine's budget.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use engine_core::Vfs;
+
+/// `--io`: how our engines' files are opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IoMode {
+    #[default]
+    Buffered,
+    Direct,
+}
+
+impl IoMode {
+    /// The name on the command line and in the output files.
+    pub fn name(self) -> &'static str {
+        match self {
+            IoMode::Buffered => "buffered",
+            IoMode::Direct => "direct",
+        }
+    }
+
+    /// The Vfs for an engine directory `dir` in this mode.
+    pub fn vfs(self, dir: &Path) -> engine_core::Result<Vfs> {
+        match self {
+            IoMode::Buffered => Ok(Vfs::os()),
+            IoMode::Direct => Vfs::direct(dir),
+        }
+    }
+}
+
+impl fmt::Display for IoMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for IoMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "buffered" => Ok(IoMode::Buffered),
+            "direct" => Ok(IoMode::Direct),
+            other => Err(format!(
+                "unknown I/O mode `{other}`; valid: buffered, direct"
+            )),
+        }
+    }
+}
+
+/// Drop every file under `dir` from the page cache (after `fdatasync`, so
+/// no dirty page is left that the kernel would keep). Returns the files
+/// evicted.
+pub fn evict(dir: &Path) -> std::io::Result<u64> {
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            files += evict(&entry.path())?;
+        } else if kind.is_file() {
+            evict_file(&entry.path())?;
+            files += 1;
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(target_os = "linux")]
+fn evict_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    let f = std::fs::File::open(path)?;
+    f.sync_data()?;
+    // SAFETY: a valid open descriptor; offset 0, length 0 means the
+    // whole file. The call only drops clean cached pages.
+    let rc = unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    if rc != 0 {
+        return Err(std::io::Error::from_raw_os_error(rc));
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn evict_file(_path: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "--cold needs posix_fadvise (Linux)",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_parse_and_name_the_valid_ones() {
+        assert_eq!("direct".parse::<IoMode>(), Ok(IoMode::Direct));
+        assert_eq!("buffered".parse::<IoMode>(), Ok(IoMode::Buffered));
+        let e = "odirect".parse::<IoMode>().unwrap_err();
+        assert!(
+            e.contains("odirect") && e.contains("buffered, direct"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn evict_visits_every_file_below_the_directory() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("a"), b"x").expect("write");
+        std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        std::fs::write(dir.path().join("sub/b"), b"y").expect("write");
+        assert_eq!(evict(dir.path()).expect("evict"), 2);
+    }
+}
