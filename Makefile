@@ -19,7 +19,14 @@ WORKLOADS = --workload ycsb-a --workload ycsb-b --workload ycsb-c \
 ## the kernel's I/O accounting) to the default engine set.
 BENCH_FEATURES ?= --features reference
 
-.PHONY: bench-reference bench-rocksdb
+.PHONY: bench-reference bench-rocksdb compare
+
+## Ours against theirs (btree vs redb, lsm-leveled vs fjall) on ycsb-a and
+## ycsb-c, threads 1, 2 and 4, sync=never and sync=always, same memory
+## budget: the ratio table of issue 17 (results/compare/compare.txt). Not
+## part of CI: it builds the reference engines and runs ~15 minutes.
+compare:
+	scripts/compare.sh
 
 all: build
 
