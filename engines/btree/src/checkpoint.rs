@@ -22,7 +22,9 @@
 //!    operation is in the log of the generation it was applied in, and the
 //!    pages hold exactly the operations of generations `<= g`;
 //! 3. without the lock, while writers go on: fsync `wal.g` (until it is
-//!    done, any fsync of `wal.(g+1)` is preceded by one of `wal.g`); write
+//!    done, any fsync of `wal.(g+1)` is preceded by one of `wal.g`, and
+//!    appends to `wal.(g+1)` stay in its buffer, never written to its file:
+//!    a crash could keep those bytes and tear `wal.g`'s tail); write
 //!    the pages new to the file (past the durable header's page count) in
 //!    place and fsync (Flush): no tree on disk refers to them yet; encode
 //!    the others and the header into `pages.dw`, fsync it (Compaction);

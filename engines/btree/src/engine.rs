@@ -107,8 +107,9 @@ struct Inner {
     /// The generation `wal` appends to.
     wal_gen: u64,
     /// The previous log while a checkpoint that switched away from it has
-    /// not yet made it durable: whoever syncs `wal` syncs this one first, so
-    /// a record of the new log is never durable before an older one.
+    /// not yet made it durable: whoever syncs `wal` syncs this one first,
+    /// and meanwhile appends to `wal` are not written to its file, so no
+    /// byte of the new log is on disk before all of the older one.
     prev_wal: Option<Arc<LogWriter>>,
     /// The page count of the header on disk (see [`Snapshot`]).
     durable_pages: u64,
@@ -426,7 +427,7 @@ impl Shared {
                 max: MAX_VALUE_LEN,
             });
         }
-        let (to_sync, inline_checkpoint) = {
+        let (to_sync, settle, inline_checkpoint) = {
             let mut g = self.inner.lock();
             if g.poisoned {
                 return Err(self.poisoned());
@@ -436,11 +437,14 @@ impl Shared {
                 RecordKind::Put => g.tree.put(key, value),
                 _ => g.tree.delete(key).map(|_| ()),
             };
-            let logged = applied.and_then(|()| g.wal.append(kind, key, value));
-            if let Err(e) = logged {
-                g.poisoned = true;
-                return Err(e);
-            }
+            let logged = applied.and_then(|()| g.wal.append_buffered(kind, key, value));
+            let appended = match logged {
+                Ok(a) => a,
+                Err(e) => {
+                    g.poisoned = true;
+                    return Err(e);
+                }
+            };
             g.since_sync += (13 + key.len() + value.len()) as u64;
             let sync_now = match self.config.durability {
                 Durability::Always => true,
@@ -455,11 +459,22 @@ impl Shared {
             if due && !inline {
                 self.wake.notify_one();
             }
-            (sync_now.then(|| self.logs_to_sync(g)), inline)
+            // While the previous log is not durable, no byte may reach this
+            // one's file (a crash could keep it and tear the previous one):
+            // the record waits in the buffer for the next settle or sync.
+            let settle = g.prev_wal.is_none().then(|| (Arc::clone(&g.wal), appended));
+            (sync_now.then(|| self.logs_to_sync(g)), settle, inline)
         };
         if let Some(logs) = to_sync {
             // Outside the lock: writers arriving meanwhile join this fsync.
             self.sync_logs(logs)?;
+        } else if let Some((wal, appended)) = settle {
+            // Writes the buffer out once it is large (never an fsync: the
+            // writer's durability is `never`, the engine decides syncs).
+            if let Err(e) = wal.settle(appended) {
+                self.inner.lock().poisoned = true;
+                return Err(e);
+            }
         }
         if inline_checkpoint {
             let started = Instant::now();

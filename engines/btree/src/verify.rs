@@ -106,77 +106,117 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
     });
     let mut keys = walk.keys;
 
-    for gen in list_gens(vfs, dir)? {
+    check_logs(vfs, dir, meta.wal_gen, &mut keys, &mut report)?;
+    report.live_keys = keys.len() as u64;
+    Ok(report)
+}
+
+/// Check the logs the way [`crate::wal::replay`] reads them: from the
+/// generation the header names, the newest being the last that holds
+/// records (empty ones after it are dropped at open). Only the newest may
+/// end torn; a torn older one is damage, since it was durable before its
+/// successor got a byte.
+fn check_logs(
+    vfs: &Vfs,
+    dir: &Path,
+    from: u64,
+    keys: &mut BTreeSet<Vec<u8>>,
+    report: &mut VerifyReport,
+) -> Result<()> {
+    let gens = list_gens(vfs, dir)?;
+    let mut newest = from;
+    for &gen in gens.iter().filter(|&&g| g >= from) {
+        if vfs.open(&wal_path(dir, gen), OpenMode::Existing)?.len()? > FILE_HEADER_LEN as u64 {
+            newest = gen;
+        }
+    }
+    for gen in gens {
         let path = wal_path(dir, gen);
         let file = vfs.open(&path, OpenMode::Existing)?;
-        let mut records = 0;
-        if gen >= meta.wal_gen {
-            let mut head = [0u8; FILE_HEADER_LEN];
-            let ok = file.len()? >= FILE_HEADER_LEN as u64
-                && file.read_exact_at(&mut head, 0, Purpose::Recovery).is_ok()
-                && record::check_file_header(&path, &head, WAL_MAGIC, WAL_VERSION).is_ok();
-            if !ok {
-                report.corrupt.push(CorruptSpot {
-                    path: path.clone(),
-                    offset: 0,
-                    what: "bad log file header".into(),
-                });
-            } else {
-                let mut reader = LogReader::new(&file, FILE_HEADER_LEN as u64, Purpose::Recovery)?;
-                loop {
-                    match reader.next_record() {
-                        Ok(Some(rec)) => {
-                            records += 1;
-                            match rec.kind {
-                                RecordKind::Put => {
-                                    keys.insert(rec.key);
-                                }
-                                RecordKind::Delete => {
-                                    keys.remove(&rec.key);
-                                }
-                                RecordKind::Marker => {}
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            report.corrupt.push(CorruptSpot {
-                                path: path.clone(),
-                                offset: 0,
-                                what: e.to_string(),
-                            });
-                            break;
-                        }
-                    }
-                }
-                if let Some(LogEnd::TornTail { valid_len, .. }) = reader.end() {
-                    report.torn_tails.push(CorruptSpot {
-                        path: path.clone(),
-                        offset: valid_len,
-                        what: "torn log tail".into(),
-                    });
-                }
-            }
-        }
+        let records = if gen >= from {
+            check_log(&file, gen == newest, keys, report)?
+        } else {
+            0
+        };
         report.files.push(FileReport {
-            path: path.clone(),
-            kind: if gen >= meta.wal_gen {
-                "wal"
-            } else {
-                "stale wal"
-            },
+            path,
+            kind: if gen >= from { "wal" } else { "stale wal" },
             bytes: file.len()?,
             records,
         });
     }
-    if !vfs.exists(&wal_path(dir, meta.wal_gen))? {
+    if !vfs.exists(&wal_path(dir, from))? {
         report.corrupt.push(CorruptSpot {
-            path: wal_path(dir, meta.wal_gen),
+            path: wal_path(dir, from),
             offset: 0,
             what: "the log named by the header page is missing".into(),
         });
     }
-    report.live_keys = keys.len() as u64;
-    Ok(report)
+    Ok(())
+}
+
+/// Read one log, applying its records to `keys`; returns how many.
+fn check_log(
+    file: &engine_core::File,
+    newest: bool,
+    keys: &mut BTreeSet<Vec<u8>>,
+    report: &mut VerifyReport,
+) -> Result<u64> {
+    let path = file.path().to_path_buf();
+    let mut head = [0u8; FILE_HEADER_LEN];
+    let ok = file.len()? >= FILE_HEADER_LEN as u64
+        && file.read_exact_at(&mut head, 0, Purpose::Recovery).is_ok()
+        && record::check_file_header(&path, &head, WAL_MAGIC, WAL_VERSION).is_ok();
+    if !ok {
+        report.corrupt.push(CorruptSpot {
+            path,
+            offset: 0,
+            what: "bad log file header".into(),
+        });
+        return Ok(0);
+    }
+    let mut records = 0;
+    let mut reader = LogReader::new(file, FILE_HEADER_LEN as u64, Purpose::Recovery)?;
+    loop {
+        match reader.next_record() {
+            Ok(Some(rec)) => {
+                records += 1;
+                match rec.kind {
+                    RecordKind::Put => {
+                        keys.insert(rec.key);
+                    }
+                    RecordKind::Delete => {
+                        keys.remove(&rec.key);
+                    }
+                    RecordKind::Marker => {}
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                report.corrupt.push(CorruptSpot {
+                    path: path.clone(),
+                    offset: 0,
+                    what: e.to_string(),
+                });
+                break;
+            }
+        }
+    }
+    if let Some(LogEnd::TornTail { valid_len, .. }) = reader.end() {
+        let spot = |what: &str| CorruptSpot {
+            path: path.clone(),
+            offset: valid_len,
+            what: what.into(),
+        };
+        if newest {
+            report.torn_tails.push(spot("torn log tail"));
+        } else {
+            report
+                .corrupt
+                .push(spot("torn tail in a log that a newer log follows"));
+        }
+    }
+    Ok(records)
 }
 
 struct Walk<'a> {
@@ -241,7 +281,8 @@ impl Walk<'_> {
         let Some(node) = self.read(id)? else {
             return Ok(());
         };
-        let in_range = |k: &[u8]| lo.is_none_or(|lo| k >= lo) && hi.is_none_or(|hi| k < hi);
+        // map_or, not is_none_or: the MSRV is 1.80.
+        let in_range = |k: &[u8]| lo.map_or(true, |lo| k >= lo) && hi.map_or(true, |hi| k < hi);
         match node {
             Node::Leaf(l) if level == 1 => {
                 if !l.keys.iter().all(|k| in_range(k)) {
