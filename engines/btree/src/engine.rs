@@ -291,16 +291,28 @@ pub fn read_meta(pages: &File) -> Result<Meta> {
     }
     let mut page = vec![0u8; ps];
     pages.read_exact_at(&mut page, 0, Purpose::Recovery)?;
-    match decode_at(path, 0, &page)? {
-        Node::Header(m) if m.page_size as usize == ps && m.root != 0 && m.root < m.page_count => {
-            Ok(m)
-        }
-        _ => Err(Error::corruption(
+    let Node::Header(meta) = decode_at(path, 0, &page)? else {
+        return Err(Error::corruption(
             path,
             0,
             "page 0 is not a valid header page",
-        )),
+        ));
+    };
+    if meta.page_size as usize != ps {
+        return Err(Error::corruption(
+            path,
+            0,
+            "header page: page size changed between reads",
+        ));
     }
+    meta.check(Some(len))
+        .map_err(|what| Error::corruption(path, 0, what))?;
+    Ok(meta)
+}
+
+/// A counter of the header page that cannot go one further.
+fn exhausted(dir: &Path) -> Error {
+    Error::corruption(dir.join(PAGE_FILE), 0, "header page: counter exhausted")
 }
 
 impl Shared {
@@ -332,8 +344,12 @@ impl Shared {
             if only_if_due && !self.checkpoint_due(&g) {
                 return Ok(());
             }
+            // Checked at open to be below the maximum; one per checkpoint.
+            let Some(gen) = g.wal_gen.checked_add(1) else {
+                return Err(exhausted(&self.dir));
+            };
             g.checkpointing = true;
-            (Arc::clone(&g.wal), g.wal_gen + 1)
+            (Arc::clone(&g.wal), gen)
         };
         let started = Instant::now();
         let result = self.run_checkpoint(&old, gen);
@@ -360,7 +376,10 @@ impl Shared {
             let g = &mut *g;
             g.prev_wal = Some(Arc::clone(old));
             let meta = &mut g.tree.pager.meta;
-            meta.seq += 1;
+            meta.seq = meta
+                .seq
+                .checked_add(1)
+                .ok_or_else(|| exhausted(&self.dir))?;
             meta.wal_gen = gen;
             let meta = *meta;
             g.wal = Arc::new(new_wal);

@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use engine_core::{File, Purpose, Result};
 
-use crate::page::{corrupt, decode_at, Meta, Node};
+use crate::page::{corrupt, decode_at, page_offset, Meta, Node};
 
 struct Frame {
     node: Arc<Node>,
@@ -188,8 +188,18 @@ impl Pager {
             }
             None => {
                 self.stats.misses += 1;
-                self.file
-                    .read_exact_at(&mut self.buf, id * self.page_size as u64, purpose)?;
+                // The header's check bounds the page count by the file, so
+                // this has an offset; checked all the same, as it is a
+                // product of values read from the file.
+                let Some(at) = page_offset(id, self.page_size) else {
+                    return Err(corrupt(
+                        &self.path,
+                        id,
+                        self.page_size,
+                        format!("page {id} has no offset"),
+                    ));
+                };
+                self.file.read_exact_at(&mut self.buf, at, purpose)?;
                 Arc::new(decode_at(&self.path, id, &self.buf)?)
             }
         };

@@ -13,11 +13,13 @@ use std::path::Path;
 
 use engine_core::ownership;
 use engine_core::record::{self, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
-use engine_core::{CorruptSpot, FileReport, OpenMode, Options, Purpose, Result, VerifyReport, Vfs};
+use engine_core::{
+    CorruptSpot, Error, FileReport, OpenMode, Options, Purpose, Result, VerifyReport, Vfs,
+};
 
-use crate::checkpoint::decode_dw;
+use crate::doublewrite::{judge, Doublewrite};
 use crate::engine::read_meta;
-use crate::page::{Meta, Node, Val};
+use crate::page::{page_offset, Meta, Node, Val};
 use crate::wal::{list_gens, wal_path, WAL_MAGIC, WAL_VERSION};
 use crate::{DW_FILE, ENGINE_NAME, PAGE_FILE};
 
@@ -28,48 +30,17 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
     let mut report = VerifyReport::default();
     let pages_path = dir.join(PAGE_FILE);
     let pages = vfs.open(&pages_path, OpenMode::Existing)?;
-    let mut overlay: HashMap<u64, Vec<u8>> = HashMap::new();
-    let dw_path = dir.join(DW_FILE);
-    if vfs.exists(&dw_path)? {
-        let dw = vfs.open(&dw_path, OpenMode::Existing)?;
-        let mut bytes = vec![0u8; dw.len()? as usize];
-        dw.read_exact_at(&mut bytes, 0, Purpose::Recovery)?;
-        let mut n = 0;
-        if let Some((_, images)) = decode_dw(&bytes) {
-            n = images.len() as u64;
-            for (id, img) in images {
-                overlay.insert(id, img.to_vec());
-            }
-        } else if !bytes.is_empty() {
-            report.torn_tails.push(CorruptSpot {
-                path: dw_path.clone(),
-                offset: 0,
-                what: "incomplete doublewrite file (a checkpoint died before writing in place)"
-                    .into(),
-            });
-        }
-        report.files.push(FileReport {
-            path: dw_path,
-            kind: "doublewrite",
-            bytes: bytes.len() as u64,
-            records: n,
-        });
-    }
-    let meta = match overlay.get(&0) {
-        Some(img) => match Node::decode(0, img) {
-            Ok(Node::Header(m)) => Ok(m),
-            _ => read_meta(&pages),
-        },
+    let Some((overlay, dw_meta)) = doublewrite(vfs, dir, &pages, &mut report)? else {
+        return Ok(report);
+    };
+    let meta = match dw_meta {
+        Some(m) => Ok(m),
         None => read_meta(&pages),
     };
     let meta = match meta {
         Ok(m) => m,
         Err(e) => {
-            report.corrupt.push(CorruptSpot {
-                path: pages_path.clone(),
-                offset: 0,
-                what: e.to_string(),
-            });
+            report.corrupt.push(spot_of(&pages_path, e));
             report.files.push(FileReport {
                 path: pages_path,
                 kind: "pages",
@@ -109,6 +80,87 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
     check_logs(vfs, dir, meta.wal_gen, &mut keys, &mut report)?;
     report.live_keys = keys.len() as u64;
     Ok(report)
+}
+
+/// Images by page id, and the header among them.
+type Overlay = (HashMap<u64, Vec<u8>>, Option<Meta>);
+
+/// The doublewrite file as recovery would judge it: the images it would
+/// copy in place (read instead of the pages they replace), or `None` when
+/// it is corruption (reported).
+fn doublewrite(
+    vfs: &Vfs,
+    dir: &Path,
+    pages: &engine_core::File,
+    report: &mut VerifyReport,
+) -> Result<Option<Overlay>> {
+    let mut overlay = HashMap::new();
+    let mut dw_meta = None;
+    let dw_path = dir.join(DW_FILE);
+    if !vfs.exists(&dw_path)? {
+        return Ok(Some((overlay, dw_meta)));
+    }
+    let dw = vfs.open(&dw_path, OpenMode::Existing)?;
+    let mut bytes = vec![0u8; usize::try_from(dw.len()?).unwrap_or(usize::MAX)];
+    dw.read_exact_at(&mut bytes, 0, Purpose::Recovery)?;
+    let disk = match pages.len()? {
+        0 => None,
+        _ => Some(read_meta(pages)),
+    };
+    let mut n = 0;
+    match judge(&dw_path, &bytes, pages, disk) {
+        Ok(Doublewrite::Complete((_, images))) => {
+            n = images.len() as u64;
+            for (id, img) in images {
+                if let Ok(Node::Header(m)) = Node::decode(id, img) {
+                    dw_meta = Some(m);
+                }
+                overlay.insert(id, img.to_vec());
+            }
+        }
+        Ok(Doublewrite::Unused) if !bytes.is_empty() => {
+            report.torn_tails.push(CorruptSpot {
+                path: dw_path.clone(),
+                offset: 0,
+                what: "incomplete doublewrite file (a checkpoint died before writing in place)"
+                    .into(),
+            });
+        }
+        Ok(Doublewrite::Unused) => {}
+        Err(e) => {
+            report.corrupt.push(spot_of(&dw_path, e));
+            report
+                .files
+                .push(file_report(&dw_path, "doublewrite", &bytes, 0));
+            return Ok(None);
+        }
+    }
+    report
+        .files
+        .push(file_report(&dw_path, "doublewrite", &bytes, n));
+    Ok(Some((overlay, dw_meta)))
+}
+
+/// A report entry for error `e` met reading `path`: a corruption error
+/// keeps its own file and offset.
+fn spot_of(path: &Path, e: Error) -> CorruptSpot {
+    match e {
+        Error::Corruption { path, offset, what } => CorruptSpot { path, offset, what },
+        e => CorruptSpot {
+            path: path.to_path_buf(),
+            offset: 0,
+            what: e.to_string(),
+        },
+    }
+}
+
+fn file_report(path: &Path, kind: &'static str, bytes: &[u8], records: u64) -> FileReport {
+    FileReport {
+        path: path.to_path_buf(),
+        kind,
+        bytes: bytes.len() as u64,
+        records,
+    }
 }
 
 /// Check the logs the way [`crate::wal::replay`] reads them: from the
@@ -233,9 +285,12 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn bad(&mut self, id: u64, what: impl Into<String>) {
+        // Ids come from links, which may be anything: the error of one
+        // without an offset names the largest.
+        let offset = page_offset(id, self.meta.page_size as usize).unwrap_or(u64::MAX);
         self.corrupt.push(CorruptSpot {
             path: self.path.to_path_buf(),
-            offset: id * self.meta.page_size as u64,
+            offset,
             what: what.into(),
         });
     }
@@ -259,12 +314,13 @@ impl Walk<'_> {
             Some(img) => img.clone(),
             None => {
                 let mut b = vec![0u8; ps];
-                if self.pages.len()? < (id + 1) * ps as u64 {
+                let at = page_offset(id, ps).filter(|at| at.checked_add(ps as u64).is_some());
+                let len = self.pages.len()?;
+                let Some(at) = at.filter(|at| at + ps as u64 <= len) else {
                     self.bad(id, "page past the end of the file");
                     return Ok(None);
-                }
-                self.pages
-                    .read_exact_at(&mut b, id * ps as u64, Purpose::Recovery)?;
+                };
+                self.pages.read_exact_at(&mut b, at, Purpose::Recovery)?;
                 b
             }
         };
