@@ -37,8 +37,10 @@
 //! meanwhile. Nothing of `wal.(g+1)` becomes durable before all of `wal.g`
 //! is, so the logs on disk always hold a prefix of the operations.
 //!
-//! The format of `pages.dw`, and what recovery concludes from it, are in
-//! [`crate::doublewrite`].
+//! The truncation of `pages.dw` that ends a checkpoint (and a recovery)
+//! is synced, so that a later torn doublewrite can never be mistaken for
+//! a complete one, or sit on a stale one. Its format, and what recovery
+//! concludes from it, are in [`crate::doublewrite`].
 
 use std::path::Path;
 use std::sync::Arc;
@@ -125,10 +127,10 @@ pub fn recover(pages: &File, dw: &File) -> Result<usize> {
     Ok(copied)
 }
 
-/// Empty the doublewrite file.
+/// Empty the doublewrite file, durably (see the module docs for why).
 fn truncate(dw: &File, purpose: Purpose) -> Result<()> {
-    let _ = purpose;
-    dw.set_len(0)
+    dw.set_len(0)?;
+    dw.sync(purpose)
 }
 
 /// The files a checkpoint writes.

@@ -18,7 +18,9 @@
 //!             every id is below the page count that header states
 //! ```
 //!
-//! The file is empty between checkpoints.
+//! The file is durably empty between checkpoints (its truncation is
+//! synced), so whatever it holds belongs to the last checkpoint that
+//! started.
 //!
 //! ## Reading it back
 //!
@@ -29,14 +31,24 @@
 //!   file's, an image that is not a valid page, or an id the header image
 //!   does not allow is corruption, never a write at a computed offset.
 //! - Failing a checksum: the checkpoint died while writing it (before its
-//!   fsync, so before any in-place write) and it is ignored.
+//!   fsync, so before any in-place write) and it is ignored, *unless* the
+//!   page file shows that in-place writes had begun: the page file's
+//!   header already is this checkpoint's (or is damaged), or a page that an
+//!   intact image covers fails its own check. Then the doublewrite copy was
+//!   the only good one and its damage is corruption.
+//!
+//! What this cannot see: in-place writes that reached some data pages
+//! whole but neither the header page nor any page left torn (a storage
+//! that persists later writes without earlier ones). Telling those apart
+//! needs each page to carry the sequence number of the checkpoint that
+//! wrote it (a page format change, version 2).
 
 use std::path::Path;
 
 use engine_core::record::checksum;
-use engine_core::{Error, File, Result};
+use engine_core::{Error, File, Purpose, Result};
 
-use crate::page::{Meta, Node, MAX_PAGE, MIN_PAGE};
+use crate::page::{page_offset, Meta, Node, MAX_PAGE, MIN_PAGE};
 
 const DW_MAGIC: &[u8; 8] = b"BTREEDW1";
 const DW_VERSION: u32 = 1;
@@ -162,13 +174,17 @@ pub enum Doublewrite<'a> {
 pub fn judge<'a>(
     path: &Path,
     bytes: &'a [u8],
-    _pages: &File,
+    pages: &File,
     disk: Option<Result<Meta>>,
 ) -> Result<Doublewrite<'a>> {
     if bytes.is_empty() {
         return Ok(Doublewrite::Unused);
     }
     let Some(dw) = decode_dw(path, bytes)? else {
+        // An empty page file (a new database) has nothing in place yet.
+        if let Some(disk) = disk {
+            never_applied(path, bytes, pages, disk)?;
+        }
         return Ok(Doublewrite::Unused);
     };
     // Decoded, so the header is whole and names the images' page size.
@@ -184,6 +200,57 @@ pub fn judge<'a>(
         )),
         _ => Ok(Doublewrite::Complete(dw)),
     }
+}
+
+/// A damaged doublewrite file may be ignored only if its checkpoint never
+/// wrote in place; otherwise this is the corruption error naming it.
+fn never_applied(path: &Path, bytes: &[u8], pages: &File, disk: Result<Meta>) -> Result<()> {
+    let began = |at: usize, what: String| {
+        Err(Error::corruption(
+            path,
+            at as u64,
+            format!(
+                "damaged doublewrite file of a checkpoint that had begun writing in place: {what}"
+            ),
+        ))
+    };
+    let meta = match disk {
+        Ok(meta) => meta,
+        Err(e) => return began(0, format!("the page file's header is damaged too ({e})")),
+    };
+    if let Some((_, seq, _)) = header(bytes).filter(|&(_, seq, _)| seq <= meta.seq) {
+        return began(
+            16,
+            format!("checkpoint {seq}, the page file is at {}", meta.seq),
+        );
+    }
+    let ps = meta.page_size as usize;
+    let slots = bytes.get(DW_HEADER..).unwrap_or(&[]).chunks_exact(ps);
+    let mut disk_page = vec![0u8; ps];
+    for (i, img) in slots.enumerate() {
+        let at = DW_HEADER + i * ps;
+        let id = u64_at(img, 4);
+        match Node::decode(id, img) {
+            Ok(Node::Header(m)) if m.seq <= meta.seq => {
+                return began(
+                    at,
+                    format!("its header page is the page file's ({})", m.seq),
+                );
+            }
+            Ok(_) if id != 0 && id < meta.page_count => {}
+            // A torn image, or one that names no page of the file.
+            _ => continue,
+        }
+        // `check` bounded the page count by the file: the offset exists.
+        let Some(offset) = page_offset(id, ps) else {
+            continue;
+        };
+        pages.read_exact_at(&mut disk_page, offset, Purpose::Recovery)?;
+        if let Err(what) = Node::decode(id, &disk_page) {
+            return began(at, format!("the page it covers is damaged too ({what})"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

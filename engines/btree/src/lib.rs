@@ -46,7 +46,7 @@
 //!   version, page size, checkpoint sequence, root, height, page count, free
 //!   list head and length, log generation); every page's layout is in
 //!   [`page`].
-//! - `pages.dw`: empty between checkpoints ([`checkpoint`]; format
+//! - `pages.dw`: durably empty between checkpoints ([`checkpoint`]; format
 //!   and recovery rules in [`doublewrite`]).
 //! - `wal.<gen>`: the log since the last checkpoint ([`wal`]); two while a
 //!   checkpoint runs (the one it covers and the one writers moved on to).

@@ -6,6 +6,7 @@ mod gate;
 
 use std::path::{Path, PathBuf};
 
+use btree::checkpoint::DW_HEADER;
 use engine_core::record::{self, RecordKind};
 use engine_core::vfs::{CrashMode, SimFs};
 use engine_core::{Engine, Options, Vfs};
@@ -135,4 +136,108 @@ fn verify_reports_a_torn_log_that_a_log_with_records_follows() {
             .any(|c| c.path == wal(g) && c.offset == (old.len() - torn.len() + 1) as u64),
         "{report:?}"
     );
+}
+
+// ---- a damaged doublewrite file after in-place writes began -----------
+
+const SMALL: &str = "page_size=512,background=false,checkpoint_bytes=1073741824,cache_pages=4096";
+const KEYS: u32 = 300;
+
+fn val2(i: u32) -> Vec<u8> {
+    (i + 7).to_le_bytes().repeat(10)
+}
+
+/// A checkpoint of `KEYS` updated keys (all synced in the log first), held
+/// at the sync of `held` (a file name) and crashed there in `mode`.
+fn crash_in_checkpoint(fs: &SimFs, held: &str, mode: CrashMode) -> PathBuf {
+    let dir = PathBuf::from("/db");
+    let (vfs, gate) = Gate::vfs(fs);
+    let db = open(&vfs, &dir, SMALL).unwrap();
+    for i in 0..KEYS {
+        db.put(&key(i), &val(i)).unwrap();
+    }
+    db.checkpoint().unwrap();
+    // Same-size values: the pages exist, so all go through pages.dw.
+    for i in 0..KEYS {
+        db.put(&key(i), &val2(i)).unwrap();
+    }
+    db.sync().unwrap();
+    std::thread::scope(|s| {
+        gate.arm(Call::Sync, held);
+        let ck = s.spawn(|| db.checkpoint());
+        gate.wait_held();
+        fs.crash(mode);
+        gate.release();
+        assert!(
+            ck.join().unwrap().is_err(),
+            "the crash fails the checkpoint"
+        );
+    });
+    drop(db);
+    dir
+}
+
+/// What a reopen found: every key with its synced value, or an error.
+fn reopen_and_read(fs: &SimFs, dir: &Path) -> Result<(), engine_core::Error> {
+    let db = open(&fs.vfs(), dir, SMALL)?;
+    for i in 0..KEYS {
+        let got = db.get(&key(i))?;
+        assert_eq!(
+            got,
+            Some(val2(i)),
+            "key {i}: acknowledged data lost or wrong"
+        );
+    }
+    Ok(())
+}
+
+/// The kit's "bit flips in crashed directories" finding: the checkpoint
+/// died while writing pages in place, so the doublewrite copy was the only
+/// good one; a flipped bit in it made recovery ignore it as "torn" and
+/// trust the half-written pages (wrong values, or a new header naming a
+/// log whose predecessor it then deleted). It must be corruption naming
+/// pages.dw, or, when nothing had reached the page file, a clean recovery.
+#[test]
+fn a_damaged_doublewrite_after_in_place_writes_began_is_corruption() {
+    let mut refused = 0;
+    for seed in 0..6 {
+        // A flip in an image, and one in the header's sequence number.
+        for flip_at in [DW_HEADER as u64 + 3 * 512 + 100, 20] {
+            let fs = SimFs::new(20 + seed);
+            let dir = crash_in_checkpoint(&fs, "pages", CrashMode::TornWrite { seed });
+            fs.flip_bit(&dir.join(btree::DW_FILE), flip_at, 3).unwrap();
+            let report = btree::verify(&fs.vfs(), &dir, &Options::new()).unwrap();
+            match reopen_and_read(&fs, &dir) {
+                Ok(()) => assert!(report.is_clean(), "seed {seed}: {report:?}"),
+                Err(engine_core::Error::Corruption { path, .. }) => {
+                    assert_eq!(path, dir.join(btree::DW_FILE), "seed {seed} at {flip_at}");
+                    assert!(!report.is_clean(), "seed {seed}: verify said clean");
+                    refused += 1;
+                }
+                Err(e) => panic!("seed {seed}: {e}"),
+            }
+        }
+    }
+    assert!(refused > 0, "no crash left in-place writes behind");
+}
+
+/// The other side of the rule: a doublewrite file torn before its fsync
+/// (no page was written in place) is still ignored, and nothing is lost.
+#[test]
+fn a_doublewrite_torn_before_its_sync_is_still_ignored() {
+    for (seed, mode) in [
+        CrashMode::TornWrite { seed: 1 },
+        CrashMode::TornWrite { seed: 2 },
+        CrashMode::Garbage { seed: 3 },
+        CrashMode::ZeroTail,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let fs = SimFs::new(40 + seed as u64);
+        let dir = crash_in_checkpoint(&fs, "pages.dw", mode);
+        let report = btree::verify(&fs.vfs(), &dir, &Options::new()).unwrap();
+        assert!(report.is_clean(), "{mode:?}: {report:?}");
+        reopen_and_read(&fs, &dir).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+    }
 }
