@@ -48,8 +48,8 @@ use std::sync::Arc;
 use engine_core::{Error, File, Purpose, Result, Vfs};
 
 use crate::doublewrite::{judge, Doublewrite};
-use crate::engine::read_meta;
 use crate::page::{page_offset, Node};
+use crate::pager::read_meta;
 use crate::pager::Images;
 use crate::wal;
 

@@ -18,13 +18,12 @@ use engine_core::log::LogWriter;
 use engine_core::ownership;
 use engine_core::record::{RecordKind, FILE_HEADER_LEN, MAX_VALUE_LEN};
 use engine_core::{
-    Durability, Engine, EngineMetrics, Error, File, OpenMode, Options, Purpose, Result, Vfs,
-    COMMON_OPTIONS,
+    Durability, Engine, EngineMetrics, Error, File, OpenMode, Options, Result, Vfs, COMMON_OPTIONS,
 };
 
 use crate::checkpoint::{self, Snapshot, Target};
-use crate::page::{decode_at, Leaf, Meta, Node, MAX_PAGE, MIN_PAGE, PAGE_HEADER};
-use crate::pager::Pager;
+use crate::page::{Leaf, Meta, Node, MAX_PAGE, MIN_PAGE};
+use crate::pager::{read_meta, Pager};
 use crate::tree::{max_key, Tree};
 use crate::{wal, DW_FILE, ENGINE_NAME, OPTIONS, PAGE_FILE};
 
@@ -264,50 +263,6 @@ fn new_inner(tree: Tree, wal: LogWriter, wal_gen: u64, durable_pages: u64) -> In
         checkpointing: false,
         closing: false,
     }
-}
-
-/// Read and check the header page. Its page size is read first from a
-/// minimal page, then the whole page is checked.
-pub fn read_meta(pages: &File) -> Result<Meta> {
-    let path = pages.path();
-    let len = pages.len()?;
-    if len < MIN_PAGE as u64 {
-        return Err(Error::corruption(
-            path,
-            0,
-            "page file shorter than a header page",
-        ));
-    }
-    let mut first = vec![0u8; MIN_PAGE];
-    pages.read_exact_at(&mut first, 0, Purpose::Recovery)?;
-    let at = PAGE_HEADER + 12;
-    let ps = u32::from_le_bytes(first[at..at + 4].try_into().expect("4 bytes")) as usize;
-    if !(MIN_PAGE..=MAX_PAGE).contains(&ps) || !ps.is_power_of_two() || len < ps as u64 {
-        return Err(Error::corruption(
-            path,
-            0,
-            format!("header page: bad page size {ps}"),
-        ));
-    }
-    let mut page = vec![0u8; ps];
-    pages.read_exact_at(&mut page, 0, Purpose::Recovery)?;
-    let Node::Header(meta) = decode_at(path, 0, &page)? else {
-        return Err(Error::corruption(
-            path,
-            0,
-            "page 0 is not a valid header page",
-        ));
-    };
-    if meta.page_size as usize != ps {
-        return Err(Error::corruption(
-            path,
-            0,
-            "header page: page size changed between reads",
-        ));
-    }
-    meta.check(Some(len))
-        .map_err(|what| Error::corruption(path, 0, what))?;
-    Ok(meta)
 }
 
 /// A counter of the header page that cannot go one further.

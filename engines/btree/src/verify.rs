@@ -18,8 +18,8 @@ use engine_core::{
 };
 
 use crate::doublewrite::{judge, Doublewrite};
-use crate::engine::read_meta;
 use crate::page::{page_offset, Meta, Node, Val};
+use crate::pager::read_meta;
 use crate::wal::{list_gens, wal_path, WAL_MAGIC, WAL_VERSION};
 use crate::{DW_FILE, ENGINE_NAME, PAGE_FILE};
 
@@ -337,8 +337,9 @@ impl Walk<'_> {
         let Some(node) = self.read(id)? else {
             return Ok(());
         };
-        // map_or, not is_none_or: the MSRV is 1.80.
-        let in_range = |k: &[u8]| lo.map_or(true, |lo| k >= lo) && hi.map_or(true, |hi| k < hi);
+        // Not is_none_or: the MSRV is 1.80.
+        let in_range =
+            |k: &[u8]| !matches!(lo, Some(lo) if k < lo) && !matches!(hi, Some(hi) if k >= hi);
         match node {
             Node::Leaf(l) if level == 1 => {
                 if !l.keys.iter().all(|k| in_range(k)) {
