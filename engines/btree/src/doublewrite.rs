@@ -29,7 +29,8 @@
 //!   the bytes are the ones written, so the content is checked as well
 //!   before a byte is written from it: a page size other than the page
 //!   file's, an image that is not a valid page, or an id the header image
-//!   does not allow is corruption, never a write at a computed offset.
+//!   does not allow (or far past the page file's end) is corruption, never
+//!   a write at a computed offset.
 //! - Failing a checksum: the checkpoint died while writing it (before its
 //!   fsync, so before any in-place write) and it is ignored, *unless* the
 //!   page file shows that in-place writes had begun: the page file's
@@ -189,16 +190,37 @@ pub fn judge<'a>(
     };
     // Decoded, so the header is whole and names the images' page size.
     let ps = u32_at(bytes, 12);
-    match disk {
-        Some(Ok(meta)) if meta.page_size != ps => Err(Error::corruption(
+    if let Some(Ok(meta)) = disk.filter(|d| d.as_ref().is_ok_and(|m| m.page_size != ps)) {
+        return Err(Error::corruption(
             path,
             12,
             format!(
                 "doublewrite page size {ps}, the page file's is {}",
                 meta.page_size
             ),
+        ));
+    }
+    within_reach(path, &dw, pages.len()? / u64::from(ps))?;
+    Ok(Doublewrite::Complete(dw))
+}
+
+/// Images replace pages the file has (the first checkpoint of a new
+/// database writes its few pages only through the doublewrite), so no id
+/// lies past the file's pages by more than the images' count: recovery
+/// then writes, and verify allocates, no more than the two files hold.
+fn within_reach(path: &Path, dw: &DwImages, file_pages: u64) -> Result<()> {
+    let (_, images) = dw;
+    let reach = file_pages.saturating_add(images.len() as u64);
+    match images.iter().position(|&(id, _)| id >= reach) {
+        Some(i) => Err(Error::corruption(
+            path,
+            (DW_HEADER + i * images[i].1.len()) as u64,
+            format!(
+                "image of page {}, past the page file's {file_pages} pages",
+                images[i].0
+            ),
         )),
-        _ => Ok(Doublewrite::Complete(dw)),
+        None => Ok(()),
     }
 }
 

@@ -262,6 +262,25 @@ fn a_doublewrite_image_with_a_wild_page_id_is_corruption() {
     verify_flags(&fs, &dw_path());
 }
 
+/// An id the header image allows (its page count says 2^40) but far past
+/// the file: recovery used to write there (a 512 TiB sparse file, or an
+/// I/O error), and verify to allocate a bit per page up to it.
+#[test]
+fn a_doublewrite_image_far_past_the_file_is_corruption() {
+    let fs = database(50);
+    let m = meta(&fs);
+    let header = Node::Header(Meta {
+        seq: m.seq + 1,
+        page_count: 1 << 40,
+        ..m
+    });
+    let free = Node::Free { next: 0 };
+    write_dw(&fs, PS, m.seq + 1, &[(0, &header), (1 << 39, &free)]);
+    let (offset, _) = assert_corrupt(open(&fs.vfs()), &dw_path());
+    assert_eq!(offset, (DW_HEADER + PS) as u64, "the second image");
+    verify_flags(&fs, &dw_path());
+}
+
 /// Images of 1024 bytes over a file of 512-byte pages used to be written
 /// at `id * 1024`, over the neighbours of every page they replace.
 #[test]
