@@ -50,16 +50,17 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
             return Ok(report);
         }
     };
+    // Pages recovery would have: the file's, and the doublewrite's images
+    // (a new database's first checkpoint may have put none in place yet).
+    // Bounded by the file's size, whatever the header says.
+    let in_file = pages.len()? / meta.page_size as u64 + 1;
+    let in_dw = overlay.keys().max().map_or(0, |&id| id + 1);
     let mut walk = Walk {
         meta,
         overlay,
         pages: &pages,
         path: &pages_path,
-        seen: vec![
-            false;
-            meta.page_count
-                .min(pages.len()? / meta.page_size as u64 + 1) as usize
-        ],
+        seen: vec![false; meta.page_count.min(in_file.max(in_dw)) as usize],
         keys: BTreeSet::new(),
         corrupt: Vec::new(),
         leaves: Vec::new(),

@@ -241,3 +241,27 @@ fn a_doublewrite_torn_before_its_sync_is_still_ignored() {
         reopen_and_read(&fs, &dir).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
     }
 }
+
+/// A new database whose first checkpoint died after its doublewrite was
+/// durable and before any page was: open completes it, and verify, which
+/// reads the images instead, must not call the pages they hold missing.
+#[test]
+fn verify_of_a_creation_crashed_before_in_place_writes_is_clean() {
+    let fs = SimFs::new(50);
+    let dir = PathBuf::from("/db");
+    let (vfs, gate) = Gate::vfs(&fs);
+    std::thread::scope(|s| {
+        gate.arm(Call::Sync, "pages");
+        let opening = s.spawn(|| open(&vfs, &dir, SMALL).map(drop));
+        gate.wait_held();
+        fs.crash(CrashMode::DropUnsynced);
+        gate.release();
+        assert!(opening.join().unwrap().is_err(), "the crash fails the open");
+    });
+    assert_eq!(fs.read_file(&dir.join(btree::PAGE_FILE)).unwrap().len(), 0);
+    let report = btree::verify(&fs.vfs(), &dir, &Options::new()).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    let db = open(&fs.vfs(), &dir, SMALL).unwrap();
+    db.put(b"k", b"v").unwrap();
+    assert_eq!(db.get(b"k").unwrap(), Some(b"v".to_vec()));
+}
