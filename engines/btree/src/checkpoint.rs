@@ -10,7 +10,9 @@
 //! place. Recovery finds a complete, checksummed doublewrite file and copies
 //! it in place again (idempotent), which completes an interrupted
 //! checkpoint and repairs any torn page; an incomplete one means the
-//! in-place writes never started, and it is ignored. The cost is every
+//! in-place writes never started, and it is ignored, unless the page file
+//! shows they had (then the doublewrite was damaged afterwards, and that is
+//! corruption: see [`crate::doublewrite`]). The cost is every
 //! checkpointed page written twice (InnoDB's doublewrite buffer makes the
 //! same trade).
 //!
@@ -30,7 +32,7 @@
 //!    the others and the header into `pages.dw`, fsync it (Compaction);
 //! 4. write those in place, runs of adjacent pages in one write each, fsync
 //!    the page file (Flush);
-//! 5. truncate `pages.dw`, remove the logs older than `g+1`.
+//! 5. truncate `pages.dw` and fsync it, remove the logs older than `g+1`.
 //!
 //! Recovery replays every log from the generation the header names upward,
 //! in order, so a crash anywhere in 3-5 loses nothing written to `wal.(g+1)`
