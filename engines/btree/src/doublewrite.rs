@@ -312,6 +312,30 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Valid checksums around hostile values: decoding never panics,
+        /// and whatever it accepts has an offset for every image.
+        #[test]
+        fn decoding_hostile_but_checksummed_files_never_panics(
+            ids in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..4),
+            page_count in proptest::prelude::any::<u64>(),
+            root in proptest::prelude::any::<u64>(),
+            height in proptest::prelude::any::<u32>(),
+            ps_shift in 9u32..17,
+        ) {
+            let ps = 1usize << ps_shift;
+            let meta = Meta { page_size: ps as u32, page_count, root, height, ..Meta::default() };
+            let (h, f) = (Node::Header(meta), Node::Free { next: 0 });
+            let pages: Vec<(u64, &Node)> = std::iter::once((0, &h))
+                .chain(ids.iter().map(|&id| (id, &f)))
+                .collect();
+            let b = encode_dw(ps, 1, &pages);
+            if let Ok(Some((_, images))) = decode_dw(Path::new("pages.dw"), &b) {
+                for (id, img) in images {
+                    proptest::prop_assert!(page_offset(id, img.len()).is_some());
+                }
+            }
+        }
+
         #[test]
         fn decoding_arbitrary_doublewrite_bytes_never_panics(
             bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
