@@ -18,13 +18,12 @@ use engine_core::log::LogWriter;
 use engine_core::ownership;
 use engine_core::record::{RecordKind, FILE_HEADER_LEN, MAX_VALUE_LEN};
 use engine_core::{
-    Durability, Engine, EngineMetrics, Error, File, OpenMode, Options, Purpose, Result, Vfs,
-    COMMON_OPTIONS,
+    Durability, Engine, EngineMetrics, Error, File, OpenMode, Options, Result, Vfs, COMMON_OPTIONS,
 };
 
 use crate::checkpoint::{self, Snapshot, Target};
-use crate::page::{decode_at, Leaf, Meta, Node, MAX_PAGE, MIN_PAGE, PAGE_HEADER};
-use crate::pager::Pager;
+use crate::page::{Leaf, Meta, Node, MAX_PAGE, MIN_PAGE};
+use crate::pager::{read_meta, Pager};
 use crate::tree::{max_key, Tree};
 use crate::{wal, DW_FILE, ENGINE_NAME, OPTIONS, PAGE_FILE};
 
@@ -107,8 +106,9 @@ struct Inner {
     /// The generation `wal` appends to.
     wal_gen: u64,
     /// The previous log while a checkpoint that switched away from it has
-    /// not yet made it durable: whoever syncs `wal` syncs this one first, so
-    /// a record of the new log is never durable before an older one.
+    /// not yet made it durable: whoever syncs `wal` syncs this one first,
+    /// and meanwhile appends to `wal` are not written to its file, so no
+    /// byte of the new log is on disk before all of the older one.
     prev_wal: Option<Arc<LogWriter>>,
     /// The page count of the header on disk (see [`Snapshot`]).
     durable_pages: u64,
@@ -265,41 +265,9 @@ fn new_inner(tree: Tree, wal: LogWriter, wal_gen: u64, durable_pages: u64) -> In
     }
 }
 
-/// Read and check the header page. Its page size is read first from a
-/// minimal page, then the whole page is checked.
-pub fn read_meta(pages: &File) -> Result<Meta> {
-    let path = pages.path();
-    let len = pages.len()?;
-    if len < MIN_PAGE as u64 {
-        return Err(Error::corruption(
-            path,
-            0,
-            "page file shorter than a header page",
-        ));
-    }
-    let mut first = vec![0u8; MIN_PAGE];
-    pages.read_exact_at(&mut first, 0, Purpose::Recovery)?;
-    let at = PAGE_HEADER + 12;
-    let ps = u32::from_le_bytes(first[at..at + 4].try_into().expect("4 bytes")) as usize;
-    if !(MIN_PAGE..=MAX_PAGE).contains(&ps) || !ps.is_power_of_two() || len < ps as u64 {
-        return Err(Error::corruption(
-            path,
-            0,
-            format!("header page: bad page size {ps}"),
-        ));
-    }
-    let mut page = vec![0u8; ps];
-    pages.read_exact_at(&mut page, 0, Purpose::Recovery)?;
-    match decode_at(path, 0, &page)? {
-        Node::Header(m) if m.page_size as usize == ps && m.root != 0 && m.root < m.page_count => {
-            Ok(m)
-        }
-        _ => Err(Error::corruption(
-            path,
-            0,
-            "page 0 is not a valid header page",
-        )),
-    }
+/// A counter of the header page that cannot go one further.
+fn exhausted(dir: &Path) -> Error {
+    Error::corruption(dir.join(PAGE_FILE), 0, "header page: counter exhausted")
 }
 
 impl Shared {
@@ -331,8 +299,12 @@ impl Shared {
             if only_if_due && !self.checkpoint_due(&g) {
                 return Ok(());
             }
+            // Checked at open to be below the maximum; one per checkpoint.
+            let Some(gen) = g.wal_gen.checked_add(1) else {
+                return Err(exhausted(&self.dir));
+            };
             g.checkpointing = true;
-            (Arc::clone(&g.wal), g.wal_gen + 1)
+            (Arc::clone(&g.wal), gen)
         };
         let started = Instant::now();
         let result = self.run_checkpoint(&old, gen);
@@ -359,7 +331,10 @@ impl Shared {
             let g = &mut *g;
             g.prev_wal = Some(Arc::clone(old));
             let meta = &mut g.tree.pager.meta;
-            meta.seq += 1;
+            meta.seq = meta
+                .seq
+                .checked_add(1)
+                .ok_or_else(|| exhausted(&self.dir))?;
             meta.wal_gen = gen;
             let meta = *meta;
             g.wal = Arc::new(new_wal);
@@ -426,7 +401,7 @@ impl Shared {
                 max: MAX_VALUE_LEN,
             });
         }
-        let (to_sync, inline_checkpoint) = {
+        let (to_sync, settle, inline_checkpoint) = {
             let mut g = self.inner.lock();
             if g.poisoned {
                 return Err(self.poisoned());
@@ -436,11 +411,14 @@ impl Shared {
                 RecordKind::Put => g.tree.put(key, value),
                 _ => g.tree.delete(key).map(|_| ()),
             };
-            let logged = applied.and_then(|()| g.wal.append(kind, key, value));
-            if let Err(e) = logged {
-                g.poisoned = true;
-                return Err(e);
-            }
+            let logged = applied.and_then(|()| g.wal.append_buffered(kind, key, value));
+            let appended = match logged {
+                Ok(a) => a,
+                Err(e) => {
+                    g.poisoned = true;
+                    return Err(e);
+                }
+            };
             g.since_sync += (13 + key.len() + value.len()) as u64;
             let sync_now = match self.config.durability {
                 Durability::Always => true,
@@ -455,11 +433,22 @@ impl Shared {
             if due && !inline {
                 self.wake.notify_one();
             }
-            (sync_now.then(|| self.logs_to_sync(g)), inline)
+            // While the previous log is not durable, no byte may reach this
+            // one's file (a crash could keep it and tear the previous one):
+            // the record waits in the buffer for the next settle or sync.
+            let settle = g.prev_wal.is_none().then(|| (Arc::clone(&g.wal), appended));
+            (sync_now.then(|| self.logs_to_sync(g)), settle, inline)
         };
         if let Some(logs) = to_sync {
             // Outside the lock: writers arriving meanwhile join this fsync.
             self.sync_logs(logs)?;
+        } else if let Some((wal, appended)) = settle {
+            // Writes the buffer out once it is large (never an fsync: the
+            // writer's durability is `never`, the engine decides syncs).
+            if let Err(e) = wal.settle(appended) {
+                self.inner.lock().poisoned = true;
+                return Err(e);
+            }
         }
         if inline_checkpoint {
             let started = Instant::now();

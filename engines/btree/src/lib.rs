@@ -46,7 +46,8 @@
 //!   version, page size, checkpoint sequence, root, height, page count, free
 //!   list head and length, log generation); every page's layout is in
 //!   [`page`].
-//! - `pages.dw`: empty between checkpoints ([`checkpoint`]).
+//! - `pages.dw`: durably empty between checkpoints ([`checkpoint`]; format
+//!   and recovery rules in [`doublewrite`]).
 //! - `wal.<gen>`: the log since the last checkpoint ([`wal`]); two while a
 //!   checkpoint runs (the one it covers and the one writers moved on to).
 //!
@@ -79,6 +80,7 @@
 //! doubles checkpoint writes.
 
 pub mod checkpoint;
+pub mod doublewrite;
 mod engine;
 pub mod page;
 pub mod pager;

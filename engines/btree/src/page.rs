@@ -100,6 +100,60 @@ pub struct Meta {
     pub wal_gen: u64,
 }
 
+impl Meta {
+    /// Check what a header page says before anything is computed from it:
+    /// every counter must be able to go one further, every page id must
+    /// have an offset, and (given the page file's length) every page below
+    /// the page count must be in the file, which bounds every loop over
+    /// pages or levels by the file's size. An error says what is wrong.
+    pub fn check(&self, file_len: Option<u64>) -> std::result::Result<(), String> {
+        let ps = self.page_size as usize;
+        if !(MIN_PAGE..=MAX_PAGE).contains(&ps) || !ps.is_power_of_two() {
+            return Err(format!("header page: bad page size {ps}"));
+        }
+        let Some(end) = page_offset(self.page_count, ps) else {
+            return Err(format!(
+                "header page: page count {} has no offset",
+                self.page_count
+            ));
+        };
+        if let Some(len) = file_len.filter(|&len| end > len) {
+            return Err(format!(
+                "header page: page count {} past the file's {len} bytes",
+                self.page_count
+            ));
+        }
+        let n = self.page_count;
+        let bad = if self.root == 0 || self.root >= n {
+            Some(format!("root {}", self.root))
+        } else if self.height == 0 || u64::from(self.height) >= n {
+            // Each level holds at least one page besides the header.
+            Some(format!("height {}", self.height))
+        } else if self.free_head >= n || self.free_count >= n {
+            Some(format!(
+                "free list head {} of {}",
+                self.free_head, self.free_count
+            ))
+        } else if self.seq == u64::MAX || self.wal_gen == u64::MAX {
+            Some(format!(
+                "exhausted counter (seq {}, log {})",
+                self.seq, self.wal_gen
+            ))
+        } else {
+            None
+        };
+        match bad {
+            Some(what) => Err(format!("header page: {what} impossible with {n} pages")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The file offset of page `id`, if it has one.
+pub fn page_offset(id: u64, page_size: usize) -> Option<u64> {
+    id.checked_mul(page_size as u64)
+}
+
 /// What a page holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
@@ -335,9 +389,11 @@ impl Node {
     }
 }
 
-/// Turn a decode failure into the engine's corruption error.
+/// Turn a decode failure into the engine's corruption error, at page
+/// `id`'s offset. An id read from a damaged link may have no offset: the
+/// error then names the largest (past any file) and `what` names the id.
 pub fn corrupt(path: &Path, id: u64, page_size: usize, what: String) -> Error {
-    Error::corruption(path, id * page_size as u64, what)
+    Error::corruption(path, page_offset(id, page_size).unwrap_or(u64::MAX), what)
 }
 
 /// Decode page `id`, naming `path` in the error.

@@ -34,9 +34,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use engine_core::{File, Purpose, Result};
+use engine_core::{Error, File, Purpose, Result};
 
-use crate::page::{corrupt, decode_at, Meta, Node};
+use crate::page::{corrupt, decode_at, page_offset, Meta, Node, MAX_PAGE, MIN_PAGE, PAGE_HEADER};
 
 struct Frame {
     node: Arc<Node>,
@@ -188,8 +188,18 @@ impl Pager {
             }
             None => {
                 self.stats.misses += 1;
-                self.file
-                    .read_exact_at(&mut self.buf, id * self.page_size as u64, purpose)?;
+                // The header's check bounds the page count by the file, so
+                // this has an offset; checked all the same, as it is a
+                // product of values read from the file.
+                let Some(at) = page_offset(id, self.page_size) else {
+                    return Err(corrupt(
+                        &self.path,
+                        id,
+                        self.page_size,
+                        format!("page {id} has no offset"),
+                    ));
+                };
+                self.file.read_exact_at(&mut self.buf, at, purpose)?;
                 Arc::new(decode_at(&self.path, id, &self.buf)?)
             }
         };
@@ -322,4 +332,48 @@ impl Pager {
             }
         }
     }
+}
+
+/// Read and check the header page. Its page size is read first from a
+/// minimal page, then the whole page is checked.
+pub fn read_meta(pages: &File) -> Result<Meta> {
+    let path = pages.path();
+    let len = pages.len()?;
+    if len < MIN_PAGE as u64 {
+        return Err(Error::corruption(
+            path,
+            0,
+            "page file shorter than a header page",
+        ));
+    }
+    let mut first = vec![0u8; MIN_PAGE];
+    pages.read_exact_at(&mut first, 0, Purpose::Recovery)?;
+    let at = PAGE_HEADER + 12;
+    let ps = u32::from_le_bytes(first[at..at + 4].try_into().expect("4 bytes")) as usize;
+    if !(MIN_PAGE..=MAX_PAGE).contains(&ps) || !ps.is_power_of_two() || len < ps as u64 {
+        return Err(Error::corruption(
+            path,
+            0,
+            format!("header page: bad page size {ps}"),
+        ));
+    }
+    let mut page = vec![0u8; ps];
+    pages.read_exact_at(&mut page, 0, Purpose::Recovery)?;
+    let Node::Header(meta) = decode_at(path, 0, &page)? else {
+        return Err(Error::corruption(
+            path,
+            0,
+            "page 0 is not a valid header page",
+        ));
+    };
+    if meta.page_size as usize != ps {
+        return Err(Error::corruption(
+            path,
+            0,
+            "header page: page size changed between reads",
+        ));
+    }
+    meta.check(Some(len))
+        .map_err(|what| Error::corruption(path, 0, what))?;
+    Ok(meta)
 }

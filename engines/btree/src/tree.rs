@@ -92,6 +92,11 @@ impl Tree {
                     None => return depth,
                 }
             }
+            if below.is_empty() {
+                // Leaves above the recorded height: what the height says
+                // is checked at open, and no further loop is owed to it.
+                return depth + 1;
+            }
             level = below;
         }
         self.pager.meta.height
@@ -123,8 +128,13 @@ impl Tree {
             Val::Overflow { len, first } => (len as usize, first),
         };
         let chunk = overflow_chunk(self.pager.page_size());
-        let mut out = Vec::with_capacity(len.min(chunk * self.pager.meta.page_count as usize));
-        while out.len() < len {
+        // No more than the file holds, whatever the leaf claims.
+        let in_file = usize::try_from(self.pager.meta.page_count)
+            .map_or(usize::MAX, |n| chunk.saturating_mul(n));
+        let mut out = Vec::with_capacity(len.min(in_file));
+        // A chain of full pages, as `make_val` writes it: one of empty or
+        // short pages (which could loop for ever) is damage.
+        for _ in 0..len.div_ceil(chunk) {
             match self.pager.node(id, Purpose::Query)? {
                 Node::Overflow { next, data } if out.len() + data.len() <= len => {
                     out.extend_from_slice(data);
@@ -132,6 +142,9 @@ impl Tree {
                 }
                 _ => return Err(self.bad(id, "overflow chain broken or longer than its value")),
             }
+        }
+        if out.len() != len {
+            return Err(self.bad(id, "overflow chain shorter than its value"));
         }
         Ok(out)
     }

@@ -3,7 +3,7 @@
 //! A put or delete is applied to cached pages and appended to the log as
 //! one record of the shared codec ([`engine_core::record`]: CRC-32, kind,
 //! key and value lengths, key, value) through the shared
-//! [`LogWriter`](engine_core::log::LogWriter), which buffers appends and
+//! [`LogWriter`], which buffers appends and
 //! group-commits fsyncs. So a small update costs one buffered append, and
 //! under `sync=always` concurrent writers share one fsync.
 //!
