@@ -89,6 +89,9 @@ pub const DETERMINISTIC: &[(&str, Metric)] = &[
     (col::ERRORS, |r| Some(r.errors)),
 ];
 
+/// A latency.csv timing the gate compares.
+type Timing = fn(&LatencyRow) -> f64;
+
 /// Appended summary.csv columns the gate needs: a file without them
 /// cannot be gated (a missing column is an error, never a pass).
 const GATED_APPENDED: &[&str] = &[col::TIME_LIMITED, col::WRITE_PATH_READ_IOS];
@@ -232,7 +235,7 @@ impl<'a> Side<'a> {
         }
     }
 
-    fn latency(&self, key: &CellKey, op: &str, value: fn(&LatencyRow) -> f64) -> Option<f64> {
+    fn latency(&self, key: &CellKey, op: &str, value: Timing) -> Option<f64> {
         self.latency
             .get(&(key.clone(), op.to_string()))
             .map(|row| value(row))
@@ -365,7 +368,7 @@ pub fn compare(base: &ResultsDir, cand: &ResultsDir, tol: &Tolerances) -> Result
             .collect();
         ops.sort();
         for op in ops {
-            let timings: [(&str, fn(&LatencyRow) -> f64, f64); 2] = [
+            let timings: [(&str, Timing, f64); 2] = [
                 (lcol::P50_US, |r| r.p50_us, tol.p50),
                 (lcol::P99_US, |r| r.p99_us, tol.p99),
             ];

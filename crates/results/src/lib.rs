@@ -16,9 +16,9 @@
 //!
 //! - [`summary`]: `summary.csv` and `repetitions.csv`.
 //! - [`latency`]: `latency.csv`, `latency_repetitions.csv`.
-//! - [`hgrm`]: `histograms/*.hgrm`.
+//! - [`hgrm`]: the `histograms/*.hgrm` files.
 //! - [`timeseries`], [`engine_metrics`], [`kernel_io`]: the other CSVs.
-//! - [`run_json`]: `run.json`.
+//! - [`run_json`]: the `run.json` file.
 //! - [`names`]: file names, phases, operation types, [`names::sanitize`].
 //! - [`table`]: the CSV writer and strict reader every module uses.
 //! - [`dir`], [`compare`], [`gate`]: reading two runs back and judging.
