@@ -54,6 +54,7 @@ pub fn write(path: &Path, rows: &[EngineMetricRow]) -> Result<()> {
 /// Read and check `engine_metrics.csv`.
 pub fn read(path: &Path) -> Result<Vec<EngineMetricRow>> {
     let t = Table::read(path)?;
+    t.require(COLUMNS)?;
     let mut out = Vec::with_capacity(t.rows.len());
     for row in &t.rows {
         let c = t.cells(row);

@@ -114,6 +114,7 @@ pub fn write(path: &Path, rows: &[KernelIoRow]) -> Result<()> {
 /// Read and check `kernel_io.csv`.
 pub fn read(path: &Path) -> Result<Vec<KernelIoRow>> {
     let t = Table::read(path)?;
+    t.require(COLUMNS)?;
     let mut out = Vec::with_capacity(t.rows.len());
     for row in &t.rows {
         let c = t.cells(row);

@@ -162,6 +162,7 @@ impl Latency {
     /// Read and check a latency file.
     pub fn read(path: &Path) -> Result<Latency> {
         let table = Table::read(path)?;
+        table.require(COLUMNS)?;
         let mut rows = Vec::with_capacity(table.rows.len());
         for row in &table.rows {
             rows.push(parse_row(&table, &table.cells(row))?);

@@ -272,6 +272,7 @@ impl Summary {
     /// Read and check a summary file.
     pub fn read(path: &Path) -> Result<Summary> {
         let table = Table::read(path)?;
+        table.require(&COLUMNS[..REQUIRED])?;
         let mut rows = Vec::with_capacity(table.rows.len());
         for row in &table.rows {
             rows.push(parse_row(&table, &table.cells(row))?);

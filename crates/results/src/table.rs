@@ -136,6 +136,12 @@ impl Table {
         })
     }
 
+    /// Every column in `names`, checked before any row is read, so that a
+    /// file without rows is judged by its header too.
+    pub fn require(&self, names: &[&str]) -> Result<()> {
+        names.iter().try_for_each(|n| self.col(n).map(|_| ()))
+    }
+
     /// The column called `name`, if the file is new enough to have it.
     pub fn optional_col(&self, name: &str) -> Option<Col> {
         self.header.iter().position(|h| h == name)

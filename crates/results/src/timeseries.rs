@@ -88,6 +88,8 @@ pub fn write(path: &Path, rows: &[TimeseriesRow]) -> Result<()> {
 /// Read and check `timeseries.csv`.
 pub fn read(path: &Path) -> Result<Vec<TimeseriesRow>> {
     let t = Table::read(path)?;
+    // `user_bytes_written`, the last column, was appended.
+    t.require(&COLUMNS[..COLUMNS.len() - 1])?;
     t.rows
         .iter()
         .map(|row| parse_row(&t, &t.cells(row)))
