@@ -8,42 +8,38 @@ use results::latency::LatencyRow;
 use results::names::{LATENCY, LATENCY_REPETITIONS};
 use results::LatencyOp;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::result::PhaseResult;
 
 /// Every histogram of `results` with its row; `per_repetition` names the
 /// repetition (and files the histogram under `histograms/rep<N>/`).
-pub fn rows(
-    results: &[PhaseResult],
-    per_repetition: bool,
-) -> Result<Vec<(LatencyRow, Histogram<u64>)>> {
+pub fn rows(results: &[PhaseResult], per_repetition: bool) -> Vec<(LatencyRow, Histogram<u64>)> {
     let mut out = Vec::new();
     for r in results {
         let rep = per_repetition.then_some(r.repetition);
         for (name, h) in r.latencies.named() {
-            // `Latencies::named` builds its names from the same operation
-            // types and suffixes; one it cannot parse is a harness bug,
-            // reported rather than written under a name no reader knows.
-            let op = LatencyOp::parse(&name).ok_or_else(|| {
-                Error::Usage(format!("internal: latency op `{name}` has no results name"))
-            })?;
+            // Invariant: `Latencies::named` builds every name from
+            // `OpType::name` and the intended/failed suffixes, which
+            // `the_harness_op_names_are_the_contracts` below holds equal to
+            // the contract's table, so each parses.
+            let op = LatencyOp::parse(&name).expect("latency op names are the contract's");
             let row = LatencyRow::of_histogram(&r.engine, &r.workload, r.phase, op, &h, rep);
             out.push((row, h));
         }
     }
-    Ok(out)
+    out
 }
 
 /// Write `latency.csv` and the histogram files into the run directory.
 pub fn write(run_dir: &Path, results: &[PhaseResult]) -> Result<()> {
-    let rows = rows(results, false)?;
+    let rows = rows(results, false);
     Ok(results::latency::write(run_dir, LATENCY, &rows, false)?)
 }
 
 /// Write `latency_repetitions.csv`: every repetition's histograms, with a
 /// `repetition` column, under `histograms/rep<N>/`.
 pub fn write_repetitions(run_dir: &Path, results: &[PhaseResult]) -> Result<()> {
-    let rows = rows(results, true)?;
+    let rows = rows(results, true);
     Ok(results::latency::write(
         run_dir,
         LATENCY_REPETITIONS,
