@@ -63,17 +63,11 @@ pub enum Error {
         source: Box<engine_core::Error>,
     },
 
-    /// A results file that does not parse (the gate and tests read them).
-    #[error("{path}, line {line}: {message}")]
-    Malformed {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
-
-    /// Two runs that the gate refuses to compare.
-    #[error("{0}")]
-    Incomparable(String),
+    /// A results file that cannot be written or read back, or two runs
+    /// the gate refuses to compare (the `results` crate's error, which
+    /// names the file, line and column).
+    #[error(transparent)]
+    Results(#[from] results::Error),
 }
 
 impl Error {

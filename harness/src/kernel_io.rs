@@ -10,8 +10,8 @@
 //! `summary.csv` says which accounting a row used (`io_source`).
 //!
 //! For our own engines both accountings run in the same phase and
-//! `kernel_io.csv` puts them side by side: the cross-check of the two
-//! methods. Why they differ (the harness's own I/O, background threads,
+//! `kernel_io.csv` puts them side by side (written by
+//! `output::kernel_io`): the cross-check of the two methods. Why they differ (the harness's own I/O, background threads,
 //! the page cache, syscalls versus device writes) is explained in the
 //! `reference` crate's documentation and in docs/output-format.md.
 
@@ -19,10 +19,11 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use crate::error::Result;
 use crate::measure::StorageIo;
-use crate::output::{csv_writer, optional};
-use crate::result::PhaseResult;
+
+/// Which accounting a summary row's storage figures come from (the
+/// `io_source` cell, part of the output contract).
+pub use results::IoSource;
 
 /// The counters of `/proc/self/io`, or their difference over a phase.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -107,34 +108,14 @@ impl KernelIo {
     }
 }
 
-/// Which accounting a summary row's storage figures come from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum IoSource {
-    /// Our Vfs counters (exact, per purpose).
-    #[default]
-    Vfs,
-    /// `/proc/self/io` over the phase.
-    Kernel,
-}
-
-impl IoSource {
-    /// The `io_source` cell.
-    pub fn name(self) -> &'static str {
-        match self {
-            IoSource::Vfs => "vfs",
-            IoSource::Kernel => "kernel",
-        }
-    }
-
-    /// The accounting for an engine spec (`NAME` or `NAME:opts`): kernel
-    /// for the engines of the `reference` crate, which bypass the Vfs.
-    pub fn for_engine(spec: &str) -> IoSource {
-        let name = spec.split_once(':').map_or(spec, |(n, _)| n);
-        if reference_engines().contains(&name) {
-            IoSource::Kernel
-        } else {
-            IoSource::Vfs
-        }
+/// The accounting for an engine spec (`NAME` or `NAME:opts`): kernel for
+/// the engines of the `reference` crate, which bypass the Vfs.
+pub fn io_source_for(spec: &str) -> IoSource {
+    let name = spec.split_once(':').map_or(spec, |(n, _)| n);
+    if reference_engines().contains(&name) {
+        IoSource::Kernel
+    } else {
+        IoSource::Vfs
     }
 }
 
@@ -194,74 +175,6 @@ pub fn tree_size(dir: &Path) -> io::Result<u64> {
     Ok(total)
 }
 
-/// Columns of `kernel_io.csv`, in file order.
-pub const COLUMNS: &[&str] = &[
-    "engine",
-    "workload",
-    "phase",
-    "io_source",
-    "vfs_bytes_written",
-    "vfs_query_bytes_read",
-    "vfs_compaction_bytes_read",
-    "rchar",
-    "wchar",
-    "syscr",
-    "syscw",
-    "read_bytes",
-    "write_bytes",
-    "cancelled_write_bytes",
-    "wchar_over_vfs_written",
-    "write_bytes_over_vfs_written",
-];
-
-/// The cells of one `kernel_io.csv` row.
-pub fn row(r: &PhaseResult) -> Vec<String> {
-    let k = &r.kernel.io;
-    let vfs = r.kernel.source == IoSource::Vfs;
-    let cell = |x: u64| if vfs { x.to_string() } else { String::new() };
-    let ratio = |x: u64| {
-        optional(
-            (vfs && r.io.bytes_written > 0).then(|| x as f64 / r.io.bytes_written as f64),
-            4,
-        )
-    };
-    let kernel = |x: u64| {
-        if r.kernel.available {
-            x.to_string()
-        } else {
-            String::new()
-        }
-    };
-    vec![
-        r.engine.clone(),
-        r.workload.clone(),
-        r.phase.name().to_string(),
-        r.kernel.source.name().to_string(),
-        cell(r.io.bytes_written),
-        cell(r.io.query_bytes_read),
-        cell(r.io.compaction_bytes_read),
-        kernel(k.rchar),
-        kernel(k.wchar),
-        kernel(k.syscr),
-        kernel(k.syscw),
-        kernel(k.read_bytes),
-        kernel(k.write_bytes),
-        kernel(k.cancelled_write_bytes),
-        ratio(k.wchar),
-        ratio(k.write_bytes),
-    ]
-}
-
-/// Write `kernel_io.csv` into `path`.
-pub fn write_csv(path: &Path, results: &[PhaseResult]) -> Result<()> {
-    let mut w = csv_writer(path)?;
-    w.write_record(COLUMNS)?;
-    for r in results {
-        w.write_record(row(r))?;
-    }
-    w.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,12 +217,12 @@ mod tests {
 
     #[test]
     fn our_engines_use_the_vfs() {
-        assert_eq!(IoSource::for_engine("lsm-leveled"), IoSource::Vfs);
-        assert_eq!(IoSource::for_engine("mem:x=1"), IoSource::Vfs);
+        assert_eq!(io_source_for("lsm-leveled"), IoSource::Vfs);
+        assert_eq!(io_source_for("mem:x=1"), IoSource::Vfs);
         #[cfg(feature = "reference")]
         {
-            assert_eq!(IoSource::for_engine("fjall"), IoSource::Kernel);
-            assert_eq!(IoSource::for_engine("redb:cache_mb=4"), IoSource::Kernel);
+            assert_eq!(io_source_for("fjall"), IoSource::Kernel);
+            assert_eq!(io_source_for("redb:cache_mb=4"), IoSource::Kernel);
         }
     }
 

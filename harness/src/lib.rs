@@ -66,7 +66,7 @@
 //!
 //! ## The gate
 //!
-//! [`gate`] checks that two runs are comparable (same seed, threads,
+//! [`gate`] (the `results` crate's, which needs no engine) checks that two runs are comparable (same seed, threads,
 //! settings, engines and workload properties; every baseline cell present),
 //! then [`compare`] applies the rules: deterministic metrics may not grow
 //! by more than 1 %; timings are normalised by the `mem` engine's in the
@@ -85,9 +85,11 @@
 //! - [`driver`], [`clock`], [`live`], [`measure`]: the hot loop and what it
 //!   records.
 //! - [`run`], [`result`]: orchestration and the per-phase metrics.
-//! - [`output`]: one module per output file, the run directory and the
-//!   stdout table; [`machine`] for run.json's machine block.
-//! - [`gate`], [`compare`], [`results_dir`]: reading runs back and judging.
+//! - [`output`]: phase results to the rows of each output file (the
+//!   `results` crate owns the formats, writers and readers), the run
+//!   directory and the stdout table; [`machine`] for run.json's machine
+//!   block.
+//! - [`gate`], [`compare`]: the `results` crate's comparison of two runs.
 //! - [`list`], [`ops_cmd`], [`overhead`]: the other subcommands.
 
 pub mod ahead;
@@ -108,7 +110,6 @@ pub mod output;
 pub mod overhead;
 pub mod registry;
 pub mod result;
-pub mod results_dir;
 pub mod run;
 pub mod values;
 pub mod verify_cmd;

@@ -3,23 +3,10 @@
 
 use std::path::Path;
 
-use serde::Serialize;
 use sysinfo::System;
 
-/// CPU, memory, OS and the filesystem under the data directory.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Machine {
-    pub cpu: String,
-    /// Logical CPUs the process can use.
-    pub cores: usize,
-    /// Physical cores, where the OS says.
-    pub physical_cores: Option<usize>,
-    pub memory_bytes: u64,
-    pub os: String,
-    pub kernel: String,
-    /// Filesystem type of the data directory (from /proc/mounts), if known.
-    pub filesystem: Option<String>,
-}
+/// The struct is part of run.json's contract, so it lives there.
+pub use results::run_json::Machine;
 
 /// Describe this machine; `data_dir` is where engine files go.
 pub fn describe(data_dir: &Path) -> Machine {

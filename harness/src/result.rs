@@ -15,34 +15,10 @@
 //! misses, is the figure that stays meaningful on a miss-heavy workload
 //! (undefined read_amp on a miss-only one).
 
-use std::fmt;
-
 use crate::measure::{ratio, Latencies, StorageIo, Tally};
 
-/// The two phases of a workload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Phase {
-    /// Inserting `recordcount` records into an empty engine.
-    Load,
-    /// The workload's operation mix over the loaded records.
-    Run,
-}
-
-impl Phase {
-    /// The name in the `phase` column.
-    pub fn name(self) -> &'static str {
-        match self {
-            Phase::Load => "load",
-            Phase::Run => "run",
-        }
-    }
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// The two phases of a workload (their names are the output contract's).
+pub use results::Phase;
 
 /// One timeseries interval. Byte counts are cumulative since the phase
 /// started; `ops` is the interval's own.

@@ -36,12 +36,12 @@ use crate::kernel_io::{self, IoSource, KernelIo, KernelPhase};
 use crate::live::LiveSet;
 use crate::machine;
 use crate::measure::{peak_rss_bytes, reset_peak_rss, StorageIo};
-use crate::output::latency::sanitize;
 use crate::output::run_json::{utc_stamps, EngineEntry, RunInfo, WorkloadEntry};
 use crate::output::{self};
 use crate::registry::EngineSpec;
 use crate::result::{Phase, PhaseResult, Spread};
 use crate::workload::Workload;
+use results::names::sanitize;
 
 /// Everything `harness run` was asked to do.
 #[derive(Debug, Clone)]
@@ -549,7 +549,7 @@ impl<'a> PhaseCtx<'a> {
         let bar = progress_bar(cfg.quiet, total, &self.cell.spec.spec, self.workload, phase);
         let mut spec = self.spec(ops_per_thread, true);
         spec.progress = bar.as_ref();
-        let source = IoSource::for_engine(&self.cell.spec.spec);
+        let source = kernel_io::io_source_for(&self.cell.spec.spec);
         if cfg.cold {
             if let Err(e) = self.evict() {
                 return (

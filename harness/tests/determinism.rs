@@ -6,8 +6,8 @@ mod common;
 
 use common::Toy;
 use harness::registry::EngineSpec;
-use harness::results_dir::ResultsDir;
 use harness::run::{execute, RunConfig};
+use results::dir::ResultsDir;
 
 /// Columns that must repeat exactly.
 const DETERMINISTIC: &[&str] = &[
@@ -52,7 +52,7 @@ fn run_once(out: &std::path::Path, repeat: u32) -> Vec<Vec<String>> {
     let out = execute(&cfg, &[Toy::new(3_000, 4_000)]).expect("run");
     assert!(out.failures.is_empty(), "{:?}", out.failures);
     let r = ResultsDir::read(&out.run_dir).expect("read back");
-    let s = &r.summary;
+    let s = &r.summary.table;
     let cols: Vec<usize> = DETERMINISTIC
         .iter()
         .map(|c| s.col(c).expect("col"))

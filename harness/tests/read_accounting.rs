@@ -8,8 +8,9 @@ use std::path::Path;
 
 use common::{Mix, Toy};
 use harness::registry::EngineSpec;
-use harness::results_dir::{ResultsDir, Table};
 use harness::run::{execute, RunConfig};
+use results::dir::ResultsDir;
+use results::table::Table;
 
 /// Small pages and a cache far smaller than the tree, so descents miss.
 const BTREE_SMALL: &str = "btree:page_size=1024,cache_pages=16,checkpoint_bytes=262144";
@@ -52,7 +53,7 @@ fn toy(mix: Mix) -> Toy {
 fn a_miss_only_workload_counts_misses_and_leaves_read_amp_undefined() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let r = run(tmp.path(), &["mem", BTREE_SMALL], toy(Mix::Misses));
-    let s = &r.summary;
+    let s = &r.summary.table;
     for engine in ["mem", BTREE_SMALL] {
         assert_eq!(num(s, engine, "lookups"), 2_000.0, "{engine}");
         assert_eq!(num(s, engine, "misses"), 2_000.0, "{engine}");
@@ -70,7 +71,7 @@ fn a_miss_only_workload_counts_misses_and_leaves_read_amp_undefined() {
 fn btree_update_descents_are_write_path_reads_not_lookups() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let r = run(tmp.path(), &[BTREE_SMALL], toy(Mix::Updates));
-    let s = &r.summary;
+    let s = &r.summary.table;
     assert_eq!(num(s, BTREE_SMALL, "lookups"), 0.0);
     assert_eq!(num(s, BTREE_SMALL, "query_bytes_read"), 0.0);
     assert_eq!(cell(s, BTREE_SMALL, "read_ios_per_op"), "");
@@ -83,7 +84,7 @@ fn btree_update_descents_are_write_path_reads_not_lookups() {
 fn a_read_only_workload_has_no_write_path_reads() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let r = run(tmp.path(), &[BTREE_SMALL], toy(Mix::Reads));
-    let s = &r.summary;
+    let s = &r.summary.table;
     assert_eq!(num(s, BTREE_SMALL, "lookups"), 2_000.0);
     assert_eq!(num(s, BTREE_SMALL, "misses"), 0.0);
     assert_eq!(num(s, BTREE_SMALL, "write_path_read_ios"), 0.0);

@@ -11,8 +11,9 @@ use std::time::Duration;
 use common::{custom, open_hooked, Call, Hooks, Toy};
 use engine_core::{Engine, Error as EngineError, Options, Vfs};
 use harness::registry::EngineSpec;
-use harness::results_dir::{ResultsDir, Table};
 use harness::run::{execute, RunConfig};
+use results::dir::ResultsDir;
+use results::table::Table;
 
 const LSM_SMALL: &str = "lsm-leveled:memtable_bytes=65536,target_file_bytes=65536";
 
@@ -41,7 +42,7 @@ fn writes_every_file_with_the_contract_columns() {
     assert_eq!(latest, std::fs::canonicalize(dir).expect("run dir"));
 
     let r = ResultsDir::read(dir).expect("results read back");
-    let s = &r.summary;
+    let s = &r.summary.table;
     for c in [
         "engine",
         "workload",
@@ -111,7 +112,7 @@ fn writes_every_file_with_the_contract_columns() {
     assert_eq!(s.text(&s.rows[0], col(s, "io_source")), "vfs");
 
     // latency.csv: a row per op type that ran, each with its histogram.
-    let l = &r.latency;
+    let l = &r.latency.table;
     let ops: Vec<&str> = l
         .rows
         .iter()
@@ -273,7 +274,7 @@ fn a_failed_operation_is_recorded_and_the_phase_goes_on() {
         out.failures
     );
     let r = ResultsDir::read(&out.run_dir).expect("results");
-    let s = &r.summary;
+    let s = &r.summary.table;
     let flaky: Vec<_> = s
         .rows
         .iter()
@@ -289,7 +290,7 @@ fn a_failed_operation_is_recorded_and_the_phase_goes_on() {
         "the other 99 inserts ran"
     );
     assert_eq!(s.text(load, col(s, "time_limited")), "0");
-    let l = &r.latency;
+    let l = &r.latency.table;
     let failed: Vec<_> = l
         .rows
         .iter()
@@ -313,7 +314,7 @@ fn a_poisoned_engine_ends_its_phase_with_the_error_named() {
         assert!(msg.contains(part), "`{part}` missing from: {msg}");
     }
     let r = ResultsDir::read(&out.run_dir).expect("results written despite the failure");
-    let s = &r.summary;
+    let s = &r.summary.table;
     let rows: Vec<_> = s
         .rows
         .iter()
@@ -438,7 +439,7 @@ fn repetitions_report_one_repetition_with_the_spread_of_all() {
     let out = execute(&cfg, &[Toy::new(200, 3_000)]).expect("run completes");
     assert!(out.failures.is_empty(), "{:?}", out.failures);
     let r = ResultsDir::read(&out.run_dir).expect("results");
-    let s = &r.summary;
+    let s = &r.summary.table;
     assert_eq!(s.rows.len(), 2, "one load and one run row");
     let (load, run) = (&s.rows[0], &s.rows[1]);
     let num = |row, c: &str| s.number(row, col(s, c)).expect("number").expect("defined");
@@ -476,7 +477,7 @@ fn repetitions_report_one_repetition_with_the_spread_of_all() {
         s.text(run, col(s, "ops_per_sec"))
     );
     // Latencies are the chosen repetition's, not pooled over all three.
-    let l = &r.latency;
+    let l = &r.latency.table;
     let run_count: f64 = l
         .rows
         .iter()
@@ -534,7 +535,7 @@ fn a_quiesce_that_gives_up_marks_its_rows_unsettled() {
     let out = execute(&cfg, &[Toy::new(100, 200)]).expect("run completes");
     assert!(out.failures.is_empty(), "not a failure: {:?}", out.failures);
     let r = ResultsDir::read(&out.run_dir).expect("results");
-    let s = &r.summary;
+    let s = &r.summary.table;
     for row in &s.rows {
         let want = if s.text(row, 0) == "restless" {
             "1"

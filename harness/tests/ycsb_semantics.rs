@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use common::{custom, open_hooked, Call, Hooks};
 use engine_core::{Engine, Options, Vfs};
-use harness::results_dir::ResultsDir;
 use harness::run::{execute, RunConfig};
+use results::dir::ResultsDir;
 use workloads::WorkloadArgs;
 
 /// An in-memory engine whose puts take a while, so inserts of several
@@ -53,8 +53,8 @@ fn run_phase(workload: &str, threads: usize, props: &[&str]) -> impl Fn(&str) ->
     let out = execute(&cfg, &workloads).expect("run succeeds");
     assert!(out.failures.is_empty(), "{:?}", out.failures);
     let r = ResultsDir::read(&out.run_dir).expect("results");
-    let latency = r.latency;
-    let s = r.summary;
+    let latency = r.latency.table;
+    let s = r.summary.table;
     let p = s.col("phase").unwrap();
     let row = s
         .rows

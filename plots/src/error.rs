@@ -18,52 +18,19 @@ pub enum Error {
         path: PathBuf,
     },
 
-    /// A file every run writes (`summary.csv`, `run.json`) is not there.
-    #[error("{}: required file is missing (is this a results directory?)", path.display())]
-    MissingFile {
-        /// The file that was looked for.
-        path: PathBuf,
-    },
+    /// A results file that is missing or malformed (the `results`
+    /// crate's reader, the one the gate uses, names file, line and column).
+    #[error(transparent)]
+    Results(#[from] results::Error),
 
-    /// Reading or writing a file failed.
+    /// Writing a chart or the report failed.
     #[error("{}: {source}", path.display())]
     Io {
-        /// The file read or written.
+        /// The file written.
         path: PathBuf,
         /// The operating system's error.
         #[source]
         source: std::io::Error,
-    },
-
-    /// A CSV file is missing a column it must have.
-    #[error("{}: line 1 (header): missing column `{column}`", path.display())]
-    MissingColumn {
-        /// The CSV file.
-        path: PathBuf,
-        /// The column that should be in the header.
-        column: String,
-    },
-
-    /// A CSV row (or a line of a histogram file) could not be understood.
-    #[error("{}: line {line}, column `{column}`: {message}", path.display())]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number in the file.
-        line: u64,
-        /// The column (header name, or the field's name in a histogram).
-        column: String,
-        /// What is wrong with the value.
-        message: String,
-    },
-
-    /// `run.json` is not valid JSON or not an object.
-    #[error("{}: {message}", path.display())]
-    RunJson {
-        /// The run.json file.
-        path: PathBuf,
-        /// The parser's message, with line and column.
-        message: String,
     },
 
     /// The embedded font could not be loaded by the text renderer.

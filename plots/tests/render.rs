@@ -214,7 +214,10 @@ fn missing_summary_names_the_file() {
     let dir = fixture();
     fs::remove_file(dir.path().join("summary.csv")).unwrap();
     let err = render_run(dir.path()).expect_err("summary.csv is required");
-    assert!(matches!(err, Error::MissingFile { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Results(results::Error::MissingFile { .. })),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("summary.csv"), "{err}");
 }
 
@@ -252,7 +255,7 @@ fn malformed_value_names_file_line_and_column() {
     let err = render_run(dir.path()).expect_err("`fast` is not a number");
     let msg = err.to_string();
     assert!(
-        matches!(&err, Error::Malformed { line: 4, column, .. } if column == "ops_per_sec"),
+        matches!(&err, Error::Results(results::Error::Malformed { line: 4, column, .. }) if column == "ops_per_sec"),
         "{err:?}"
     );
     assert!(
@@ -271,7 +274,7 @@ fn short_row_names_the_first_missing_column() {
     let line = text.lines().count() as u64;
     let err = render_run(dir.path()).expect_err("short row");
     assert!(
-        matches!(&err, Error::Malformed { line: l, column, .. } if *l == line && column == "interval_s"),
+        matches!(&err, Error::Results(results::Error::Malformed { line: l, column, .. }) if *l == line && column == "interval_s"),
         "{err:?}"
     );
     assert!(err.to_string().contains("timeseries.csv"));
@@ -287,7 +290,7 @@ fn missing_column_is_named() {
     fs::write(&path, text).unwrap();
     let err = render_run(dir.path()).expect_err("no p99_us");
     assert!(
-        matches!(&err, Error::MissingColumn { column, .. } if column == "p99_us"),
+        matches!(&err, Error::Results(results::Error::MissingColumn { column, .. }) if column == "p99_us"),
         "{err:?}"
     );
     assert!(err.to_string().contains("latency.csv"));

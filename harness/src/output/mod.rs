@@ -1,4 +1,6 @@
-//! The output files of a run, one module per file (docs/output-format.md).
+//! The output files of a run (docs/output-format.md): one module per file
+//! turning phase results into that file's rows, which the `results` crate
+//! formats and writes; and the run directory's lifecycle, here.
 //!
 //! A run writes `<out>/<run-id>/` (`<run-id>` = `YYYYMMDD-HHMMSS-<seed>`,
 //! UTC) and points `<out>/latest` at it: a relative symlink, replaced
@@ -11,7 +13,7 @@
 
 pub mod engine_metrics;
 pub mod file_list;
-pub mod hgrm;
+pub mod kernel_io;
 pub mod latency;
 pub mod run_json;
 pub mod summary;
@@ -21,55 +23,12 @@ pub mod timeseries;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use results::names::{ENGINE_METRICS, KERNEL_IO, REPETITIONS, RUN_JSON, SUMMARY, TIMESERIES};
+
 use crate::error::{Error, Result};
 use crate::result::PhaseResult;
 
 pub use run_json::RunInfo;
-
-/// `x` with `decimals` digits after the point.
-pub fn float(x: f64, decimals: usize) -> String {
-    format!("{x:.decimals$}")
-}
-
-/// An undefined ratio is an empty cell.
-pub fn optional(x: Option<f64>, decimals: usize) -> String {
-    x.map(|x| float(x, decimals)).unwrap_or_default()
-}
-
-/// A CSV file being written, with its path for error messages.
-pub struct CsvOut {
-    w: csv::Writer<fs::File>,
-    path: PathBuf,
-}
-
-/// Create (truncate) a CSV file.
-pub fn csv_writer(path: &Path) -> Result<CsvOut> {
-    let f = fs::File::create(path).map_err(|e| Error::io("cannot create", path, e))?;
-    Ok(CsvOut {
-        w: csv::Writer::from_writer(f),
-        path: path.to_path_buf(),
-    })
-}
-
-impl CsvOut {
-    /// Append one record.
-    pub fn write_record<I, T>(&mut self, record: I) -> Result<()>
-    where
-        I: IntoIterator<Item = T>,
-        T: AsRef<[u8]>,
-    {
-        self.w
-            .write_record(record)
-            .map_err(|e| Error::io("cannot write", &self.path, e.into()))
-    }
-
-    /// Flush to the file.
-    pub fn finish(mut self) -> Result<()> {
-        self.w
-            .flush()
-            .map_err(|e| Error::io("cannot write", &self.path, e))
-    }
-}
 
 /// Create the run directory (and the out dir) and check it is writable.
 pub fn prepare_run_dir(out: &Path, run_id: &str, explicit: Option<&Path>) -> Result<PathBuf> {
@@ -123,19 +82,19 @@ fn clear_previous_run(dir: &Path) -> Result<()> {
 /// Write summary.csv, latency.csv + histograms, timeseries.csv,
 /// engine_metrics.csv and run.json.
 pub fn write_all(run_dir: &Path, info: &RunInfo, results: &[PhaseResult]) -> Result<()> {
-    summary::write(&run_dir.join("summary.csv"), results)?;
-    crate::kernel_io::write_csv(&run_dir.join("kernel_io.csv"), results)?;
+    summary::write(&run_dir.join(SUMMARY), results)?;
+    kernel_io::write(&run_dir.join(KERNEL_IO), results)?;
     latency::write(run_dir, results)?;
-    timeseries::write(&run_dir.join("timeseries.csv"), results)?;
-    engine_metrics::write(&run_dir.join("engine_metrics.csv"), results)?;
-    run_json::write(&run_dir.join("run.json"), info)
+    timeseries::write(&run_dir.join(TIMESERIES), results)?;
+    engine_metrics::write(&run_dir.join(ENGINE_METRICS), results)?;
+    Ok(results::run_json::write(&run_dir.join(RUN_JSON), info)?)
 }
 
 /// Write every repetition's rows (`--repetitions` > 1): `repetitions.csv`
 /// (summary.csv's columns) and `latency_repetitions.csv` with its
 /// histograms under `histograms/rep<N>/`.
 pub fn write_repetitions(run_dir: &Path, every_rep: &[PhaseResult]) -> Result<()> {
-    summary::write(&run_dir.join("repetitions.csv"), every_rep)?;
+    summary::write(&run_dir.join(REPETITIONS), every_rep)?;
     latency::write_repetitions(run_dir, every_rep)
 }
 

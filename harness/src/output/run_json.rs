@@ -1,69 +1,8 @@
-//! `run.json`: everything needed to reproduce or compare a run: seed,
-//! engine options, workload properties, git commit and the machine.
-//!
-//! Fields up to `harness_version` are the documented contract; the rest are
-//! appended: `deterministic`, `repeat`, `interval_s`, `records`,
-//! `operations`, `command` (the argument list, so a baseline can be
-//! regenerated) and `failures` (engine errors, one line each).
+//! `run.json`: the struct and its writer are [`results::run_json`]'s (the
+//! field list and order are documented there); the harness fills it in
+//! and stamps the run with [`utc_stamps`].
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-use serde::Serialize;
-
-use crate::error::{Error, Result};
-use crate::machine::Machine;
-
-/// One engine as run.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct EngineEntry {
-    /// Spec as given on the command line.
-    pub spec: String,
-    /// The options it was opened with (preset, harness settings, spec).
-    pub options: BTreeMap<String, String>,
-}
-
-/// One workload as run.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct WorkloadEntry {
-    pub name: String,
-    /// Every resolved property (defaults included), as YCSB names them.
-    pub properties: BTreeMap<String, String>,
-}
-
-/// The content of run.json.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunInfo {
-    pub run_id: String,
-    pub started_at: String,
-    pub git_commit: Option<String>,
-    pub seed: u64,
-    pub threads: usize,
-    pub sync: String,
-    pub cache_mb: u64,
-    pub target_ops: Option<f64>,
-    pub warmup_ops: u64,
-    pub max_time_s: Option<f64>,
-    pub engines: Vec<EngineEntry>,
-    pub workloads: Vec<WorkloadEntry>,
-    pub machine: Machine,
-    pub harness_version: String,
-    pub deterministic: bool,
-    pub repeat: u32,
-    pub interval_s: f64,
-    /// Compressed size / raw size of the values written (1.0: fresh
-    /// random bytes, incompressible).
-    pub compression_ratio: f64,
-    pub command: Vec<String>,
-    pub failures: Vec<String>,
-}
-
-/// Write run.json, pretty-printed.
-pub fn write(path: &Path, info: &RunInfo) -> Result<()> {
-    // Serializing plain structs of strings and numbers cannot fail.
-    let text = serde_json::to_string_pretty(info).expect("run info serializes");
-    std::fs::write(path, text + "\n").map_err(|e| Error::io("cannot write", path, e))
-}
+pub use results::run_json::{EngineEntry, RunInfo, WorkloadEntry};
 
 /// `YYYY-MM-DDTHH:MM:SSZ` and `YYYYMMDD-HHMMSS` for a Unix time (UTC).
 pub fn utc_stamps(unix_secs: u64) -> (String, String) {

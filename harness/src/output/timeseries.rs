@@ -1,29 +1,16 @@
-//! `timeseries.csv`: throughput and cumulative bytes written per interval,
-//! so a compaction stall shows as a dip lined up with a jump in bytes.
+//! `timeseries.csv` rows from phase results; the format is
+//! [`results::timeseries`]'s.
 
 use std::path::Path;
 
-use super::{csv_writer, float};
+use results::timeseries::TimeseriesRow;
+
 use crate::error::Result;
 use crate::result::PhaseResult;
 
-/// Column names, in file order.
-pub const COLUMNS: &[&str] = &[
-    "engine",
-    "workload",
-    "phase",
-    "t_s",
-    "interval_s",
-    "ops",
-    "ops_per_sec",
-    "storage_bytes_written",
-    "user_bytes_written",
-];
-
-/// Write `timeseries.csv` into `path`.
-pub fn write(path: &Path, results: &[PhaseResult]) -> Result<()> {
-    let mut w = csv_writer(path)?;
-    w.write_record(COLUMNS)?;
+/// One row per interval of every phase.
+pub fn rows(results: &[PhaseResult]) -> Vec<TimeseriesRow> {
+    let mut out = Vec::new();
     for r in results {
         for s in &r.timeseries {
             let rate = if s.interval_s > 0.0 {
@@ -31,18 +18,23 @@ pub fn write(path: &Path, results: &[PhaseResult]) -> Result<()> {
             } else {
                 0.0
             };
-            w.write_record([
-                r.engine.clone(),
-                r.workload.clone(),
-                r.phase.name().to_string(),
-                float(s.t_s, 3),
-                float(s.interval_s, 3),
-                s.ops.to_string(),
-                float(rate, 2),
-                s.storage_bytes_written.to_string(),
-                s.user_bytes_written.to_string(),
-            ])?;
+            out.push(TimeseriesRow {
+                engine: r.engine.clone(),
+                workload: r.workload.clone(),
+                phase: r.phase,
+                t_s: s.t_s,
+                interval_s: s.interval_s,
+                ops: s.ops as f64,
+                ops_per_sec: rate,
+                storage_bytes_written: s.storage_bytes_written as f64,
+                user_bytes_written: Some(s.user_bytes_written as f64),
+            });
         }
     }
-    w.finish()
+    out
+}
+
+/// Write `timeseries.csv` into `path`.
+pub fn write(path: &Path, results: &[PhaseResult]) -> Result<()> {
+    Ok(results::timeseries::write(path, &rows(results))?)
 }

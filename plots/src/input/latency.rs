@@ -1,9 +1,9 @@
-//! `latency.csv`: one row per engine x workload x phase x operation type,
-//! pointing at that row's histogram file.
+//! `latency.csv` as the charts see it: [`results::latency`] reads and
+//! checks the file; this is the charts' projection, one row per engine x
+//! workload x phase x operation type, pointing at its histogram file.
 
 use std::path::Path;
 
-use super::table::Table;
 use crate::error::Result;
 
 /// One latency row.
@@ -15,7 +15,7 @@ pub struct LatencyRow {
     pub workload: String,
     /// `load` or `run`.
     pub phase: String,
-    /// Operation type (`read`, `update`, `insert`, `scan`, `rmw`, `delete`).
+    /// Operation (`read`, `update`, ..., `read_intended`, `insert-failed`).
     pub op: String,
     /// Operations measured.
     pub count: f64,
@@ -33,32 +33,21 @@ pub struct LatencyRow {
 
 /// Reads and checks `latency.csv`.
 pub fn read(path: &Path) -> Result<Vec<LatencyRow>> {
-    let table = Table::read(path)?;
-    let engine = table.col("engine")?;
-    let workload = table.col("workload")?;
-    let phase = table.col("phase")?;
-    let op = table.col("op")?;
-    let count = table.col("count")?;
-    let p50 = table.col("p50_us")?;
-    let p99 = table.col("p99_us")?;
-    let p999 = table.col("p999_us")?;
-    let max = table.col("max_us")?;
-    let hgrm = table.col("hgrm_file")?;
-    table
-        .iter()
-        .map(|row| {
-            Ok(LatencyRow {
-                engine: row.text(engine)?,
-                workload: row.text(workload)?,
-                phase: row.text(phase)?,
-                op: row.text(op)?,
-                count: row.f64(count)?,
-                p50_us: row.f64(p50)?,
-                p99_us: row.f64(p99)?,
-                p999_us: row.f64(p999)?,
-                max_us: row.f64(max)?,
-                hgrm_file: row.text(hgrm)?,
-            })
+    let file = results::latency::Latency::read(path)?;
+    Ok(file
+        .rows
+        .into_iter()
+        .map(|r| LatencyRow {
+            engine: r.engine,
+            workload: r.workload,
+            phase: r.phase.name().to_owned(),
+            op: r.op.to_string(),
+            count: r.count,
+            p50_us: r.p50_us,
+            p99_us: r.p99_us,
+            p999_us: r.p999_us,
+            max_us: r.max_us,
+            hgrm_file: r.hgrm_file,
         })
-        .collect()
+        .collect())
 }

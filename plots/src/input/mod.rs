@@ -9,10 +9,11 @@ pub mod hgrm;
 pub mod latency;
 pub mod run_info;
 pub mod summary;
-pub mod table;
 pub mod timeseries;
 
 use std::path::{Path, PathBuf};
+
+use results::names;
 
 pub use hgrm::Hgrm;
 pub use latency::LatencyRow;
@@ -22,8 +23,19 @@ pub use timeseries::TimeseriesRow;
 
 use crate::error::Result;
 
-/// Operation types the harness measures, in the order charts show them.
-pub const OPS: [&str; 6] = ["read", "update", "insert", "scan", "rmw", "delete"];
+/// Operation types the harness measures, in the order charts show them
+/// (the contract's table, [`results::Op::ALL`]).
+pub const OPS: [&str; 6] = {
+    use results::Op;
+    [
+        Op::Read.name(),
+        Op::Update.name(),
+        Op::Insert.name(),
+        Op::Scan.name(),
+        Op::Rmw.name(),
+        Op::Delete.name(),
+    ]
+};
 
 /// Everything read from one run directory.
 #[derive(Debug, Clone)]
@@ -70,11 +82,11 @@ impl RunData {
                 path: dir.to_path_buf(),
             });
         }
-        let info = RunInfo::read(&dir.join("run.json"))?;
-        let summary = Summary::read(&dir.join("summary.csv"))?;
+        let info = RunInfo::read(&dir.join(names::RUN_JSON))?;
+        let summary = Summary::read(&dir.join(names::SUMMARY))?;
         let mut warnings = Vec::new();
 
-        let latency_path = dir.join("latency.csv");
+        let latency_path = dir.join(names::LATENCY);
         let latency = if latency_path.exists() {
             Some(latency::read(&latency_path)?)
         } else {
@@ -84,7 +96,7 @@ impl RunData {
             ));
             None
         };
-        let ts_path = dir.join("timeseries.csv");
+        let ts_path = dir.join(names::TIMESERIES);
         let timeseries = if ts_path.exists() {
             Some(timeseries::read(&ts_path)?)
         } else {
@@ -144,11 +156,15 @@ impl RunData {
                 })
                 .collect(),
             None => {
-                let dir = self.dir.join("histograms");
+                let dir = self.dir.join(names::HISTOGRAMS);
                 let mut found = Vec::new();
                 for r in &self.summary.rows {
                     for op in OPS {
-                        let path = dir.join(hgrm::file_name(&r.engine, &r.workload, &r.phase, op));
+                        let Some(name) = hgrm::file_name(&r.engine, &r.workload, &r.phase, op)
+                        else {
+                            continue;
+                        };
+                        let path = dir.join(name);
                         if path.is_file() {
                             found.push(HistogramRef {
                                 engine: r.engine.clone(),

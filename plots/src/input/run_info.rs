@@ -2,13 +2,14 @@
 //!
 //! Kept as a JSON object rather than a fixed struct: the report shows every
 //! field it finds, so a run written by an older or newer harness still
-//! renders, and nothing here breaks when the harness adds a field.
+//! renders, and nothing here breaks when the harness adds a field. Read by
+//! [`results::run_json::read`], the gate's reader.
 
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The top-level object of run.json.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,23 +21,9 @@ pub struct RunInfo {
 impl RunInfo {
     /// Reads `run.json`; it must exist and hold a JSON object.
     pub fn read(path: &Path) -> Result<RunInfo> {
-        if !path.exists() {
-            return Err(Error::MissingFile {
-                path: path.to_path_buf(),
-            });
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(fields)) => Ok(RunInfo { fields }),
-            Ok(_) => Err(Error::RunJson {
-                path: path.to_path_buf(),
-                message: "expected a JSON object at the top level".to_owned(),
-            }),
-            Err(e) => Err(Error::RunJson {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            }),
-        }
+        Ok(RunInfo {
+            fields: results::run_json::read(path)?,
+        })
     }
 
     /// A top-level field rendered as plain text (`None` if absent).

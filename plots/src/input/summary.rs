@@ -1,8 +1,9 @@
-//! `summary.csv`: one row per engine x workload x phase.
+//! `summary.csv` as the charts see it: [`results::summary`] reads and
+//! checks the file (the same reader the gate uses); this is the projection
+//! the charts draw from, phases and I/O sources as their names.
 
 use std::path::Path;
 
-use super::table::Table;
 use crate::error::Result;
 
 /// The values of one summary row that the charts use.
@@ -40,8 +41,17 @@ impl SummaryRow {
     /// True when the I/O figures are the kernel's: such an engine writes
     /// nothing the Vfs sees, so per-interval Vfs bytes are not its bytes.
     pub fn kernel_counted(&self) -> bool {
-        self.io_source.as_deref() == Some("kernel")
+        self.io_source.as_deref() == Some(results::IoSource::Kernel.name())
     }
+}
+
+/// Every cell as written, for the report's full table.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Column names from the header row.
+    pub headers: Vec<String>,
+    /// Data rows with the line each starts on.
+    pub rows: Vec<(u64, Vec<String>)>,
 }
 
 /// The parsed summary plus the raw table (for the report's full table).
@@ -56,37 +66,32 @@ pub struct Summary {
 impl Summary {
     /// Reads and checks `summary.csv`.
     pub fn read(path: &Path) -> Result<Summary> {
-        let table = Table::read(path)?;
-        let engine = table.col("engine")?;
-        let workload = table.col("workload")?;
-        let phase = table.col("phase")?;
-        let ops_per_sec = table.col("ops_per_sec")?;
-        let write_amp = table.col("write_amp")?;
-        let read_amp = table.col("read_amp")?;
-        let read_ios = table.col("read_ios_per_op")?;
-        let space_amp = table.col("space_amp")?;
-        let io_source = table.optional_col("io_source");
-        // Checked so that a broken file is caught here, though no chart uses them.
-        let duration = table.col("duration_s")?;
-        let operations = table.col("operations")?;
-
-        let mut rows = Vec::with_capacity(table.rows.len());
-        for row in table.iter() {
-            row.f64(duration)?;
-            row.f64(operations)?;
-            rows.push(SummaryRow {
-                engine: row.text(engine)?,
-                workload: row.text(workload)?,
-                phase: row.text(phase)?,
-                ops_per_sec: row.f64(ops_per_sec)?,
-                write_amp: row.opt_f64(write_amp)?,
-                read_amp: row.opt_f64(read_amp)?,
-                read_ios_per_op: row.opt_f64(read_ios)?,
-                space_amp: row.opt_f64(space_amp)?,
-                io_source: io_source.map(|c| row.text(c)).transpose()?,
-                line: row.line,
-            });
-        }
+        let file = results::summary::Summary::read(path)?;
+        let rows = file
+            .rows
+            .iter()
+            .map(|r| SummaryRow {
+                engine: r.engine.clone(),
+                workload: r.workload.clone(),
+                phase: r.phase.name().to_owned(),
+                ops_per_sec: r.ops_per_sec,
+                write_amp: r.write_amp,
+                read_amp: r.read_amp,
+                read_ios_per_op: r.read_ios_per_op,
+                space_amp: r.space_amp,
+                io_source: r.io_source.map(|s| s.name().to_owned()),
+                line: r.line,
+            })
+            .collect();
+        let table = Table {
+            headers: file.table.header,
+            rows: file
+                .table
+                .rows
+                .into_iter()
+                .map(|r| (r.line, r.cells))
+                .collect(),
+        };
         Ok(Summary { rows, table })
     }
 

@@ -1,8 +1,8 @@
-//! `timeseries.csv`: throughput and cumulative bytes per interval.
+//! `timeseries.csv` as the charts see it: [`results::timeseries`] reads
+//! and checks the file; this is the charts' projection.
 
 use std::path::Path;
 
-use super::table::Table;
 use crate::error::Result;
 
 /// One interval of one engine x workload x phase.
@@ -26,26 +26,16 @@ pub struct TimeseriesRow {
 
 /// Reads and checks `timeseries.csv`.
 pub fn read(path: &Path) -> Result<Vec<TimeseriesRow>> {
-    let table = Table::read(path)?;
-    let engine = table.col("engine")?;
-    let workload = table.col("workload")?;
-    let phase = table.col("phase")?;
-    let t_s = table.col("t_s")?;
-    let ops_per_sec = table.col("ops_per_sec")?;
-    let storage = table.col("storage_bytes_written")?;
-    let user = table.optional_col("user_bytes_written");
-    table
-        .iter()
-        .map(|row| {
-            Ok(TimeseriesRow {
-                engine: row.text(engine)?,
-                workload: row.text(workload)?,
-                phase: row.text(phase)?,
-                t_s: row.f64(t_s)?,
-                ops_per_sec: row.f64(ops_per_sec)?,
-                storage_bytes_written: row.f64(storage)?,
-                user_bytes_written: row.maybe_f64(user)?,
-            })
+    Ok(results::timeseries::read(path)?
+        .into_iter()
+        .map(|r| TimeseriesRow {
+            engine: r.engine,
+            workload: r.workload,
+            phase: r.phase.name().to_owned(),
+            t_s: r.t_s,
+            ops_per_sec: r.ops_per_sec,
+            storage_bytes_written: r.storage_bytes_written,
+            user_bytes_written: r.user_bytes_written,
         })
-        .collect()
+        .collect())
 }

@@ -82,26 +82,12 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-/// The harness's histogram file-name rule.
+/// The harness's histogram file-name rule (the contract's, which the
+/// harness writes with).
 pub fn hgrm_name(engine: &str, workload: &str, phase: &str, op: &str) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
-    format!(
-        "{}.{}.{}.{}.hgrm",
-        clean(engine),
-        clean(workload),
-        clean(phase),
-        clean(op)
-    )
+    let phase = results::Phase::parse(phase).expect("fixture phases are load and run");
+    let op = results::LatencyOp::parse(op).expect("fixture ops are the contract's");
+    results::names::hgrm_file_name(engine, workload, phase, op)
 }
 
 /// Writes the whole fixture run into `dir` with every engine and workload.
