@@ -240,6 +240,8 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
         repeat: cfg.repeat.max(1),
         interval_s: cfg.interval.as_secs_f64(),
         compression_ratio: cfg.compression_ratio,
+        io: cfg.io.name().to_string(),
+        cold: cfg.cold,
         command: cfg.command.clone(),
         failures: failures.iter().map(|f| f.to_string()).collect(),
     };
@@ -252,7 +254,7 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
     }
     data.finish(cfg.keep_data)?;
 
-    let mut warnings = Vec::new();
+    let mut warnings = direct_io_warnings(cfg);
     if cfg.plots {
         match plots::render_run(&run_dir) {
             Ok(report) => {
@@ -269,6 +271,29 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
         failures,
         warnings,
     })
+}
+
+/// `--io direct` cannot reach engines that do their own file I/O: say so
+/// for each, rather than let their rows pass for device measurements.
+fn direct_io_warnings(cfg: &RunConfig) -> Vec<String> {
+    if cfg.io != IoMode::Direct {
+        return Vec::new();
+    }
+    let after = if cfg.cold {
+        "; --cold evicted its files before each phase"
+    } else {
+        "; add --cold to start its phases from the device"
+    };
+    cfg.engines
+        .iter()
+        .filter(|s| kernel_io::io_source_for(&s.spec) == IoSource::Kernel)
+        .map(|s| {
+            format!(
+                "{}: does its own file I/O, so --io direct does not apply: it ran through the page cache{after}",
+                s.spec
+            )
+        })
+        .collect()
 }
 
 /// Open each engine once in a scratch directory, so a bad option value

@@ -149,6 +149,8 @@ fn info() -> RunInfo {
         repeat: 2,
         interval_s: 1.0,
         compression_ratio: 1.0,
+        io: "buffered".into(),
+        cold: false,
         command: vec!["harness".into(), "--workload".into(), "ycsb-a".into()],
         failures: vec!["flaky: injected".into()],
     }

@@ -33,6 +33,8 @@ pub const CONFIG_FIELDS: &[&str] = &[
     "max_time_s",
     "deterministic",
     "compression_ratio",
+    "io",
+    "cold",
 ];
 
 /// What the gate compares and how strictly.

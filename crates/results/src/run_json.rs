@@ -4,7 +4,7 @@
 //! Written pretty-printed (serde_json's two-space indent) with a final
 //! newline, fields in [`RunInfo`]'s order. Fields up to `harness_version`
 //! are the documented contract; `deterministic`, `repeat`, `interval_s`,
-//! `compression_ratio`, `command` (the argument list, so a baseline can be
+//! `compression_ratio`, `io`, `cold`, `command` (the argument list, so a baseline can be
 //! regenerated) and `failures` (engine errors, one line each) were
 //! appended.
 //!
@@ -76,6 +76,13 @@ pub struct RunInfo {
     /// Compressed size / raw size of the values written (1.0: fresh
     /// random bytes, incompressible).
     pub compression_ratio: f64,
+    /// How our engines' files reached the device: `buffered` (through
+    /// the page cache) or `direct` (O_DIRECT); engines doing their own
+    /// I/O (the reference ones) always run buffered.
+    pub io: String,
+    /// Whether every timed phase started with the engine's files evicted
+    /// from the page cache (`--cold`).
+    pub cold: bool,
     pub command: Vec<String>,
     pub failures: Vec<String>,
 }
