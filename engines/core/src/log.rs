@@ -152,19 +152,50 @@ impl LogWriter {
         durability: Durability,
         purpose: Purpose,
     ) -> Result<LogWriter> {
+        Self::create_with_records(vfs, path, magic, version, durability, purpose, &[])
+    }
+
+    /// [`LogWriter::create`] with `first` records in the file before it
+    /// appears under its name (the LSM's manifest snapshot), followed by a
+    /// marker vouching for them: the whole temporary file is synced before
+    /// the rename makes it visible, so no reader ever sees the marker
+    /// before what it vouches for is durable. One write, one fsync.
+    pub fn create_with_records(
+        vfs: &Vfs,
+        path: &Path,
+        magic: &[u8; 8],
+        version: u32,
+        durability: Durability,
+        purpose: Purpose,
+        first: &[(RecordKind, &[u8], &[u8])],
+    ) -> Result<LogWriter> {
+        let mut bytes = record::encode_file_header(magic, version).to_vec();
+        for (kind, key, value) in first {
+            record::check_sizes(key, value)?;
+            if *kind == RecordKind::Marker {
+                return Err(Error::Unsupported(
+                    "appending a sync marker by hand (the log writer writes them)",
+                ));
+            }
+            record::encode(&mut bytes, *kind, key, value);
+        }
+        if !first.is_empty() {
+            let at = bytes.len() as u64;
+            record::encode_marker(&mut bytes, at, at);
+        }
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
         let file = vfs.open(&tmp, OpenMode::Truncate)?;
-        file.write_at(&record::encode_file_header(magic, version), 0, purpose)?;
+        file.write_at(&bytes, 0, purpose)?;
         file.sync(purpose)?;
         drop(file);
         vfs.rename(&tmp, path)?;
         let dir = path.parent().unwrap_or(Path::new(""));
         vfs.sync_dir(dir)?;
         let file = vfs.open(path, OpenMode::Existing)?;
-        let len = FILE_HEADER_LEN as u64;
-        // The header was synced above: nothing to vouch for yet.
+        let len = bytes.len() as u64;
+        // Everything was synced above, and the marker (if any) vouches for it.
         Ok(LogWriter::new(file, len, len, durability, purpose))
     }
 
