@@ -135,13 +135,15 @@ fn torn_tail_check_is_linear() {
     // checksums are wrong.
     let region = 32 << 10;
     let mut tail = vec![0xEEu8; 13];
+    let mut n = 0u32;
     while tail.len() < region {
         let i = tail.len();
-        let rest = (region - i - 13) as u32;
+        let rest = region.saturating_sub(i + 13) as u32;
+        n += 1;
         tail.extend_from_slice(&[0x11, 0x22, 0x33, 0x44, 1]);
         tail.extend_from_slice(&0u32.to_le_bytes());
         tail.extend_from_slice(&rest.to_le_bytes());
-        if i % 3 == 0 {
+        if n % 3 == 1 {
             // Kind 4, empty key, 20-byte value and the marker magic.
             tail.extend_from_slice(&[9, 9, 9, 9, 4, 0, 0, 0, 0, 20, 0, 0, 0]);
             tail.extend_from_slice(b"SYNC");

@@ -113,7 +113,7 @@ impl Inner {
                 }
                 let full = outputs
                     .last()
-                    .is_none_or(|o| o.seg.log.len() >= self.cfg.segment_bytes);
+                    .map_or(true, |o| o.seg.log.len() >= self.cfg.segment_bytes);
                 if full {
                     if let Some(done) = outputs.last() {
                         self.finish(done)?;

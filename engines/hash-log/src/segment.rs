@@ -66,7 +66,7 @@ impl Segment {
 }
 
 pub fn is_write_id(id: u64) -> bool {
-    id.is_multiple_of(WRITE_STEP)
+    id % WRITE_STEP == 0
 }
 
 pub fn seg_path(dir: &Path, id: u64) -> PathBuf {
