@@ -126,8 +126,11 @@ impl VersionEdit {
     pub fn decode(b: &[u8]) -> std::result::Result<VersionEdit, Short> {
         let mut r = Reader::new(b);
         let mut e = VersionEdit::default();
+        // A level no configuration writes is refused here: trusted, it
+        // would size per-level arrays (`Version::level_stats`) by it.
         let level = |r: &mut Reader| -> std::result::Result<u32, Short> {
-            Ok(r.len(u32::MAX as usize)? as u32)
+            let limit = crate::options::MAX_LEVELS_LIMIT as usize - 1;
+            Ok(r.len(limit)? as u32)
         };
         while !r.is_empty() {
             match r.u8()? {
@@ -291,6 +294,29 @@ mod tests {
         };
         assert_eq!(VersionEdit::decode(&e.encode()), Ok(e));
         assert_eq!(VersionEdit::decode(&[]), Ok(VersionEdit::default()));
+    }
+
+    #[test]
+    fn an_edit_naming_a_level_no_configuration_writes_is_refused() {
+        let deepest = crate::options::MAX_LEVELS_LIMIT as u32 - 1;
+        let ok = VersionEdit {
+            added: vec![(deepest, 0, meta(1))],
+            deleted: vec![(deepest, 1)],
+            ..Default::default()
+        };
+        assert_eq!(VersionEdit::decode(&ok.encode()), Ok(ok));
+        for level in [deepest + 1, u32::MAX] {
+            let added = VersionEdit {
+                added: vec![(level, 0, meta(1))],
+                ..Default::default()
+            };
+            assert!(VersionEdit::decode(&added.encode()).is_err(), "{level}");
+            let deleted = VersionEdit {
+                deleted: vec![(level, 1)],
+                ..Default::default()
+            };
+            assert!(VersionEdit::decode(&deleted.encode()).is_err(), "{level}");
+        }
     }
 
     #[test]
