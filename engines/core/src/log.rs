@@ -1,8 +1,10 @@
-//! The append-only log writer shared by the log engines (naive-log, hash-log).
+//! The one log layer of the workbench: [`LogWriter`] appends, [`LogReader`]
+//! reads back, and one rule tells a torn tail from corruption. naive-log,
+//! hash-log, the LSM's WAL and MANIFEST (and the B+tree's WAL) all use it.
 //!
 //! A log file is the record codec's file header followed by records (see
-//! [`crate::record`]). [`LogWriter`] appends records to it with three
-//! properties the engines' numbers depend on:
+//! [`crate::record`] for every byte). [`LogWriter`] appends records with
+//! these properties:
 //!
 //! - **Buffered appends.** A record is encoded into an in-memory buffer and
 //!   the buffer reaches the file in large writes (when it passes
@@ -15,6 +17,11 @@
 //!   drops the lock, writes and fsyncs once for every record in the batch,
 //!   and wakes the others. N concurrent synced writers share far fewer than
 //!   N fsyncs, and no lock is held across the I/O.
+//! - **Caller-led commits.** An engine that must order the append with its
+//!   own state (the hash-log's keydir, the LSM's memtable) calls
+//!   [`LogWriter::append_buffered`] under its lock and [`LogWriter::settle`]
+//!   after releasing it; with `sync=never` nothing is synced until the
+//!   caller's [`LogWriter::sync`] (how the B+tree and the manifest lead).
 //! - **Poisoning.** After a failed write or fsync the writer refuses every
 //!   later append and sync with [`Error::Poisoned`]: a failed fsync may have
 //!   dropped dirty pages, so a retry that succeeds would be a lie. Reopening
@@ -24,7 +31,51 @@
 //! commits before an append returns; `never` only at [`LogWriter::sync`];
 //! `bytes:N` commits once N bytes were appended since the last commit. A
 //! new log is created durably (header synced, renamed into place, directory
-//! synced) before the first append.
+//! synced) before the first append. Every byte of a log file (header,
+//! records, markers) and its fsyncs are counted under the one [`Purpose`]
+//! the engine gives the file kind (`Wal` for logs that take writes,
+//! `Compaction` for merge outputs, `Meta` for the LSM's manifest), so a file
+//! kind's I/O is all in one column.
+//!
+//! ## Sync markers
+//!
+//! Once an fsync of *this writer* returned with the log durable up to D,
+//! the next append starts with a 33-byte *sync marker* record saying
+//! "everything before D is durable" (layout in [`crate::record`]). A marker
+//! is only ever written after the fsync that made its D durable, so no
+//! marker on disk claims more than was durable, whatever a crash kept.
+//! [`LogWriter::seal`] ends a log for good: it syncs, appends a marker whose
+//! D is its own offset, and syncs again; engines seal at a clean close and
+//! when a log stops being the active one (rotation). [`LogWriter::mark`]
+//! does the same without ending the log.
+//!
+//! ## Torn tail or corruption? (one linear pass)
+//!
+//! A crash damages only bytes that were not yet durable. At the first bad
+//! record, at offset P (bad checksum, impossible header, cut short by the
+//! end of the file), [`LogReader`] scans the rest of the file byte by byte
+//! for a sync marker: its fixed bytes (kind, lengths, magic), then its
+//! checksum (a constant 29 bytes), then its own-offset field equal to its
+//! position. If a valid marker has D > P, the bad record was durable: that
+//! is corruption, reported with the file and P. Otherwise the log ends at P
+//! (the torn tail), including when valid records follow garbage or zeros,
+//! which is what a crash that kept a later page and lost an earlier one
+//! leaves. The cost is O(file size) with a bounded number of checksummed
+//! bytes per candidate (candidates' 13 fixed bytes cannot overlap, so at
+//! most one per 13 bytes), whatever the claimed lengths in the damage.
+//!
+//! What the rule cannot see: damage to records written after the last
+//! marker's D (the last batch before a crash, or records whose fsync
+//! returned just before it) reads as a torn tail. A sealed log has no such
+//! records, which is why engines seal. A marker's bytes inside a value (a
+//! log file stored as a value) name the offset they had in their own file,
+//! so they do not count; only a value crafted to hold a marker naming the
+//! exact offset it will land at, with a valid checksum, would. It can only
+//! make the reader report corruption for a real torn tail (refuse to open
+//! after a crash, a loud failure asking for a look), never hide damage,
+//! and writing it needs the file offset the value lands at, which the
+//! workbench's clients cannot know; so it is accepted rather than closed
+//! with a per-log secret.
 
 use std::mem;
 use std::path::{Path, PathBuf};
@@ -33,8 +84,12 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::error::{Error, Result};
 use crate::options::Durability;
-use crate::record::{self, RecordKind, FILE_HEADER_LEN};
+use crate::record::{self, RecordKind, FILE_HEADER_LEN, MARKER_LEN};
 use crate::vfs::{File, OpenMode, Purpose, Vfs};
+
+mod reader;
+
+pub use reader::{LogEnd, LogReader, OwnedRecord};
 
 /// Buffered bytes that trigger a write to the file (without fsync).
 pub const FLUSH_BYTES: usize = 256 << 10;
@@ -64,8 +119,14 @@ struct State {
     buf_start: u64,
     /// Bytes below this offset are in the file (written, maybe not synced).
     written: u64,
-    /// Bytes below this offset are durable.
+    /// Bytes below this offset were made durable by this writer's own
+    /// fsync (or its create): what a sync marker may vouch for.
     durable: u64,
+    /// Bytes below this offset are vouched for by a marker already
+    /// appended; a marker is due when `durable` passes it.
+    marked: u64,
+    /// [`LogWriter::seal`] was called: appends are refused.
+    sealed: bool,
     /// Bytes appended since the last commit, for `bytes:N`.
     since_commit: u64,
     /// A leader is writing (and maybe fsyncing) `[written, buf_start)`.
@@ -91,32 +152,59 @@ impl LogWriter {
         durability: Durability,
         purpose: Purpose,
     ) -> Result<LogWriter> {
+        Self::create_with_records(vfs, path, magic, version, durability, purpose, &[])
+    }
+
+    /// [`LogWriter::create`] with `first` records in the file before it
+    /// appears under its name (the LSM's manifest snapshot), followed by a
+    /// marker vouching for them: the whole temporary file is synced before
+    /// the rename makes it visible, so no reader ever sees the marker
+    /// before what it vouches for is durable. One write, one fsync.
+    pub fn create_with_records(
+        vfs: &Vfs,
+        path: &Path,
+        magic: &[u8; 8],
+        version: u32,
+        durability: Durability,
+        purpose: Purpose,
+        first: &[(RecordKind, &[u8], &[u8])],
+    ) -> Result<LogWriter> {
+        let mut bytes = record::encode_file_header(magic, version).to_vec();
+        for (kind, key, value) in first {
+            record::check_sizes(key, value)?;
+            if *kind == RecordKind::Marker {
+                return Err(Error::Unsupported(
+                    "appending a sync marker by hand (the log writer writes them)",
+                ));
+            }
+            record::encode(&mut bytes, *kind, key, value);
+        }
+        if !first.is_empty() {
+            let at = bytes.len() as u64;
+            record::encode_marker(&mut bytes, at, at);
+        }
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
         let file = vfs.open(&tmp, OpenMode::Truncate)?;
-        file.write_at(
-            &record::encode_file_header(magic, version),
-            0,
-            Purpose::Meta,
-        )?;
-        file.sync(Purpose::Meta)?;
+        file.write_at(&bytes, 0, purpose)?;
+        file.sync(purpose)?;
         drop(file);
         vfs.rename(&tmp, path)?;
         let dir = path.parent().unwrap_or(Path::new(""));
         vfs.sync_dir(dir)?;
         let file = vfs.open(path, OpenMode::Existing)?;
-        Ok(LogWriter::new(
-            file,
-            FILE_HEADER_LEN as u64,
-            durability,
-            purpose,
-        ))
+        let len = bytes.len() as u64;
+        // Everything was synced above, and the marker (if any) vouches for it.
+        Ok(LogWriter::new(file, len, len, durability, purpose))
     }
 
-    /// Continue a log whose first `len` bytes are valid and durable (the
-    /// caller has read it back and truncated any torn tail). `vfs` is the
-    /// one the file was opened through.
+    /// Continue a log whose first `len` bytes are valid (the caller has
+    /// read it back and truncated any torn tail). `vfs` is the one the file
+    /// was opened through. This writer has not synced those bytes itself
+    /// (a process that died without a power loss leaves them in the page
+    /// cache only), so its first sync fsyncs even with nothing appended,
+    /// and no marker vouches for them before that.
     pub fn resume(
         _vfs: &Vfs,
         file: File,
@@ -124,10 +212,10 @@ impl LogWriter {
         durability: Durability,
         purpose: Purpose,
     ) -> LogWriter {
-        LogWriter::new(file, len, durability, purpose)
+        LogWriter::new(file, len, 0, durability, purpose)
     }
 
-    fn new(file: File, len: u64, durability: Durability, purpose: Purpose) -> Self {
+    fn new(file: File, len: u64, durable: u64, durability: Durability, purpose: Purpose) -> Self {
         LogWriter {
             file,
             durability,
@@ -136,7 +224,9 @@ impl LogWriter {
                 buf: Vec::with_capacity(FLUSH_BYTES * 2),
                 buf_start: len,
                 written: len,
-                durable: len,
+                durable,
+                marked: durable,
+                sealed: false,
                 since_commit: 0,
                 in_flight: false,
                 poisoned: false,
@@ -163,7 +253,7 @@ impl LogWriter {
         self.len() <= FILE_HEADER_LEN as u64
     }
 
-    /// Bytes known durable.
+    /// Bytes known durable (by this writer's own fsyncs).
     pub fn durable_len(&self) -> u64 {
         self.state.lock().durable
     }
@@ -189,10 +279,27 @@ impl LogWriter {
     /// never runs under their lock.
     pub fn append_buffered(&self, kind: RecordKind, key: &[u8], value: &[u8]) -> Result<Appended> {
         record::check_sizes(key, value)?;
+        if kind == RecordKind::Marker {
+            return Err(Error::Unsupported(
+                "appending a sync marker by hand (the log writer writes them)",
+            ));
+        }
         let len = record::encoded_len(key, value);
         let mut st = self.state.lock();
         if st.poisoned {
             return Err(self.poisoned());
+        }
+        if st.sealed {
+            return Err(Error::Unsupported("appending to a sealed log"));
+        }
+        if st.durable > st.marked {
+            // The first append after an fsync vouches for what it made
+            // durable (see "Sync markers" above).
+            let at = st.buf_start + st.buf.len() as u64;
+            let durable = st.durable;
+            record::encode_marker(&mut st.buf, at, durable);
+            st.marked = durable;
+            st.since_commit += MARKER_LEN as u64;
         }
         let at = st.buf_start + st.buf.len() as u64;
         record::encode(&mut st.buf, kind, key, value);
@@ -231,6 +338,54 @@ impl LogWriter {
     pub fn sync(&self) -> Result<()> {
         let end = self.len();
         self.commit(end, true)
+    }
+
+    /// End the log for good: make everything appended durable, then append
+    /// a marker vouching for every byte before it, and make that durable
+    /// too. Later appends are refused. A damaged record anywhere in a
+    /// sealed log reads as corruption, never as a torn tail. Idempotent.
+    pub fn seal(&self) -> Result<()> {
+        {
+            let mut st = self.state.lock();
+            if st.poisoned {
+                return Err(self.poisoned());
+            }
+            if st.sealed && st.marked >= st.buf_start + st.buf.len() as u64 {
+                return Ok(());
+            }
+            st.sealed = true;
+        }
+        self.vouch_for_all()
+    }
+
+    /// Make everything appended so far durable and vouched for by a
+    /// durable marker, without ending the log: after it returns, damage to
+    /// any record appended before the call is reported as corruption. The
+    /// LSM marks its manifest before deleting a WAL the last edit retired.
+    pub fn mark(&self) -> Result<()> {
+        self.vouch_for_all()
+    }
+
+    /// Sync, append a marker whose durable length is its own offset, sync.
+    fn vouch_for_all(&self) -> Result<()> {
+        loop {
+            self.sync()?;
+            let mut st = self.state.lock();
+            if st.poisoned {
+                return Err(self.poisoned());
+            }
+            let end = st.buf_start + st.buf.len() as u64;
+            if st.durable < end {
+                continue; // appended meanwhile: sync that too
+            }
+            if st.marked >= end {
+                return Ok(()); // nothing new since the last marker
+            }
+            record::encode_marker(&mut st.buf, end, end);
+            st.marked = end + MARKER_LEN as u64;
+            drop(st);
+            return self.commit(end + MARKER_LEN as u64, true);
+        }
     }
 
     /// Hand every appended byte to the file, without fsync (before the file

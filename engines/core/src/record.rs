@@ -1,8 +1,10 @@
 //! The checksummed record shared by the log-structured engines.
 //!
-//! A log is a file header followed by records. Every record carries a CRC32C
+//! A log is a file header followed by records. Every record carries a CRC-32
 //! of everything after the checksum field, so a reader can tell a record that
-//! was written whole from one that was not.
+//! was written whole from one that was not. How a log is written, read back,
+//! and how a torn tail is told from corruption is in [`crate::log`]; this
+//! module is the byte layout.
 //!
 //! ## File header (16 bytes)
 //!
@@ -18,34 +20,40 @@
 //! ```text
 //! offset  size  field
 //!      0     4  CRC-32 of bytes 4..13+key_len+value_len, u32 LE
-//!      4     1  kind: 1 = put, 2 = delete (tombstone), 3 = marker (clean close)
+//!      4     1  kind: 1 = put, 2 = delete (tombstone), 4 = sync marker
+//!               (3 was the clean-close marker of format versions before
+//!               the sync marker; it is refused now)
 //!      5     4  key length, u32 LE (at most MAX_KEY_LEN)
 //!      9     4  value length, u32 LE (at most MAX_VALUE_LEN; 0 for deletes)
 //!     13     k  key bytes
 //!   13+k     v  value bytes
 //! ```
 //!
-//! ## Torn tail or corruption?
+//! ## Sync marker (a record of exactly 33 bytes)
 //!
-//! A crash can only damage what was not yet synced, and appends are synced in
-//! order, so crash damage is always at the *end* of a log: a record cut short
-//! by the end of the file, or a tail the filesystem zero-filled or left as
-//! garbage. Damage anywhere else (a bad record with a valid record somewhere
-//! after it) is corruption, reported with file and offset and never skipped
-//! silently: skipping it would drop acknowledged writes. [`LogReader`]
-//! applies exactly this rule: at a bad record it searches the rest of the
-//! file for any record that decodes with a valid checksum; if there is one,
-//! the bad record is corruption; if not, it is the torn tail.
+//! Written by [`crate::log::LogWriter`] only, never by an engine: it says
+//! "every byte of this file before offset D was durable when I was written".
 //!
-//! The rule cannot tell a torn last record from a bit flip in the last
-//! record of a log that was synced and closed. Engines close the gap with a
-//! [`RecordKind::Marker`] record appended and synced at a clean close: a flip
-//! in the last data record then has a valid record (the marker) after it.
+//! ```text
+//! offset  size  field
+//!      0     4  CRC-32 of bytes 4..33, u32 LE
+//!      4     1  kind = 4
+//!      5     4  key length = 0
+//!      9     4  value length = 20
+//!     13     4  marker magic b"SYNC"
+//!     17     8  the marker's own file offset, u64 LE
+//!     25     8  D, the durable length it vouches for, u64 LE (D <= own offset)
+//! ```
+//!
+//! The own-offset field is what makes a marker position-bound: the bytes of
+//! a marker copied elsewhere (a log file stored as a value) name the wrong
+//! offset and are not a marker there.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::vfs::{File, Purpose};
+
+pub use crate::log::{LogEnd, LogReader, OwnedRecord};
 
 /// Bytes in a record header.
 pub const RECORD_HEADER_LEN: usize = 13;
@@ -55,6 +63,15 @@ pub const FILE_HEADER_LEN: usize = 16;
 pub const MAX_KEY_LEN: usize = 64 << 10;
 /// Largest value a record can hold (64 MiB).
 pub const MAX_VALUE_LEN: usize = 64 << 20;
+/// Bytes in a sync marker record.
+pub const MARKER_LEN: usize = RECORD_HEADER_LEN + MARKER_VALUE_LEN;
+/// Magic at the start of a sync marker's value.
+pub const MARKER_MAGIC: &[u8; 4] = b"SYNC";
+/// Value bytes of a sync marker: magic, own offset, durable length.
+const MARKER_VALUE_LEN: usize = 4 + 8 + 8;
+const MARKER_KIND: u8 = 4;
+/// Bytes a marker's checksum covers (everything after the CRC field).
+pub const MARKER_CRC_BYTES: usize = MARKER_LEN - KIND_OFFSET;
 
 const CRC_OFFSET: usize = 0;
 const KIND_OFFSET: usize = CRC_OFFSET + 4;
@@ -72,10 +89,9 @@ pub fn checksum(bytes: &[u8]) -> u32 {
 pub enum RecordKind {
     Put = 1,
     Delete = 2,
-    /// No data: written (empty key and value) when an engine closes a log
-    /// cleanly, so that a damaged last record is not mistaken for a torn
-    /// one (see "Torn tail or corruption?" above). Readers skip it.
-    Marker = 3,
+    /// A sync marker (see the module docs): written by the log writer only;
+    /// [`crate::log::LogReader`] checks it and never hands it out.
+    Marker = 4,
 }
 
 impl RecordKind {
@@ -83,7 +99,7 @@ impl RecordKind {
         match b {
             1 => Some(RecordKind::Put),
             2 => Some(RecordKind::Delete),
-            3 => Some(RecordKind::Marker),
+            MARKER_KIND => Some(RecordKind::Marker),
             _ => None,
         }
     }
@@ -174,8 +190,10 @@ pub fn decode_header(b: &[u8]) -> std::result::Result<Header, DecodeError> {
     if kind == RecordKind::Delete && value_len != 0 {
         return Err(DecodeError::Invalid("tombstone with a value".into()));
     }
-    if kind == RecordKind::Marker && (key_len != 0 || value_len != 0) {
-        return Err(DecodeError::Invalid("marker with a key or value".into()));
+    if kind == RecordKind::Marker && (key_len != 0 || value_len != MARKER_VALUE_LEN) {
+        return Err(DecodeError::Invalid(format!(
+            "sync marker with key length {key_len} and value length {value_len}"
+        )));
     }
     Ok(Header {
         crc: u32_at(CRC_OFFSET),
@@ -214,6 +232,54 @@ pub fn decode(b: &[u8]) -> std::result::Result<(Record<'_>, usize), DecodeError>
     ))
 }
 
+/// Append a sync marker at file offset `at`, vouching that `[0, durable)`
+/// is durable (`durable <= at`).
+pub fn encode_marker(out: &mut Vec<u8>, at: u64, durable: u64) {
+    debug_assert!(durable <= at);
+    let mut value = [0u8; MARKER_VALUE_LEN];
+    value[..4].copy_from_slice(MARKER_MAGIC);
+    value[4..12].copy_from_slice(&at.to_le_bytes());
+    value[12..].copy_from_slice(&durable.to_le_bytes());
+    encode(out, RecordKind::Marker, b"", &value);
+}
+
+/// The durable length a marker's value vouches for, if the value is a
+/// marker's and names `at` as its own offset; `None` otherwise.
+pub fn marker_durable(value: &[u8], at: u64) -> Option<u64> {
+    if value.len() != MARKER_VALUE_LEN || &value[..4] != MARKER_MAGIC {
+        return None;
+    }
+    let u64_at = |o: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&value[o..o + 8]);
+        u64::from_le_bytes(b)
+    };
+    let (own, durable) = (u64_at(4), u64_at(12));
+    (own == at && durable <= at).then_some(durable)
+}
+
+/// Whether `b` starts with what a sync marker's fixed bytes look like (kind,
+/// lengths, magic), checked before any checksum work. `b` must hold at
+/// least [`MARKER_LEN`] bytes.
+pub fn looks_like_marker(b: &[u8]) -> bool {
+    b[KIND_OFFSET] == MARKER_KIND
+        && b[KEY_LEN_OFFSET..VALUE_LEN_OFFSET] == [0; 4]
+        && b[VALUE_LEN_OFFSET..RECORD_HEADER_LEN] == (MARKER_VALUE_LEN as u32).to_le_bytes()
+        && &b[RECORD_HEADER_LEN..RECORD_HEADER_LEN + 4] == MARKER_MAGIC
+}
+
+/// The durable length vouched for by a valid sync marker at the start of
+/// `b` (file offset `at`), checking its checksum (a constant
+/// [`MARKER_CRC_BYTES`] bytes) and its own offset. `b` must hold at least
+/// [`MARKER_LEN`] bytes and pass [`looks_like_marker`].
+pub fn check_marker(b: &[u8], at: u64) -> Option<u64> {
+    let crc = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    if checksum(&b[KIND_OFFSET..MARKER_LEN]) != crc {
+        return None;
+    }
+    marker_durable(&b[RECORD_HEADER_LEN..MARKER_LEN], at)
+}
+
 /// Encode a file header.
 pub fn encode_file_header(magic: &[u8; 8], version: u32) -> [u8; FILE_HEADER_LEN] {
     let mut h = [0u8; FILE_HEADER_LEN];
@@ -249,173 +315,13 @@ pub fn check_file_header(path: &Path, b: &[u8], magic: &[u8; 8], version: u32) -
         return Err(Error::corruption(
             path,
             8,
-            format!("unsupported format version {v}, this build reads {version}"),
+            format!(
+                "unsupported format version {v} of {}, this build reads version {version}",
+                String::from_utf8_lossy(magic).trim_end_matches('\0')
+            ),
         ));
     }
     Ok(())
-}
-
-/// One record as read from a log file, with its position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnedRecord {
-    pub offset: u64,
-    pub kind: RecordKind,
-    pub key: Vec<u8>,
-    pub value: Vec<u8>,
-}
-
-/// Where reading a log ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogEnd {
-    /// Every byte was a whole record.
-    Clean { len: u64 },
-    /// The log ends in a torn or zero-filled tail starting at `valid_len`;
-    /// the writer died there. Truncate to `valid_len` and go on.
-    TornTail { valid_len: u64, file_len: u64 },
-}
-
-/// Reads a log sequentially in large chunks, telling a torn tail apart from
-/// corruption.
-pub struct LogReader<'f> {
-    file: &'f File,
-    purpose: Purpose,
-    file_len: u64,
-    buf: Vec<u8>,
-    buf_start: u64,
-    pos: u64,
-    end: Option<LogEnd>,
-}
-
-const CHUNK: usize = 256 << 10;
-
-impl<'f> LogReader<'f> {
-    /// Start reading records at `start` (just past the file header).
-    pub fn new(file: &'f File, start: u64, purpose: Purpose) -> Result<Self> {
-        let file_len = file.len()?;
-        Ok(LogReader {
-            file,
-            purpose,
-            file_len,
-            buf: Vec::new(),
-            buf_start: start,
-            pos: start,
-            end: None,
-        })
-    }
-
-    /// How the log ended, once [`LogReader::next_record`] returned `None`.
-    pub fn end(&self) -> Option<LogEnd> {
-        self.end
-    }
-
-    /// Make sure `[pos, pos+need)` is buffered, as far as the file allows.
-    fn fill(&mut self, need: usize) -> Result<()> {
-        let have_from = (self.pos - self.buf_start) as usize;
-        if self.buf.len() >= have_from + need {
-            return Ok(());
-        }
-        let want = need.max(CHUNK) as u64;
-        let to_read = want.min(self.file_len.saturating_sub(self.pos)) as usize;
-        self.buf.clear();
-        self.buf.resize(to_read, 0);
-        self.buf_start = self.pos;
-        self.file
-            .read_exact_at(&mut self.buf, self.pos, self.purpose)?;
-        Ok(())
-    }
-
-    /// The next record, `None` at the end (see [`LogReader::end`]), or a
-    /// corruption error naming the file and offset.
-    pub fn next_record(&mut self) -> Result<Option<OwnedRecord>> {
-        if self.end.is_some() {
-            return Ok(None);
-        }
-        if self.pos >= self.file_len {
-            self.end = Some(LogEnd::Clean { len: self.pos });
-            return Ok(None);
-        }
-        self.fill(RECORD_HEADER_LEN)?;
-        let at = (self.pos - self.buf_start) as usize;
-        let result = match decode_header(&self.buf[at..]) {
-            Ok(h) => {
-                self.fill(h.record_len())?;
-                let at = (self.pos - self.buf_start) as usize;
-                decode(&self.buf[at..]).map(|(r, len)| {
-                    (
-                        OwnedRecord {
-                            offset: self.pos,
-                            kind: r.kind,
-                            key: r.key.to_vec(),
-                            value: r.value.to_vec(),
-                        },
-                        len,
-                    )
-                })
-            }
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok((rec, len)) => {
-                self.pos += len as u64;
-                Ok(Some(rec))
-            }
-            Err(e) => self.bad_record(e),
-        }
-    }
-
-    fn bad_record(&mut self, e: DecodeError) -> Result<Option<OwnedRecord>> {
-        if !self.valid_record_after(self.pos + 1)? {
-            self.end = Some(LogEnd::TornTail {
-                valid_len: self.pos,
-                file_len: self.file_len,
-            });
-            return Ok(None);
-        }
-        let what = match e {
-            DecodeError::Checksum => "record checksum mismatch".to_string(),
-            DecodeError::Invalid(s) => s,
-            DecodeError::Incomplete { needed } => format!(
-                "record of {needed} bytes runs past the end of the file, and valid records follow it"
-            ),
-        };
-        Err(Error::corruption(self.file.path(), self.pos, what))
-    }
-
-    /// Whether any record with a valid checksum starts at or after `from`.
-    /// Reads the rest of the file once, in chunks; candidate headers are
-    /// filtered by their kind byte before anything else is decoded.
-    fn valid_record_after(&self, from: u64) -> Result<bool> {
-        let mut off = from;
-        let mut window = vec![0u8; CHUNK + RECORD_HEADER_LEN];
-        while off + RECORD_HEADER_LEN as u64 <= self.file_len {
-            let n = (window.len() as u64).min(self.file_len - off) as usize;
-            self.file
-                .read_exact_at(&mut window[..n], off, self.purpose)?;
-            let last = n - RECORD_HEADER_LEN;
-            for i in 0..=last {
-                if !matches!(window[i + KIND_OFFSET], 1..=3) {
-                    continue;
-                }
-                if let Ok(h) = decode_header(&window[i..n]) {
-                    let at = off + i as u64;
-                    if self.is_valid_record(at, h.record_len())? {
-                        return Ok(true);
-                    }
-                }
-            }
-            off += last as u64 + 1;
-        }
-        Ok(false)
-    }
-
-    fn is_valid_record(&self, at: u64, len: usize) -> Result<bool> {
-        if at + len as u64 > self.file_len {
-            return Ok(false);
-        }
-        let mut rec = vec![0u8; len];
-        self.file.read_exact_at(&mut rec, at, self.purpose)?;
-        Ok(decode(&rec).is_ok())
-    }
 }
 
 #[cfg(test)]
@@ -438,6 +344,43 @@ mod tests {
         assert_eq!((r.kind, r.key), (RecordKind::Delete, &b"k2"[..]));
         let (r, _) = decode(&b[n + m..]).unwrap();
         assert_eq!((r.key.len(), r.value.len()), (0, 0));
+    }
+
+    #[test]
+    fn a_marker_is_bound_to_its_offset() {
+        let mut b = Vec::new();
+        encode_marker(&mut b, 1000, 900);
+        assert_eq!(b.len(), MARKER_LEN);
+        assert!(looks_like_marker(&b));
+        assert_eq!(check_marker(&b, 1000), Some(900));
+        // The same bytes anywhere else (a copy inside a value) are not one.
+        assert_eq!(check_marker(&b, 1001), None);
+        let (r, n) = decode(&b).unwrap();
+        assert_eq!((r.kind, n), (RecordKind::Marker, MARKER_LEN));
+        // A marker may not vouch for bytes after itself.
+        let mut bad = Vec::new();
+        let mut value = [0u8; MARKER_VALUE_LEN];
+        value[..4].copy_from_slice(MARKER_MAGIC);
+        value[4..12].copy_from_slice(&10u64.to_le_bytes());
+        value[12..].copy_from_slice(&11u64.to_le_bytes());
+        encode(&mut bad, RecordKind::Marker, b"", &value);
+        assert_eq!(check_marker(&bad, 10), None);
+        // Any other length is not a marker.
+        let mut short = Vec::new();
+        encode(&mut short, RecordKind::Marker, b"", b"");
+        assert!(matches!(decode(&short), Err(DecodeError::Invalid(_))));
+    }
+
+    #[test]
+    fn an_old_version_is_refused_naming_both_versions() {
+        let h = encode_file_header(b"TESTLOG\0", 1);
+        let msg = check_file_header(Path::new("/d/old.log"), &h, b"TESTLOG\0", 2)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("/d/old.log") && msg.contains("version 1") && msg.contains("version 2"),
+            "{msg}"
+        );
     }
 
     #[test]

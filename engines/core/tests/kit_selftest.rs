@@ -35,9 +35,9 @@ enum Flaw {
 
 /// A log of checksummed records plus an in-memory map: every write is one
 /// appended record; `sync=always` fsyncs it before returning; recovery
-/// replays the log, truncating a torn tail. A clean close appends a
-/// [`RecordKind::Marker`] record, so that a damaged last *data* record is
-/// followed by a valid record and reads as corruption rather than as an
+/// replays the log, truncating a torn tail. A clean close seals the log
+/// with a sync marker (`record::encode_marker`), so that a damaged last
+/// *data* record is vouched for and reads as corruption rather than as an
 /// unsynced tail.
 struct Toy {
     flaw: Flaw,
@@ -228,11 +228,16 @@ impl Drop for Toy {
         if inner.poisoned {
             return;
         }
+        // A seal (see engine_core::log): sync, then a marker vouching for
+        // every byte before it, synced. Best effort: a failed close only
+        // loses the marker.
+        if inner.file.sync(Purpose::Wal).is_err() {
+            return;
+        }
         let mut buf = Vec::new();
-        record::encode(&mut buf, RecordKind::Marker, b"", b"");
-        // Best effort: a failed close only loses the marker.
-        if inner.file.write_at(&buf, inner.len, Purpose::Meta).is_ok() {
-            let _ = inner.file.sync(Purpose::Meta);
+        record::encode_marker(&mut buf, inner.len, inner.len);
+        if inner.file.write_at(&buf, inner.len, Purpose::Wal).is_ok() {
+            let _ = inner.file.sync(Purpose::Wal);
         }
     }
 }

@@ -121,10 +121,12 @@ impl HashLog {
 }
 
 impl Inner {
-    /// Seal `old` (synced, so a later segment never holds data while an
-    /// earlier one lost its tail) and start the next write segment.
+    /// Seal `old` (synced and vouched for by its seal marker, so a later
+    /// segment never holds data while an earlier one lost its tail, and
+    /// damage to its last record is corruption) and start the next write
+    /// segment.
     fn roll(&self, old: &Arc<Segment>) -> Result<Arc<Segment>> {
-        old.log.sync()?;
+        old.log.seal()?;
         let id = (old.id / WRITE_STEP + 1) * WRITE_STEP;
         let seg = Arc::new(segment::create(
             &self.vfs,
@@ -141,8 +143,11 @@ impl Inner {
     /// and at least half a segment's worth (so merge never runs for crumbs).
     pub(crate) fn merge_due(&self) -> bool {
         let active = self.active.lock().id;
-        let segs = self.segs.read();
+        // Keydir before segments, the order every other path takes (merge's
+        // switch holds the keydir while it waits for the segments): the
+        // other order deadlocked check_threads.
         let kd = self.keydir.read();
+        let segs = self.segs.read();
         let (mut total, mut live) = (0u64, 0u64);
         for (id, s) in segs.range(..active) {
             total += s.log.len();
@@ -259,13 +264,11 @@ impl Drop for HashLog {
         if let Some(m) = self.merger.take() {
             m.stop();
         }
-        // A clean close ends the active segment with a synced marker, so a
-        // damaged last record is reported rather than taken for a torn tail.
-        // Best effort: a drop has no caller for the error, and the next
-        // open checks everything.
+        // A clean close seals the active segment, so a damaged last record
+        // is reported rather than taken for a torn tail; the next open
+        // appends after the seal. Best effort: a drop has no caller for the
+        // error, and the next open checks everything.
         let active = Arc::clone(&self.inner.active.lock());
-        if active.log.append(RecordKind::Marker, b"", b"").is_ok() {
-            let _ = active.log.sync();
-        }
+        let _ = active.log.seal();
     }
 }

@@ -8,7 +8,8 @@
 //!   the shared [`LogWriter`](engine_core::log::LogWriter) (buffered, group
 //!   commit under `sync=always`) and point the **keydir**, a hash map
 //!   `key -> (segment, offset, length)`, at it. When the active segment
-//!   reaches `segment_bytes` it is synced, sealed, and a new one started.
+//!   reaches `segment_bytes` it is sealed (synced, then a sync marker
+//!   vouching for all of it) and a new one started.
 //! - **Gets** are one keydir lookup and exactly one storage read of the
 //!   whole record, whose checksum is verified before the value is returned.
 //! - **Deletes** append a tombstone and drop the key from the keydir.
@@ -40,8 +41,9 @@
 //!
 //! ## On-disk format
 //!
-//! - `{id:016x}.seg`: segments, in the shared record format with magic
-//!   `HASHSEG\0` (see [`segment`] and [`engine_core::record`]);
+//! - `{id:016x}.seg`: segments, logs of the shared log layer with magic
+//!   `HASHSEG\0`, version 2 (see [`segment`], [`engine_core::log`] and
+//!   [`engine_core::record`]);
 //! - `{id:016x}.hint`: hint files of merge outputs (see [`hint`]);
 //! - `{id:016x}.seg.tmp`, `{id:016x}.hint.tmp`: files being created;
 //!   removed at open (no other file is ever deleted but merged segments

@@ -8,8 +8,8 @@
 //! 2. Copy each live record (the keydir still points at it) into output
 //!    segments, ids just above the inputs and below the active segment.
 //!    Outputs are created durably (see [`crate::segment`]).
-//! 3. End each output with a marker record and sync it, write and sync
-//!    its hint, sync the directory.
+//! 3. Seal each output (synced, then a sync marker vouching for all of it,
+//!    synced), write and sync its hint, sync the directory.
 //! 4. Point the keydir at the copies (only entries that a concurrent write
 //!    did not move meanwhile) and swap the segment set.
 //! 5. Delete the inputs oldest first, syncing the directory after each.
@@ -113,7 +113,7 @@ impl Inner {
                 }
                 let full = outputs
                     .last()
-                    .is_none_or(|o| o.seg.log.len() >= self.cfg.segment_bytes);
+                    .map_or(true, |o| o.seg.log.len() >= self.cfg.segment_bytes);
                 if full {
                     if let Some(done) = outputs.last() {
                         self.finish(done)?;
@@ -189,11 +189,10 @@ impl Inner {
     }
 
     fn finish(&self, out: &Output) -> Result<()> {
-        // The marker seals the output: damage to its last record is then
-        // followed by a valid record, so open reports it as corruption
-        // instead of truncating it as a torn tail (see crate::segment).
-        out.seg.log.append(RecordKind::Marker, b"", b"")?;
-        out.seg.log.sync()?;
+        // Sealed (see crate::segment): damage to its last record is then
+        // vouched for by the seal, so open reports it as corruption instead
+        // of truncating it as a torn tail.
+        out.seg.log.seal()?;
         hint::write(&self.vfs, &self.dir, out.seg.id, &out.hints)?;
         self.merge_bytes_written
             .fetch_add(out.seg.log.len(), Relaxed);
@@ -223,14 +222,20 @@ impl Inner {
 /// if its last record reads as one, the merge stops rather than delete the
 /// segment with the damaged record in it.
 fn check_end(reader: &LogReader, path: &Path, id: u64, active: u64) -> Result<()> {
+    if segment::tail_may_be_torn(id, active) {
+        return Ok(());
+    }
     match reader.end() {
-        Some(LogEnd::TornTail { valid_len, .. }) if !segment::tail_may_be_torn(id, active) => {
-            Err(Error::corruption(
-                path,
-                valid_len,
-                "damaged record at the end of a sealed segment; not merged",
-            ))
-        }
+        Some(LogEnd::TornTail { valid_len, .. }) => Err(Error::corruption(
+            path,
+            valid_len,
+            "damaged record at the end of a sealed segment; not merged",
+        )),
+        Some(LogEnd::Clean { len }) if !reader.sealed() => Err(Error::corruption(
+            path,
+            len,
+            "a sealed segment does not end in its seal (records are missing); not merged",
+        )),
         _ => Ok(()),
     }
 }

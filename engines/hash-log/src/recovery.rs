@@ -131,6 +131,12 @@ fn replay(file: &File, id: u64, torn_ok: bool, keydir: &mut Keydir) -> Result<u6
         .end()
         .expect("LogReader sets its end before returning None")
     {
+        LogEnd::Clean { len } if !torn_ok && !reader.sealed() => Err(Error::corruption(
+            file.path(),
+            len,
+            "a sealed segment does not end in its seal (it was sealed before its \
+             successor existed, so records are missing)",
+        )),
         LogEnd::Clean { len } => Ok(len),
         LogEnd::TornTail { valid_len, .. } if !torn_ok => Err(Error::corruption(
             file.path(),

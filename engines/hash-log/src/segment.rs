@@ -1,10 +1,13 @@
 //! Segments: the log files that hold every record.
 //!
-//! A segment is a log in the shared record format ([`engine_core::record`]):
-//! a 16-byte file header with magic `HASHSEG\0` and version 1, then records
-//! (put, tombstone, or the close marker). It is named after its id,
-//! `{id:016x}.seg`, and ids order the history: a record in a higher segment
-//! is newer than any record in a lower one.
+//! A segment is a log of the shared log layer ([`engine_core::log`], bytes
+//! in [`engine_core::record`]): a 16-byte file header with magic `HASHSEG\0`
+//! and version 2, then records (put, tombstone) and the 33-byte sync
+//! markers the shared writer puts after each fsync and in a seal. It is
+//! named after its id, `{id:016x}.seg`, and ids order the history: a record
+//! in a higher segment is newer than any record in a lower one. Version 1
+//! (an empty close-marker record, kind 3, instead of sync markers) is
+//! refused with an error naming the file and both versions.
 //!
 //! Two kinds of segment share the id space:
 //!
@@ -16,20 +19,24 @@
 //!
 //! A segment is created under a temporary name with its header synced, then
 //! renamed into place, so a segment file never exists without a durable
-//! header.
+//! header. Every byte of a write segment is counted under `Purpose::Wal`,
+//! every byte of a merge output under `Purpose::Compaction`, header
+//! included.
 //!
 //! ## Sealed segments have no torn tail
 //!
-//! A crash can only tear what was not synced. A write segment is synced
-//! when it is sealed, before its successor is created, and no write reaches
-//! it after that, so only the newest segment (the active one) can end in a
-//! torn tail; a damaged last record of an older write segment is corruption
-//! (a flipped tombstone truncated away would bring its key back). A merge
-//! output ends with a synced [`RecordKind::Marker`](engine_core::record::RecordKind)
-//! once it is complete, so damage to its last record is followed by a valid
-//! record and is corruption too; a merge output that still ends in a torn
-//! tail was never completed (the merge died, and its inputs, which hold
-//! every record it copied, are still on disk), or only its marker was hit.
+//! A crash can only tear what was not synced. A write segment is sealed
+//! ([`LogWriter::seal`]: synced, then a marker vouching for every byte
+//! before it, synced) when it stops being the active one, before its
+//! successor is created, and no write reaches it after that. So only the
+//! newest segment can end in a torn tail; an older write segment must end
+//! in its seal, and damage anywhere in it, its last record included, is
+//! corruption (a flipped tombstone truncated away would bring its key
+//! back). A merge output is sealed once complete, so damage to its last
+//! record is corruption too; a merge output that still ends in a torn tail
+//! was never completed (the merge died, and its inputs, which hold every
+//! record it copied, are still on disk), or only its seal was hit. A clean
+//! close seals the active segment as well; the next open appends after it.
 
 use std::path::{Path, PathBuf};
 
@@ -39,8 +46,8 @@ use engine_core::{Durability, Error, Purpose, Result, Vfs};
 
 /// Segment file magic.
 pub const MAGIC: &[u8; 8] = b"HASHSEG\0";
-/// Segment format version.
-pub const VERSION: u32 = 1;
+/// Segment format version (2: sync markers and seals).
+pub const VERSION: u32 = 2;
 /// Write segments take multiples of this id; merge outputs fill the gaps.
 pub const WRITE_STEP: u64 = 1 << 20;
 
@@ -59,7 +66,7 @@ impl Segment {
 }
 
 pub fn is_write_id(id: u64) -> bool {
-    id.is_multiple_of(WRITE_STEP)
+    id % WRITE_STEP == 0
 }
 
 pub fn seg_path(dir: &Path, id: u64) -> PathBuf {

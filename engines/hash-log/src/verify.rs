@@ -82,30 +82,39 @@ fn check_segment(
     let file = vfs.open(&path, OpenMode::Existing)?;
     let bytes = file.len()?;
     let mut records = 0u64;
-    let mut walk = || -> Result<LogEnd> {
+    let mut walk = || -> Result<(LogEnd, bool)> {
         segment::check_header(&file, Purpose::Recovery)?;
         let mut reader = LogReader::new(&file, FILE_HEADER_LEN as u64, Purpose::Recovery)?;
         while let Some(r) = reader.next_record()? {
             records += 1;
-            if r.kind != RecordKind::Marker {
-                live.insert(r.key, r.kind == RecordKind::Put);
-            }
+            live.insert(r.key, r.kind == RecordKind::Put);
         }
-        Ok(reader
+        let end = reader
             .end()
-            .expect("LogReader sets its end before returning None"))
+            .expect("LogReader sets its end before returning None");
+        Ok((end, reader.sealed()))
     };
     match walk() {
-        Ok(LogEnd::Clean { .. }) => {}
-        Ok(LogEnd::TornTail { valid_len, .. }) if !torn_ok => report.corrupt.push(CorruptSpot {
+        Ok((LogEnd::Clean { len }, false)) if !torn_ok => report.corrupt.push(CorruptSpot {
             path: path.clone(),
-            offset: valid_len,
-            what: "damaged record at the end of a sealed segment".into(),
+            offset: len,
+            what: "a sealed segment does not end in its seal".into(),
         }),
-        Ok(LogEnd::TornTail {
-            valid_len,
-            file_len,
-        }) => report.torn_tails.push(CorruptSpot {
+        Ok((LogEnd::Clean { .. }, _)) => {}
+        Ok((LogEnd::TornTail { valid_len, .. }, _)) if !torn_ok => {
+            report.corrupt.push(CorruptSpot {
+                path: path.clone(),
+                offset: valid_len,
+                what: "damaged record at the end of a sealed segment".into(),
+            })
+        }
+        Ok((
+            LogEnd::TornTail {
+                valid_len,
+                file_len,
+            },
+            _,
+        )) => report.torn_tails.push(CorruptSpot {
             path: path.clone(),
             offset: valid_len,
             what: format!("{} bytes of torn tail", file_len - valid_len),

@@ -43,8 +43,8 @@ const FIRST: &str = "0000000000100000.seg";
 fn a_damaged_tombstone_at_the_end_of_a_sealed_segment_is_corruption_not_a_resurrection() {
     let (fs, vfs, dir) = setup();
     // 16-byte header + two puts (13 + 1 + 100 each) = 244; the tombstone
-    // (13 + 1) takes the segment to 258 >= 256, which seals it. Half of it
-    // is live (`a`), so no merge runs.
+    // (13 + 1) takes the segment to 258 >= 256, which seals it (a 33-byte
+    // seal marker follows). Half of it is live (`a`), so no merge runs.
     let o = "segment_bytes=256,merge_ratio=0.9,background=false";
     {
         let db = open(&vfs, &dir, o);
@@ -54,10 +54,15 @@ fn a_damaged_tombstone_at_the_end_of_a_sealed_segment_is_corruption_not_a_resurr
         assert_eq!(db.metrics().get("segments"), Some(2.0), "the delete rolled");
     }
     let seg = dir.join(FIRST);
-    assert_eq!(fs.read_file(&seg).unwrap().len(), 258);
+    let sealed_len = 258 + engine_core::record::MARKER_LEN;
+    assert_eq!(fs.read_file(&seg).unwrap().len(), sealed_len);
     fs.flip_bit(&seg, 244 + 13, 0).unwrap(); // the tombstone's key byte
     expect_corruption(hash_log::open(&vfs, &dir, &opts(o)), &seg, 244);
-    assert_eq!(fs.read_file(&seg).unwrap().len(), 258, "nothing truncated");
+    assert_eq!(
+        fs.read_file(&seg).unwrap().len(),
+        sealed_len,
+        "nothing truncated"
+    );
     let report = hash_log::verify(&vfs, &dir, &Options::new()).unwrap();
     assert!(report.torn_tails.is_empty(), "{report:?}");
     assert_eq!(report.corrupt.len(), 1, "{report:?}");
@@ -305,5 +310,45 @@ fn a_cache_mb_that_is_not_a_size_is_refused_naming_it() {
     assert!(
         matches!(&err, engine_core::Error::BadOption { key, .. } if key == "cache_mb"),
         "{err}"
+    );
+}
+
+/// A sealed segment cut at a record boundary (its seal and its tombstone
+/// gone) reads clean record by record; only the missing seal shows that
+/// records were lost, and the tombstone with them.
+#[test]
+fn a_sealed_segment_that_lost_its_seal_is_corruption() {
+    let (fs, vfs, dir) = setup();
+    let o = "segment_bytes=256,merge_ratio=0.9,background=false";
+    {
+        let db = open(&vfs, &dir, o);
+        db.put(b"a", &[1u8; 100]).unwrap();
+        db.put(b"k", &[7u8; 100]).unwrap();
+        db.delete(b"k").unwrap();
+    }
+    let seg = dir.join(FIRST);
+    // Back to the two puts: the tombstone and the seal are gone.
+    let bytes = fs.read_file(&seg).unwrap();
+    fs.write_file(&seg, &bytes[..244]).unwrap();
+    expect_corruption(hash_log::open(&vfs, &dir, &opts(o)), &seg, 244);
+    let report = hash_log::verify(&vfs, &dir, &Options::new()).unwrap();
+    assert_eq!(report.corrupt.len(), 1, "{report:?}");
+}
+
+#[test]
+fn a_version_1_segment_is_refused_naming_the_file_and_both_versions() {
+    let (fs, vfs, dir) = setup();
+    drop(open(&vfs, &dir, ""));
+    let seg = dir.join(FIRST);
+    let mut bytes = engine_core::record::encode_file_header(hash_log::segment::MAGIC, 1).to_vec();
+    engine_core::record::encode(&mut bytes, engine_core::record::RecordKind::Put, b"k", b"v");
+    fs.write_file(&seg, &bytes).unwrap();
+    let msg = hash_log::open(&vfs, &dir, &Options::new())
+        .err()
+        .expect("an old format must be refused")
+        .to_string();
+    assert!(
+        msg.contains(FIRST) && msg.contains("version 1") && msg.contains("version 2"),
+        "{msg}"
     );
 }

@@ -11,9 +11,10 @@
 //! ## The path of a write
 //!
 //! 1. [`wal`]: the record is appended to the write-ahead log (buffered;
-//!    fsynced per `sync=always|never|bytes:N`, with group commit sharing one
-//!    fsync among concurrent writers; a sync covers every WAL written since
-//!    the last one, oldest first, so durable writes are always a prefix).
+//!    fsynced per `sync=always|never|bytes:N` by the shared log writer,
+//!    whose group commit shares one fsync among concurrent writers; a WAL
+//!    is sealed before the next one exists, so a sync has only the current
+//!    WAL to fsync and durable writes are always a prefix).
 //! 2. [`memtable`]: inserted into a lock-free skip list. Readers never wait
 //!    for writers.
 //! 3. When the memtable reaches `memtable_mb` it becomes immutable, a new
@@ -41,9 +42,9 @@
 //!
 //! | file | written by | format |
 //! |---|---|---|
-//! | `NNNNNN.log` | writers | [`wal`]: record-codec log, magic `LSMWAL\0\0` |
+//! | `NNNNNN.log` | writers | [`wal`]: shared-layer log, magic `LSMWAL\0\0`, version 2 |
 //! | `NNNNNN.sst` | flush, compaction | [`sstable`]: blocks + filter + index + footer, magic `LSMTABLE` |
-//! | `MANIFEST` | flush, compaction, open | [`manifest`]: record-codec log of version edits, magic `LSMMANIF` |
+//! | `MANIFEST` | flush, compaction, open | [`manifest`]: shared-layer log of version edits, magic `LSMMANIF`, version 2 |
 //!
 //! [`verify()`] walks all three offline, read-only (`harness verify`).
 //!
@@ -53,15 +54,22 @@
 //! carry a CRC-32, and every decoder checks lengths against the bytes it has
 //! (corruption is an `Error::Corruption` naming file and offset).
 //!
-//! A log (WAL or manifest) whose last record is cut short, zero-filled or
-//! garbage ends there: that is what a crash leaves of an unsynced append. A
-//! bad record followed by a valid one is corruption and fails the open. So
-//! is any damage in a log that ends in a close trailer (a clean close), and
-//! in any WAL but the newest (rotation closes and fsyncs a WAL before the
-//! next one is created). Only a flipped bit in the last record of the
-//! newest, unclosed log cannot be told from an unsynced tail by any reader,
-//! and is dropped like one.
-//!
+//! Both logs (WAL and manifest) are written and read through the shared
+//! log layer of [`engine_core::log`], one writer and one torn-tail rule for
+//! every engine: the writer puts a sync marker after each fsync (and seals
+//! a log at rotation and clean close), and at the first bad record the
+//! reader looks, in one linear pass, for a later marker vouching that the
+//! record was durable. If there is one, the damage is corruption and fails
+//! the open; if not, the log ends there, which is what a crash leaves of
+//! unsynced appends (cut short, zero-filled, garbage, or a lost page
+//! followed by kept ones). Every WAL but the newest must end in its seal
+//! (rotation seals a WAL before the next one is created), so any damage
+//! there is corruption; before a flush deletes a WAL, the manifest is
+//! marked so that its edit is vouched for too. Only damage to records
+//! written after the newest log's last marker (its last group of writes
+//! before a crash) cannot be told from an unsynced tail, and is dropped
+//! like one.
+
 //! ## Recovery
 //!
 //! Open replays the manifest, opens its tables, replays the WALs at or

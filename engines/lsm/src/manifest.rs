@@ -11,7 +11,12 @@
 //!
 //! 1. write the new table(s), fsync them, fsync the directory;
 //! 2. append the edit to the manifest and fsync it (the commit point);
-//! 3. only then delete the replaced tables and WALs.
+//! 3. before deleting a WAL the edit retired, *mark* the manifest (a sync
+//!    marker vouching for the edit, fsynced): from then on damage to the
+//!    edit is corruption, not an edit that never committed, which matters
+//!    because the writes it made durable in a table are no longer in any
+//!    WAL;
+//! 4. only then delete the replaced tables and WALs.
 //!
 //! ## One file, rewritten on open
 //!
@@ -25,9 +30,15 @@
 //!
 //! ## Format
 //!
-//! The shared record codec (file header magic `b"LSMMANIF"`, version 1;
-//! each record is a put with an empty key and the edit as its value). An
-//! edit is a sequence of tagged fields, varints unless noted:
+//! A log of the shared log layer ([`engine_core::log`], bytes in
+//! [`engine_core::record`]): file header magic `b"LSMMANIF"`, version 2;
+//! each record is a put with an empty key and the edit as its value; the
+//! snapshot a rewrite starts with is followed by a sync marker, as is every
+//! edit after the next one's fsync, a mark, and a clean close (the seal).
+//! Every byte and fsync is counted under `Purpose::Meta`, header included.
+//! Version 1 (no markers; the WAL's close trailer at clean close) is
+//! refused with an error naming the file and both versions. An edit is a
+//! sequence of tagged fields, varints unless noted:
 //!
 //! ```text
 //! tag 1  log_number          oldest WAL still needed
@@ -40,17 +51,18 @@
 
 use std::path::{Path, PathBuf};
 
-use engine_core::record::{
-    self, check_file_header, encode_file_header, RecordKind, FILE_HEADER_LEN,
-};
-use engine_core::{Error, File, OpenMode, Purpose, Result, Vfs};
+use engine_core::log::LogWriter;
+use engine_core::record::{RecordKind, FILE_HEADER_LEN};
+use engine_core::{Durability, Error, File, OpenMode, Purpose, Result, Vfs};
 
 use crate::coding::{put_varint, Reader, Short};
 use crate::sstable::FileMeta;
+use crate::wal::{self, Replayed};
 use engine_core::record::MAX_KEY_LEN;
 
 pub const MAGIC: &[u8; 8] = b"LSMMANIF";
-pub const VERSION: u32 = 1;
+/// Manifest format version (2: sync markers, seal at clean close).
+pub const VERSION: u32 = 2;
 /// Rewrite the manifest as a snapshot when it grows past this.
 pub const REWRITE_BYTES: u64 = 8 << 20;
 
@@ -114,8 +126,11 @@ impl VersionEdit {
     pub fn decode(b: &[u8]) -> std::result::Result<VersionEdit, Short> {
         let mut r = Reader::new(b);
         let mut e = VersionEdit::default();
+        // A level no configuration writes is refused here: trusted, it
+        // would size per-level arrays (`Version::level_stats`) by it.
         let level = |r: &mut Reader| -> std::result::Result<u32, Short> {
-            Ok(r.len(u32::MAX as usize)? as u32)
+            let limit = crate::options::MAX_LEVELS_LIMIT as usize - 1;
+            Ok(r.len(limit)? as u32)
         };
         while !r.is_empty() {
             match r.u8()? {
@@ -158,58 +173,58 @@ impl VersionEdit {
     }
 }
 
-/// The open manifest that edits are appended to.
+/// The open manifest that edits are appended to, through the shared log
+/// writer (every append is a commit: written and fsynced before it
+/// returns).
 pub struct ManifestWriter {
-    file: File,
-    len: u64,
+    log: LogWriter,
 }
 
 impl ManifestWriter {
-    /// Replace the manifest with one holding just `snapshot`.
+    /// Replace the manifest with one holding just `snapshot`, vouched for by
+    /// a marker: written and synced as `MANIFEST.tmp`, renamed over
+    /// `MANIFEST`, directory synced.
     pub fn rewrite(vfs: &Vfs, dir: &Path, snapshot: &VersionEdit) -> Result<ManifestWriter> {
-        let tmp = dir.join(TMP_NAME);
-        let file = vfs.open(&tmp, OpenMode::Truncate)?;
-        let mut buf = encode_file_header(MAGIC, VERSION).to_vec();
-        record::encode(&mut buf, RecordKind::Put, b"", &snapshot.encode());
-        file.write_at(&buf, 0, Purpose::Meta)?;
-        file.sync(Purpose::Meta)?;
-        drop(file);
-        let path = dir.join(NAME);
-        vfs.rename(&tmp, &path)?;
-        vfs.sync_dir(dir)?;
-        let file = vfs.open(&path, OpenMode::Existing)?;
-        Ok(ManifestWriter {
-            file,
-            len: buf.len() as u64,
-        })
+        let snap = snapshot.encode();
+        let log = LogWriter::create_with_records(
+            vfs,
+            &path(dir),
+            MAGIC,
+            VERSION,
+            Durability::Always,
+            Purpose::Meta,
+            &[(RecordKind::Put, b"", &snap)],
+        )?;
+        Ok(ManifestWriter { log })
     }
 
     /// Append one edit and make it durable: the commit point of a change.
     pub fn append(&mut self, edit: &VersionEdit) -> Result<()> {
-        let mut buf = Vec::new();
-        record::encode(&mut buf, RecordKind::Put, b"", &edit.encode());
-        self.file.write_at(&buf, self.len, Purpose::Meta)?;
-        self.len += buf.len() as u64;
-        self.file.sync(Purpose::Meta)
+        self.log.append(RecordKind::Put, b"", &edit.encode())?;
+        Ok(())
     }
 
-    /// A clean close: end the manifest with the close trailer the WAL
-    /// uses, so that a damaged last edit reads as corruption rather than as
-    /// an edit that never became durable (see `wal::read_records`). Every
-    /// open rewrites the manifest, so the trailer stays last.
+    /// Make every edit so far vouched for by a durable sync marker, so that
+    /// damage to the last edit reads as corruption, not as an edit that
+    /// never committed. Called before deleting a WAL that the last edit
+    /// retired: once the WAL is gone, dropping that edit would lose the
+    /// writes the WAL held.
+    pub fn mark(&mut self) -> Result<()> {
+        self.log.mark()
+    }
+
+    /// A clean close: seal the manifest (see [`engine_core::log`]). Every
+    /// open rewrites the manifest, so nothing is appended after the seal.
     pub fn close(&mut self) -> Result<()> {
-        let trailer = encode_file_header(crate::wal::CLOSE_MAGIC, crate::wal::VERSION);
-        self.file.write_at(&trailer, self.len, Purpose::Meta)?;
-        self.len += trailer.len() as u64;
-        self.file.sync(Purpose::Meta)
+        self.log.seal()
     }
 
     pub fn len(&self) -> u64 {
-        self.len
+        self.log.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.log.is_empty()
     }
 }
 
@@ -226,25 +241,8 @@ pub fn read(vfs: &Vfs, dir: &Path) -> Result<Option<Vec<VersionEdit>>> {
         return Ok(None);
     }
     let file = vfs.open(&path, OpenMode::Existing)?;
-    let mut h = [0u8; FILE_HEADER_LEN];
-    if file.len()? < FILE_HEADER_LEN as u64 {
-        return Err(Error::corruption(
-            &path,
-            0,
-            "manifest shorter than its header",
-        ));
-    }
-    file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
-    check_file_header(&path, &h, MAGIC, VERSION)?;
     let mut edits = Vec::new();
-    // A torn or garbage tail is an edit whose fsync never returned: it
-    // never happened.
-    crate::wal::read_records(&file, FILE_HEADER_LEN as u64, false, |rec| {
-        let e = VersionEdit::decode(&rec.value)
-            .map_err(|_| Error::corruption(&path, rec.offset, "malformed version edit"))?;
-        edits.push(e);
-        Ok(())
-    })?;
+    read_edits(&file, |_, e| edits.push(e))?;
     if edits.is_empty() {
         return Err(Error::corruption(
             &path,
@@ -253,6 +251,21 @@ pub fn read(vfs: &Vfs, dir: &Path) -> Result<Option<Vec<VersionEdit>>> {
         ));
     }
     Ok(Some(edits))
+}
+
+/// Check the manifest's header and call `each(offset, edit)` for every
+/// edit. A torn or garbage tail is an edit whose fsync never returned: it
+/// never happened ([`Replayed::Torn`]). Damage that a sync marker after it
+/// vouches for (every edit before the last, an edit before a WAL deletion,
+/// and everything in a cleanly closed manifest) is corruption.
+pub fn read_edits(file: &File, mut each: impl FnMut(u64, VersionEdit)) -> Result<Replayed> {
+    wal::check_header(file, MAGIC, VERSION, "manifest")?;
+    wal::read_records(file, false, |rec| {
+        let e = VersionEdit::decode(&rec.value)
+            .map_err(|_| Error::corruption(file.path(), rec.offset, "malformed version edit"))?;
+        each(rec.offset, e);
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -281,6 +294,29 @@ mod tests {
         };
         assert_eq!(VersionEdit::decode(&e.encode()), Ok(e));
         assert_eq!(VersionEdit::decode(&[]), Ok(VersionEdit::default()));
+    }
+
+    #[test]
+    fn an_edit_naming_a_level_no_configuration_writes_is_refused() {
+        let deepest = crate::options::MAX_LEVELS_LIMIT as u32 - 1;
+        let ok = VersionEdit {
+            added: vec![(deepest, 0, meta(1))],
+            deleted: vec![(deepest, 1)],
+            ..Default::default()
+        };
+        assert_eq!(VersionEdit::decode(&ok.encode()), Ok(ok));
+        for level in [deepest + 1, u32::MAX] {
+            let added = VersionEdit {
+                added: vec![(level, 0, meta(1))],
+                ..Default::default()
+            };
+            assert!(VersionEdit::decode(&added.encode()).is_err(), "{level}");
+            let deleted = VersionEdit {
+                deleted: vec![(level, 1)],
+                ..Default::default()
+            };
+            assert!(VersionEdit::decode(&deleted.encode()).is_err(), "{level}");
+        }
     }
 
     #[test]

@@ -104,6 +104,11 @@ pub enum Style {
     Tiered,
 }
 
+/// The largest `max_levels` any configuration accepts: no table of any
+/// database this engine wrote sits on level `MAX_LEVELS_LIMIT` or deeper,
+/// so a manifest edit naming such a level is corruption.
+pub const MAX_LEVELS_LIMIT: u64 = 20;
+
 /// Parsed, validated settings.
 #[derive(Debug, Clone)]
 pub struct LsmOptions {
@@ -191,7 +196,7 @@ impl LsmOptions {
             tier_runs,
             max_space_amp_pct: o.u64_in("max_space_amp", 200, 1, 1_000_000)?,
             base_bytes,
-            max_levels: o.u64_in("max_levels", 7, 2, 20)? as usize,
+            max_levels: o.u64_in("max_levels", 7, 2, MAX_LEVELS_LIMIT)? as usize,
             background: o.bool("background", true)?,
             durability: o.durability()?,
             cache_bytes: o.cache_bytes()?,

@@ -15,8 +15,9 @@
 //!    the next one, so one report lists every damaged block.
 //! 3. **WALs** at or after the manifest's log number, oldest first, read as
 //!    recovery reads them ([`crate::wal::replay`]): a torn tail of the
-//!    newest WAL is reported as one; a damaged record with valid data after
-//!    it, and any damage in an older WAL, as corruption.
+//!    newest WAL is reported as one; a damaged record that a later sync
+//!    marker vouches for, and any damage in an older WAL (or a missing
+//!    seal), as corruption.
 //!
 //! Files that open would delete (tables no edit names, WALs below the log
 //! number, `MANIFEST.tmp`, anything at all when there is no manifest) are
@@ -36,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use engine_core::ownership;
-use engine_core::record::{check_file_header, RecordKind, FILE_HEADER_LEN};
+use engine_core::record::{RecordKind, FILE_HEADER_LEN};
 use engine_core::{
     CorruptSpot, Error, File, FileReport, OpenMode, Options, Purpose, Result, VerifyReport, Vfs,
 };
@@ -68,7 +69,7 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
         match parse_name(&name) {
             Some(Named::Table(n)) => tables.push(n),
             Some(Named::Log(n)) => wals.push(n),
-            Some(Named::ManifestTmp) => orphans.push(dir.join(name)),
+            Some(Named::Tmp) => orphans.push(dir.join(name)),
             None => {}
         }
     }
@@ -134,12 +135,12 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
 enum Named {
     Log(u64),
     Table(u64),
-    ManifestTmp,
+    Tmp,
 }
 
 fn parse_name(name: &str) -> Option<Named> {
     if name == manifest::TMP_NAME {
-        return Some(Named::ManifestTmp);
+        return Some(Named::Tmp);
     }
     let (stem, ext) = name.split_once('.')?;
     if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_digit()) {
@@ -149,6 +150,8 @@ fn parse_name(name: &str) -> Option<Named> {
     match ext {
         "log" => Some(Named::Log(n)),
         "sst" => Some(Named::Table(n)),
+        // A WAL whose creation died before the rename (see wal::create).
+        "log.tmp" => Some(Named::Tmp),
         _ => None,
     }
 }
@@ -193,7 +196,7 @@ fn check_manifest(
     let bytes = file.len()?;
     let mut edits: Vec<(u64, VersionEdit)> = Vec::new();
     let corrupt_before = report.corrupt.len();
-    let walked = walk_manifest(&file, &path, &mut edits);
+    let walked = walk_manifest(&file, &mut edits);
     match walked {
         Ok(Replayed::Clean) => {}
         Ok(Replayed::Torn { valid_len }) => report.torn_tails.push(CorruptSpot {
@@ -242,27 +245,8 @@ fn check_manifest(
 }
 
 /// The manifest's header and edits, each with the offset of its record.
-fn walk_manifest(
-    file: &File,
-    path: &Path,
-    edits: &mut Vec<(u64, VersionEdit)>,
-) -> Result<Replayed> {
-    if file.len()? < FILE_HEADER_LEN as u64 {
-        return Err(Error::corruption(
-            path,
-            0,
-            "manifest shorter than its header",
-        ));
-    }
-    let mut h = [0u8; FILE_HEADER_LEN];
-    file.read_exact_at(&mut h, 0, Purpose::Recovery)?;
-    check_file_header(path, &h, manifest::MAGIC, manifest::VERSION)?;
-    wal::read_records(file, FILE_HEADER_LEN as u64, false, |rec| {
-        let e = VersionEdit::decode(&rec.value)
-            .map_err(|_| Error::corruption(path, rec.offset, "malformed version edit"))?;
-        edits.push((rec.offset, e));
-        Ok(())
-    })
+fn walk_manifest(file: &File, edits: &mut Vec<(u64, VersionEdit)>) -> Result<Replayed> {
+    manifest::read_edits(file, |at, e| edits.push((at, e)))
 }
 
 /// How to read one WAL.

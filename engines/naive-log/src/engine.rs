@@ -162,13 +162,12 @@ impl Engine for NaiveLog {
 
 impl Drop for NaiveLog {
     fn drop(&mut self) {
-        // A clean close ends the log with a synced marker, so that damage
-        // to the last data record is reported as corruption rather than
-        // truncated as a torn tail (see engine_core::record). Best effort:
-        // a drop has no caller to return an error to, and the next open
-        // checks the log either way.
-        if self.log.append(RecordKind::Marker, b"", b"").is_ok() {
-            let _ = self.log.sync();
-        }
+        // A clean close seals the log (synced, then a marker vouching for
+        // every byte before it), so that damage to any record, the last one
+        // included, is reported as corruption rather than truncated as a
+        // torn tail (see engine_core::log). The next open appends after the
+        // seal. Best effort: a drop has no caller to return an error to, and
+        // the next open checks the log either way.
+        let _ = self.log.seal();
     }
 }

@@ -32,16 +32,21 @@
 //! ## On-disk format
 //!
 //! One file, `naive.log`: the record codec's 16-byte file header with magic
-//! `NAIVELOG` and version 1, then records back to back (13-byte header with
-//! CRC-32, kind, key length, value length; then key and value). The layout is
-//! documented byte by byte in [`engine_core::record`].
+//! `NAIVELOG` and version 2, then records back to back (13-byte header with
+//! CRC-32, kind, key length, value length; then key and value), among them
+//! the 33-byte sync markers the shared writer puts after each fsync and at a
+//! clean close (the seal). The layout is documented byte by byte in
+//! [`engine_core::record`], the torn-tail rule in [`engine_core::log`]. A
+//! version 1 log (before sync markers) is refused with an error naming the
+//! file and both versions.
 //!
 //! Beside it, `ENGINE`, the owner file ([`engine_core::ownership`]) naming
 //! `naive-log`: open refuses a non-empty directory without it, and creates
 //! nothing in it then. Open never deletes a file; the only change it makes
 //! to an existing one is truncating a torn tail off `naive.log`. With a
 //! single log there is no sealed file whose tail could be mistaken for a
-//! torn one; a clean close's marker covers the last record of the log.
+//! torn one; a clean close seals the log, so damage to its last record is
+//! corruption, and the next open appends after the seal.
 
 mod engine;
 mod verify;
@@ -59,8 +64,9 @@ pub const LOG_FILE: &str = "naive.log";
 pub const ENGINE_NAME: &str = "naive-log";
 /// File-header magic.
 pub const MAGIC: &[u8; 8] = b"NAIVELOG";
-/// Format version.
-pub const VERSION: u32 = 1;
+/// Format version. 2: sync markers (kind 4, 33 bytes) replace version 1's
+/// empty close marker (kind 3); version 1 logs are refused.
+pub const VERSION: u32 = 2;
 
 /// The engine's own options: none beyond the common `sync` and `cache_mb`
 /// (it keeps no cache: every get reads the log).

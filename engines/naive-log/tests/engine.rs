@@ -112,10 +112,10 @@ fn a_torn_tail_is_truncated_at_open() {
     assert_eq!(db.get(b"durable").unwrap(), Some(b"yes".to_vec()));
     assert_eq!(db.get(b"lost").unwrap(), None);
     drop(db);
-    // Truncated back to the closed log, then closed again (one more marker).
+    // Truncated back to the closed log, then closed again (one more seal).
     let now = fs.read_file(&log_path(&dir)).unwrap();
     assert_eq!(&now[..closed.len()], &closed[..]);
-    assert_eq!(now.len(), closed.len() + RECORD_HEADER_LEN);
+    assert_eq!(now.len(), closed.len() + record::MARKER_LEN);
 }
 
 #[test]
@@ -173,7 +173,11 @@ fn verify_reports_records_live_keys_and_torn_tails() {
     let report = naive_log::verify(&vfs, &dir, &Options::new()).unwrap();
     assert!(report.is_clean() && report.torn_tails.is_empty());
     assert_eq!(report.live_keys, 1);
-    assert_eq!(report.records(), 4, "three writes and the close marker");
+    assert_eq!(
+        report.records(),
+        3,
+        "three writes (markers are not records)"
+    );
     // A half-written record at the end is a torn tail, not corruption.
     let mut bytes = fs.read_file(&log_path(&dir)).unwrap();
     let mut rec = Vec::new();
@@ -183,6 +187,23 @@ fn verify_reports_records_live_keys_and_torn_tails() {
     let report = naive_log::verify(&vfs, &dir, &Options::new()).unwrap();
     assert!(report.is_clean());
     assert_eq!(report.torn_tails.len(), 1);
+}
+
+#[test]
+fn a_version_1_log_is_refused_naming_the_file_and_both_versions() {
+    let (fs, vfs, dir) = setup();
+    drop(open(&vfs, &dir));
+    let mut bytes = record::encode_file_header(naive_log::MAGIC, 1).to_vec();
+    record::encode(&mut bytes, record::RecordKind::Put, b"k", b"v");
+    fs.write_file(&log_path(&dir), &bytes).unwrap();
+    let msg = naive_log::open(&vfs, &dir, &Options::new())
+        .err()
+        .expect("an old format must be refused")
+        .to_string();
+    assert!(
+        msg.contains("naive.log") && msg.contains("version 1") && msg.contains("version 2"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -85,6 +85,13 @@ impl Shared {
         })?;
         vs.log_number = log_number;
         self.log_number.store(log_number, Ordering::Release);
+        // Before the WAL goes: a marker vouching for the edit, so that a
+        // flip in it reads as corruption, never as an edit that did not
+        // commit (its writes would then be in no file at all).
+        if let Err(e) = vs.manifest.mark() {
+            self.poison(&manifest::path(&self.dir));
+            return Err(e);
+        }
         drop(vs);
         self.stats.flushes.fetch_add(1, Ordering::Relaxed);
         // The WAL is obsolete now; if the delete is lost in a crash, the

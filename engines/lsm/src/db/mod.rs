@@ -2,19 +2,20 @@
 //!
 //! ## Shared state and its locks
 //!
-//! - `write` (mutex): the active WAL and memtable, the sequence counter and
-//!   the log position. Writers hold it to append a record and insert it;
-//!   memtable rotation happens under it.
+//! - `write` (mutex): the active WAL and memtable and the sequence counter.
+//!   Writers hold it to append a record to the WAL's buffer and insert it;
+//!   memtable rotation happens under it. Commits (write-out and fsync) run
+//!   after it is released, in the WAL's shared [`LogWriter`], whose group
+//!   commit lets one fsync cover every write waiting at that moment.
 //! - `sv` (rwlock around an `Arc`): the *super version*, an immutable
 //!   snapshot of {active memtable, immutable memtables, version}. A read
 //!   clones the `Arc` and then runs without any lock.
 //! - `versions` (mutex): the manifest writer, the current version, the
 //!   compaction policy's state, tables waiting to be deleted. Held while a
 //!   flush or compaction commits its edit.
-//! - `sync_lock` (mutex): group commit. One thread at a time fsyncs the WAL;
-//!   whoever waited behind it usually finds its record already durable.
 //!
-//! Lock order: `write` -> `versions` -> `sv`; `sync_lock` -> `write`.
+//! Lock order: `write` -> `versions` -> `sv`; the log writers' internal
+//! locks are innermost and never held across I/O.
 //!
 //! ## Background work
 //!
@@ -51,7 +52,7 @@ use crate::options::LsmOptions;
 use crate::sstable::block::{untag, Kind};
 use crate::sstable::reader::{Probe, Table};
 use crate::version::Version;
-use crate::wal::WalWriter;
+use engine_core::log::LogWriter;
 use stats::Stats;
 
 /// What a reader needs, captured at once.
@@ -63,11 +64,11 @@ pub(crate) struct SuperVersion {
 }
 
 pub(crate) struct WriteState {
-    pub wal: WalWriter,
+    /// The active WAL; shared so a writer can commit after releasing the
+    /// `write` lock, even if a rotation replaced (and sealed) it meanwhile.
+    pub wal: Arc<LogWriter>,
     pub mem: Arc<Memtable>,
     pub seq: u64,
-    /// Bytes of records appended since open, across WAL files.
-    pub lsn: u64,
 }
 
 pub(crate) struct VersionSet {
@@ -96,10 +97,8 @@ pub(crate) struct Shared {
     pub sv: RwLock<Arc<SuperVersion>>,
     pub versions: Mutex<VersionSet>,
     pub next_file: AtomicU64,
-    pub synced_lsn: AtomicU64,
     /// The manifest's log number: WALs below it are flushed and obsolete.
     pub log_number: AtomicU64,
-    pub sync_lock: Mutex<()>,
     pub poisoned: AtomicBool,
     pub poison_path: Mutex<Option<PathBuf>>,
     pub bg: Mutex<BgState>,
@@ -252,17 +251,18 @@ impl Drop for Lsm {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
-        // A clean close makes everything durable and ends the WAL with a
-        // close trailer, so that recovery reads a damaged last record as
-        // corruption instead of an unsynced tail (see `wal::read_records`).
+        // A clean close seals the WAL (synced, then a marker vouching for
+        // every byte before it), so that recovery reads a damaged last
+        // record as corruption instead of an unsynced tail (see
+        // engine_core::log); the manifest is sealed for the same reason.
         // If that fails (a poisoned engine, a crashed disk), at least hand
         // buffered records to the OS; durability was only promised for
         // synced ones.
-        // The manifest gets the same trailer, for the same reason.
-        if self.shared.sync_all().is_err() || self.shared.write.lock().wal.close().is_err() {
-            let _ = self.shared.write.lock().wal.write_out();
-        } else {
+        let wal = self.shared.write.lock().wal.clone();
+        if self.shared.check_poisoned().is_ok() && wal.seal().is_ok() {
             let _ = self.shared.versions.lock().manifest.close();
+        } else {
+            let _ = wal.flush();
         }
     }
 }

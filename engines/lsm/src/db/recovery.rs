@@ -45,18 +45,18 @@ use crate::sstable::builder::TableShape;
 use crate::sstable::reader::Table;
 use crate::sstable::FileMeta;
 use crate::version::Version;
-use crate::wal::{self, WalWriter};
+use crate::wal;
 
 /// Kinds of files this engine names.
 enum FileKind {
     Log(u64),
     Table(u64),
-    ManifestTmp,
+    Tmp,
 }
 
 fn parse_name(name: &str) -> Option<FileKind> {
     if name == manifest::TMP_NAME {
-        return Some(FileKind::ManifestTmp);
+        return Some(FileKind::Tmp);
     }
     let (stem, ext) = name.split_once('.')?;
     if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_digit()) {
@@ -66,6 +66,9 @@ fn parse_name(name: &str) -> Option<FileKind> {
     match ext {
         "log" => Some(FileKind::Log(n)),
         "sst" => Some(FileKind::Table(n)),
+        // A WAL whose creation died before the rename (see wal::create):
+        // it never held a record, and is deleted like MANIFEST.tmp.
+        "log.tmp" => Some(FileKind::Tmp),
         _ => None,
     }
 }
@@ -217,13 +220,13 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
     // WAL: a crash in between must not leave the old newest WAL (unclosed,
     // maybe torn) followed by a newer one, which would read as corruption.
     // Without its WAL the snapshot replays nothing, which is right.
-    let wal = WalWriter::create(vfs, dir, wal_number)?;
+    let wal = Arc::new(wal::create(vfs, dir, wal_number, opts.durability)?);
     let live: std::collections::HashSet<u64> = version.tables().map(|t| t.meta.number).collect();
     for name in vfs.list_dir(dir)? {
         let stale = match parse_name(&name) {
             Some(FileKind::Log(n)) => n < wal_number,
             Some(FileKind::Table(n)) => !live.contains(&n),
-            Some(FileKind::ManifestTmp) => true,
+            Some(FileKind::Tmp) => true,
             None => false,
         };
         if stale {
@@ -241,7 +244,6 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
             wal,
             mem: mem.clone(),
             seq: last_seq,
-            lsn: 0,
         }),
         sv: RwLock::new(Arc::new(SuperVersion {
             mem,
@@ -257,9 +259,7 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
             obsolete: Vec::new(),
         }),
         next_file: AtomicU64::new(next_file),
-        synced_lsn: AtomicU64::new(0),
         log_number: AtomicU64::new(wal_number),
-        sync_lock: Mutex::new(()),
         poisoned: AtomicBool::new(false),
         poison_path: Mutex::new(None),
         bg: Mutex::new(BgState::default()),

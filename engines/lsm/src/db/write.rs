@@ -1,22 +1,26 @@
 //! The write path: WAL append, memtable insert, group commit, rotation,
 //! stalls.
 //!
-//! A write appends its record to the WAL buffer and inserts into the active
-//! memtable under the `write` lock, a few hundred nanoseconds, then leaves
-//! the lock before any fsync. With `sync=always` it then waits for its
-//! log position to be durable: the first waiter to take `sync_lock` writes
-//! out the buffer and fsyncs for everyone whose records are in it (group
-//! commit), so N concurrent writers share one fsync rather than queueing N.
+//! A write appends its record to the WAL buffer
+//! ([`LogWriter::append_buffered`](engine_core::log::LogWriter::append_buffered))
+//! and inserts into the active memtable under the `write` lock, a few
+//! hundred nanoseconds, then leaves the lock before any I/O and *settles*
+//! the record in the shared log writer: with `sync=always` the first waiter
+//! becomes the leader, takes the whole buffer, writes it and fsyncs once
+//! for everyone whose records are in it (group commit), so N concurrent
+//! writers share one fsync rather than queueing N; `sync=bytes:N` commits
+//! once N bytes are pending; `sync=never` only writes out a large buffer.
 //!
 //! When the memtable reaches `memtable_bytes`, the writer that filled it
 //! *rotates*: a new WAL and memtable take over, and the full memtable joins
-//! the immutable list for the flusher. The old WAL is closed first: its
-//! buffer written, a close trailer appended, fsynced, all before the new
-//! WAL exists. That costs one fsync per rotation (creating the new WAL
-//! already costs two), and buys the rule recovery relies on: a torn tail
-//! can only be in the newest WAL, so damage in an older one is reported as
-//! corruption instead of silently ending the replay. It also means a sync
-//! only ever has the current WAL to fsync.
+//! the immutable list for the flusher. The old WAL is sealed first: its
+//! buffer written and fsynced, a sync marker vouching for all of it
+//! appended and fsynced, all before the new WAL exists. That costs up to
+//! two fsyncs per rotation (creating the new WAL already costs two), and
+//! buys the rule recovery relies on: a torn tail can only be in the newest
+//! WAL, so damage in an older one is reported as corruption instead of
+//! silently ending the replay. It also means a sync only ever has the
+//! current WAL to fsync.
 //!
 //! Writers *stall* before taking the lock while `max_imm` memtables await a
 //! flush or level 0 is at `l0_stop` with a compaction due; each stall and
@@ -27,11 +31,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use engine_core::record::RecordKind;
-use engine_core::{Durability, Result};
+use engine_core::Result;
 
 use super::{Shared, SuperVersion, WriteState};
 use crate::memtable::Memtable;
-use crate::wal::WalWriter;
+use crate::wal;
 
 impl Shared {
     /// Apply one put (`Some`) or delete (`None`).
@@ -40,93 +44,60 @@ impl Shared {
         if self.opts.background {
             self.maybe_stall()?;
         }
-        let sync_to = {
+        let (wal, appended) = {
             let mut w = self.write.lock();
             self.check_poisoned()?;
             let (kind, v) = match value {
                 Some(v) => (RecordKind::Put, v),
                 None => (RecordKind::Delete, &b""[..]),
             };
-            let n = match w.wal.append(kind, key, v) {
-                Ok(n) => n,
+            let appended = match w.wal.append_buffered(kind, key, v) {
+                Ok(a) => a,
                 Err(e) => {
-                    self.poison(w.wal.path());
+                    self.poison(w.wal.file().path());
                     return Err(e);
                 }
             };
+            let wal = w.wal.clone();
             w.seq += 1;
             let seq = w.seq;
             w.mem.insert(key, seq, value);
-            w.lsn += n;
             if w.mem.size() >= self.opts.memtable_bytes {
                 self.rotate(&mut w)?;
             }
-            match self.opts.durability {
-                Durability::Always => Some(w.lsn),
-                Durability::Bytes(b) if w.lsn - self.synced_lsn.load(Ordering::Acquire) >= b => {
-                    Some(w.lsn)
-                }
-                _ => None,
-            }
+            (wal, appended)
         };
-        if let Some(lsn) = sync_to {
-            self.sync_to(lsn)?;
-        }
-        Ok(())
-    }
-
-    /// Make every record up to log position `lsn` durable (group commit).
-    pub(crate) fn sync_to(&self, lsn: u64) -> Result<()> {
-        if self.synced_lsn.load(Ordering::Acquire) >= lsn {
-            return Ok(());
-        }
-        let _leader = self.sync_lock.lock();
-        if self.synced_lsn.load(Ordering::Acquire) >= lsn {
-            return Ok(());
-        }
-        self.check_poisoned()?;
-        // Rotation synced every older WAL, and creating a WAL synced its
-        // name, so the current WAL is all there is to fsync.
-        let (file, target) = {
-            let mut w = self.write.lock();
-            if let Err(e) = w.wal.write_out() {
-                self.poison(w.wal.path());
-                return Err(e);
-            }
-            (w.wal.file(), w.lsn)
-        };
-        if let Err(e) = file.sync(engine_core::Purpose::Wal) {
-            self.poison(file.path());
-            return Err(e);
-        }
-        self.synced_lsn.fetch_max(target, Ordering::AcqRel);
-        Ok(())
+        // The commit the durability mode asks for, outside the lock (group
+        // commit in the shared writer). After a rotation `wal` is sealed,
+        // which made the record durable already.
+        wal.settle(appended)
+            .inspect_err(|_| self.poison(wal.file().path()))
     }
 
     /// `Engine::sync`: everything acknowledged so far becomes durable.
+    /// Rotation sealed every older WAL before its successor existed, so the
+    /// current WAL is all there is to sync.
     pub(crate) fn sync_all(&self) -> Result<()> {
         self.check_poisoned()?;
-        let lsn = self.write.lock().lsn;
-        self.sync_to(lsn)
+        let wal = self.write.lock().wal.clone();
+        wal.sync().inspect_err(|_| self.poison(wal.file().path()))
     }
 
-    /// Close the full WAL, swap in a new WAL and memtable; the full
-    /// memtable goes to the flusher.
+    /// Seal the full WAL, swap in a new WAL and memtable; the full memtable
+    /// goes to the flusher.
     fn rotate(&self, w: &mut WriteState) -> Result<()> {
-        // Synced whole, trailer included, before the next WAL exists (see
-        // the module comment). A failure poisons: the closed state of the
-        // file is unknown, and nothing may be appended after a trailer.
-        if let Err(e) = w.wal.close() {
-            self.poison(w.wal.path());
+        // Sealed before the next WAL exists (see the module comment). A
+        // failure poisons: the state of the file is unknown, and nothing
+        // may be appended after a seal.
+        if let Err(e) = w.wal.seal() {
+            self.poison(w.wal.file().path());
             return Err(e);
         }
-        // Every record appended so far is in the file just fsynced.
-        self.synced_lsn.fetch_max(w.lsn, Ordering::AcqRel);
         let number = self.alloc_file();
-        let wal = match WalWriter::create(&self.vfs, &self.dir, number) {
-            Ok(wal) => wal,
+        let wal = match wal::create(&self.vfs, &self.dir, number, self.opts.durability) {
+            Ok(wal) => Arc::new(wal),
             Err(e) => {
-                self.poison(&crate::wal::path(&self.dir, number));
+                self.poison(&wal::path(&self.dir, number));
                 return Err(e);
             }
         };
