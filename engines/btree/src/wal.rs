@@ -15,7 +15,9 @@
 //! log need not be precisely aligned with the checkpoint.
 //!
 //! File `wal.<gen>`: the codec's 16-byte file header (magic `BTREEWAL`,
-//! version 1), then records. The header page names the oldest generation
+//! version 2), then records, with the log writer's 33-byte sync markers
+//! among them (version 1 had none; see [`engine_core::log`] for the marker
+//! and the torn-tail rule it decides). The header page names the oldest generation
 //! to replay; a checkpoint creates the next generation's file (durably)
 //! before writers switch to it, and removes the older ones once the header
 //! naming the new one is in place.
@@ -28,8 +30,8 @@ use engine_core::{Durability, Error, OpenMode, Purpose, Result, Vfs};
 
 /// File-header magic of the log.
 pub const WAL_MAGIC: &[u8; 8] = b"BTREEWAL";
-/// Log format version.
-pub const WAL_VERSION: u32 = 1;
+/// Log format version (2: sync markers among the records).
+pub const WAL_VERSION: u32 = 2;
 
 /// Path of generation `gen`'s log.
 pub fn wal_path(dir: &Path, gen: u64) -> PathBuf {
