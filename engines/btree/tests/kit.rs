@@ -10,6 +10,10 @@ engine_core::conformance_suite!(
         open: btree::open,
         persistent: true,
         options: "page_size=512,cache_pages=32,checkpoint_bytes=4096,background=false",
+        option_table: btree::OPTIONS,
+        option_values: &[],
+        background: "background=true",
+        known_failures: &[],
     }
 );
 
@@ -23,5 +27,9 @@ engine_core::conformance_suite!(
         open: btree::open,
         persistent: true,
         options: "page_size=512,cache_pages=32,checkpoint_bytes=4096,background=true",
+        option_table: btree::OPTIONS,
+        option_values: &[],
+        background: "", // `options` already runs checkpoints in the background
+        known_failures: &[],
     }
 );

@@ -260,6 +260,10 @@ fn config(name: &'static str, open: engine_core::OpenFn) -> KitConfig {
         open,
         persistent: true,
         options: "",
+        option_table: &[],
+        option_values: &[],
+        background: "",
+        known_failures: &[],
     }
 }
 

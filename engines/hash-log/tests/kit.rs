@@ -10,5 +10,9 @@ engine_core::conformance_suite!(
         open: hash_log::open,
         persistent: true,
         options: "segment_bytes=4096,merge_ratio=0.3,background=false",
+        option_table: hash_log::OPTIONS,
+        option_values: &[],
+        background: "background=true",
+        known_failures: &[],
     }
 );

@@ -19,6 +19,10 @@ fn config(index: usize) -> KitConfig {
         open: lsm::open,
         persistent: true,
         options: Box::leak(format!("{preset},{SMALL}").into_boxed_str()),
+        option_table: lsm::OPTIONS,
+        option_values: &["compaction=leveled", "compaction=tiered"],
+        background: "background=true",
+        known_failures: &[],
     }
 }
 
