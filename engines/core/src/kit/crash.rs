@@ -359,8 +359,7 @@ pub fn check_crash_background(cfg: &KitConfig) -> Result<Report, KitFailure> {
         ));
     }
     guarded("crash_background", |report| {
-        for (sync, always, sync_every, seed) in
-            [("always", true, 0, 17), ("never", false, 25, 18)]
+        for (sync, always, sync_every, seed) in [("always", true, 0, 17), ("never", false, 25, 18)]
         {
             let extra = format!("{},sync={sync}", cfg.background);
             let s = Sweep {

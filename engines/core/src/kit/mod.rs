@@ -105,8 +105,8 @@ mod crash;
 mod faults;
 mod model;
 pub mod oracle;
-pub mod workload;
 mod wider;
+pub mod workload;
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -122,9 +122,9 @@ pub use crash::{
     check_crash_background, check_crash_sync_always, check_crash_sync_never, check_double_crash,
     check_page_drops, check_torn_tail,
 };
-pub use wider::{check_crashed_bit_flips, check_option_reopen};
 pub use faults::{check_bit_flips, check_failed_sync, check_io_errors};
 pub use model::{check_model_os, check_model_sim, check_reopen, check_threads};
+pub use wider::{check_crashed_bit_flips, check_option_reopen};
 
 /// What the kit needs to know about an engine.
 #[derive(Clone, Copy)]

@@ -66,7 +66,13 @@ fn option_changes(cfg: &KitConfig) -> Result<Vec<(String, String)>, String> {
     for spec in specs.iter().filter(|s| s.name != "sync") {
         let current = configured.get(spec.name).unwrap_or(spec.default);
         let mut values = derived_values(current);
-        values.extend(listed.get(spec.name).into_iter().flatten().map(|v| v.to_string()));
+        values.extend(
+            listed
+                .get(spec.name)
+                .into_iter()
+                .flatten()
+                .map(|v| v.to_string()),
+        );
         values.retain(|v| v != current);
         values.dedup();
         if values.is_empty() {
@@ -128,7 +134,11 @@ fn option_trial(
             Reopened::Accepted
         }
         Err(e) if e.to_string().contains(key) => Reopened::Refused,
-        Err(e) => return Err(format!("{ctx}: refused with an error not naming {key}: {e}")),
+        Err(e) => {
+            return Err(format!(
+                "{ctx}: refused with an error not naming {key}: {e}"
+            ))
+        }
     };
     let back = format!("{ctx}, then the configured options again");
     let db = open(cfg, &vfs, dir, "sync=never", &back)?;
@@ -400,7 +410,11 @@ pub fn check_crashed_bit_flips(cfg: &KitConfig) -> Result<Report, KitFailure> {
                 let len = bytes.len() as u64;
                 let mut offsets: Vec<u64> = (0..len.min(16)).collect();
                 offsets.extend(len.saturating_sub(16)..len);
-                offsets.extend((0..per_file).filter(|_| len > 0).map(|_| r.gen_range(0..len)));
+                offsets.extend(
+                    (0..per_file)
+                        .filter(|_| len > 0)
+                        .map(|_| r.gen_range(0..len)),
+                );
                 offsets.sort_unstable();
                 offsets.dedup();
                 for off in offsets {
@@ -431,7 +445,9 @@ pub fn check_crashed_bit_flips(cfg: &KitConfig) -> Result<Report, KitFailure> {
                         Err(p) => return Err(format!("{ctx}: PANIC: {}", panic_message(&*p))),
                     };
                     if runaway {
-                        return Err(format!("{ctx}: more than {FLIP_OP_BUDGET} storage calls: a loop?"));
+                        return Err(format!(
+                            "{ctx}: more than {FLIP_OP_BUDGET} storage calls: a loop?"
+                        ));
                     }
                     corrupt_seen += u64::from(corrupt);
                     report.points += 1;

@@ -184,7 +184,10 @@ fn drop_pages_drops_pages_independently_not_as_a_suffix() {
         assert_eq!(stats.files_with_holes, u64::from(hole), "seed {seed}");
         holes += u64::from(hole);
     }
-    assert!(holes > 8, "only {holes} of 32 crashes left a dropped page before a kept one");
+    assert!(
+        holes > 8,
+        "only {holes} of 32 crashes left a dropped page before a kept one"
+    );
     // Deterministic: the same seed gives the same bytes.
     assert_eq!(drop_pages_outcome(5).0, drop_pages_outcome(5).0);
 }
@@ -201,5 +204,8 @@ fn process_kill_keeps_unsynced_writes() {
     file.write_at(b" and not", 6).unwrap();
     fs.crash(CrashMode::ProcessKill);
     assert_eq!(fs.read_file(path).unwrap(), b"synced and not");
-    assert!(file.write_at(b"x", 0).is_err(), "a handle survived the kill");
+    assert!(
+        file.write_at(b"x", 0).is_err(),
+        "a handle survived the kill"
+    );
 }
