@@ -9,6 +9,10 @@
 //!     open: my_engine::open,
 //!     persistent: true,
 //!     options: "memtable_bytes=4096",
+//!     option_table: my_engine::OPTIONS,
+//!     option_values: &["compaction=tiered"],
+//!     background: "background=true",
+//!     known_failures: &[],
 //! });
 //! ```
 //!
@@ -31,6 +35,10 @@
 //! | [`check_bit_flips`] | (persistent) a bit flipped anywhere in any file of a cleanly closed engine makes reads return the right data or [`Error::Corruption`](crate::Error::Corruption), never wrong data, a panic or an endless loop of I/O |
 //! | [`check_io_errors`] | (persistent) an I/O error injected at the N-th storage call reaches the caller; the engine keeps answering correctly or refuses; after a reopen every acknowledged write is there |
 //! | [`check_failed_sync`] | (persistent) after a failed fsync, `sync()` and `sync=always` writes fail and later writes are refused until a reopen, which loses nothing acknowledged |
+//! | [`check_page_drops`] | (persistent) a crash at spread points of a `sync=always` and a `sync=never` workload that keeps or drops each unsynced 4 KiB page of each file independently ([`CrashMode::DropPages`](crate::vfs::CrashMode::DropPages): zeros or old bytes before pages that survived) loses nothing synced, leaves no hole, and the engine opens: refusing to open after a power loss is a failure even at `sync=never` |
+//! | [`check_option_reopen`] | (persistent) reopened with each option of `COMMON_OPTIONS` (but `sync`) and of [`KitConfig::option_table`] changed, one at a time (bools flipped, numbers doubled and halved, [`KitConfig::option_values`]), the engine serves the same data and takes writes, or refuses with an error naming the option; either way a reopen with the original options shows the data intact and takes writes |
+//! | [`check_crashed_bit_flips`] | (persistent) a bit flipped anywhere in a directory left by a crash (kill -9: synced data, an unsynced tail, no clean close) at spread points of a `sync=never` workload is reported as corruption, or the engine reads a state the crash oracle allows; the one tolerance is a flip no engine can tell from a torn tail (see below) |
+//! | [`check_crash_background`] | (persistent, [`KitConfig::background`] set) the `sync=always` and `sync=never` sweeps with the engine's background threads on; not deterministic, so points past a replay's end are skipped |
 //! | [`check_contract`] | an unknown option is [`Error::UnknownOption`](crate::Error::UnknownOption) naming it; an oversized key is [`Error::TooLarge`](crate::Error::TooLarge) (persistent engines; an in-memory engine may accept it); an unwritable directory is a clear error naming it |
 //!
 //! Checks that need a disk report themselves as skipped for an engine with
@@ -52,7 +60,10 @@
 //! the first open. Each point replays the workload from scratch on a fresh
 //! filesystem (the workload is generated up front from a seed, so a replay
 //! makes the same calls) and crashes in the next of the four
-//! [`CrashMode`](crate::vfs::CrashMode)s in rotation.
+//! [`CrashMode`](crate::vfs::CrashMode)s in rotation (drop, tear, zero-fill,
+//! garbage). [`check_page_drops`] crashes in `DropPages` only, and
+//! [`check_crashed_bit_flips`] in `ProcessKill`; neither joins the rotation,
+//! so each failure names the mode that found it.
 //!
 //! ## Modes: normal and `KIT_LONG=1`
 //!
@@ -91,6 +102,27 @@
 //! valid records follow, is corruption, never a torn tail. The self-test's
 //! toy engine (`engines/core/tests/kit_selftest.rs`) shows the smallest
 //! engine that passes everything.
+//!
+//! ## Known failures
+//!
+//! When a check finds a real bug in an engine that cannot be fixed at once,
+//! the engine's kit line lists it in [`KitConfig::known_failures`] as
+//! `"check_name: cause"`. That check's test then passes only while the check
+//! fails (printing the failure); once the bug is fixed it turns red and asks
+//! for the entry's removal. An entry naming no check is refused. A known
+//! failure of `crash_background`, whose threads make it non-deterministic,
+//! is run up to five times before its passing counts.
+//!
+//! ## Flips in crashed directories
+//!
+//! After a crash, a damaged last record of a log with nothing valid after
+//! it is indistinguishable from a write the crash cut, and dropping it is
+//! what recovery must do. [`check_crashed_bit_flips`] tolerates such a flip
+//! only if (a) the writes lost are at most those of the last completed
+//! `sync()` batch, and (b) the engine reads exactly the same state when the
+//! file is cut at the flipped byte instead: it took the damage for a torn
+//! tail at that point, not for the end of everything after it. The report
+//! counts these flips.
 //!
 //! ## Bit flips and what they cannot prove
 //!
@@ -277,6 +309,10 @@ pub const CHECK_NAMES: &[&str] = &[
     "crash_background",
 ];
 
+/// Runs of a non-deterministic check (`crash_background`) listed as a known
+/// failure before its passing counts as "fixed".
+const NONDETERMINISTIC_TRIES: usize = 5;
+
 /// The cause listed for `check` in `cfg.known_failures`, if any. A malformed
 /// entry or one naming no check is a bug in the engine's test: it panics.
 fn known_failure<'a>(cfg: &'a KitConfig, check: &str) -> Option<&'a str> {
@@ -303,11 +339,22 @@ fn known_failure<'a>(cfg: &'a KitConfig, check: &str) -> Option<&'a str> {
 /// printed and the test passes; if it passes (or is skipped), the test
 /// panics, asking for the entry to be removed.
 pub fn run(check: Check, cfg: &KitConfig) -> Report {
-    let outcome = check(cfg);
+    let mut outcome = check(cfg);
     let name = match &outcome {
         Ok(report) => report.check,
         Err(failure) => failure.check,
     };
+    // A check with background threads is not deterministic: a known
+    // failure of it may pass by chance, so it gets a few more tries before
+    // the entry counts as stale.
+    if name == "crash_background" && known_failure(cfg, name).is_some() {
+        for _ in 1..NONDETERMINISTIC_TRIES {
+            if outcome.is_err() {
+                break;
+            }
+            outcome = check(cfg);
+        }
+    }
     match (outcome, known_failure(cfg, name)) {
         (Ok(report), None) => {
             eprintln!("kit [{}] {report}", cfg.name);
