@@ -109,9 +109,9 @@
 //! the engine's kit line lists it in [`KitConfig::known_failures`] as
 //! `"check_name: cause"`. That check's test then passes only while the check
 //! fails (printing the failure); once the bug is fixed it turns red and asks
-//! for the entry's removal. An entry naming no check is refused. A known
-//! failure of `crash_background`, whose threads make it non-deterministic,
-//! is run up to five times before its passing counts.
+//! for the entry's removal. An entry naming no check is refused. A listed
+//! check that passes is run again, up to five times in all, before its
+//! passing counts: with background threads a check is not deterministic.
 //!
 //! ## Flips in crashed directories
 //!
@@ -309,9 +309,9 @@ pub const CHECK_NAMES: &[&str] = &[
     "crash_background",
 ];
 
-/// Runs of a non-deterministic check (`crash_background`) listed as a known
-/// failure before its passing counts as "fixed".
-const NONDETERMINISTIC_TRIES: usize = 5;
+/// Runs of a check listed as a known failure before its passing counts as
+/// "fixed" (checks with background threads are not deterministic).
+const KNOWN_FAILURE_TRIES: usize = 5;
 
 /// The cause listed for `check` in `cfg.known_failures`, if any. A malformed
 /// entry or one naming no check is a bug in the engine's test: it panics.
@@ -344,11 +344,11 @@ pub fn run(check: Check, cfg: &KitConfig) -> Report {
         Ok(report) => report.check,
         Err(failure) => failure.check,
     };
-    // A check with background threads is not deterministic: a known
-    // failure of it may pass by chance, so it gets a few more tries before
-    // the entry counts as stale.
-    if name == "crash_background" && known_failure(cfg, name).is_some() {
-        for _ in 1..NONDETERMINISTIC_TRIES {
+    // With background threads a check is not deterministic: a known
+    // failure may pass by chance, so it gets a few more tries before the
+    // entry counts as stale (a deterministic one just fails again).
+    if known_failure(cfg, name).is_some() {
+        for _ in 1..KNOWN_FAILURE_TRIES {
             if outcome.is_err() {
                 break;
             }
