@@ -1,6 +1,11 @@
 //! The writer side of the kill loop (`harness crash-child`, hidden): open an
-//! engine with `sync=always` and write a deterministic stream of puts and
-//! deletes, printing one line per acknowledged write, until killed.
+//! engine with `sync=always` (or `sync=never` with a `sync()` every N
+//! writes) and write a deterministic stream of puts and deletes, printing
+//! one line per acknowledged write, until killed.
+//!
+//! Output, one line each, flushed: `I` (a decimal index) when write `I` was
+//! acknowledged; `S N` when a `sync()` returned Ok after the first `N`
+//! writes, so that those are durable.
 //!
 //! The parent (`harness/tests/kill_loop.rs`, `make crash-loop`) kills it
 //! with SIGKILL at a random moment, then checks the directory with the
@@ -40,29 +45,41 @@ pub fn op(seed: u64, i: u64) -> (Vec<u8>, Option<Vec<u8>>) {
     (key, Some(value))
 }
 
-/// Open `spec` in `dir` with `sync=always` and write stream `seed` from
-/// index `start`, printing each acknowledged index, up to `limit` writes.
-pub fn run(spec: &str, dir: &Path, seed: u64, limit: u64) -> Result<()> {
+/// Open `spec` in `dir` and write stream `seed` from index 0, printing each
+/// acknowledged index, up to `limit` writes. With `sync_every` 0 every write
+/// is `sync=always`; otherwise the engine runs `sync=never` and syncs after
+/// every `sync_every` writes, printing `S N` after each sync.
+pub fn run(spec: &str, dir: &Path, seed: u64, limit: u64, sync_every: u64) -> Result<()> {
     let spec = EngineSpec::parse(spec)?;
-    let options = Options::new().with("sync", "always").merged(&spec.options);
+    let sync = if sync_every == 0 { "always" } else { "never" };
+    let options = Options::new().with("sync", sync).merged(&spec.options);
     let db = spec.open(&Vfs::os(), dir, &options)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    let engine_error = |source| Error::EngineOption {
+        spec: spec.spec.clone(),
+        source: Box::new(source),
+    };
+    let stdout_error =
+        |e: std::io::Error| Error::Usage(format!("crash-child cannot write to stdout: {e}"));
     for i in 0..limit {
         let (key, value) = op(seed, i);
         let result = match &value {
             Some(v) => db.put(&key, v),
             None => db.delete(&key),
         };
-        result.map_err(|source| Error::EngineOption {
-            spec: spec.spec.clone(),
-            source: Box::new(source),
-        })?;
+        result.map_err(engine_error)?;
         // One line per acknowledged write, flushed, so the parent sees
         // exactly what was acknowledged before the kill.
         writeln!(out, "{i}")
             .and_then(|_| out.flush())
-            .map_err(|e| Error::Usage(format!("crash-child cannot write to stdout: {e}")))?;
+            .map_err(stdout_error)?;
+        if sync_every > 0 && (i + 1) % sync_every == 0 {
+            db.sync().map_err(engine_error)?;
+            writeln!(out, "S {}", i + 1)
+                .and_then(|_| out.flush())
+                .map_err(stdout_error)?;
+        }
     }
     Ok(())
 }

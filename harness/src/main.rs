@@ -64,6 +64,9 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = u64::MAX)]
         limit: u64,
+        /// 0: `sync=always`; N: `sync=never` and a `sync()` after every N writes.
+        #[arg(long, default_value_t = 0)]
+        sync_every: u64,
     },
     /// Measure the harness's own share of an operation's time on `mem`.
     Overhead {
@@ -228,9 +231,9 @@ fn main() -> ExitCode {
             data_dir,
             seed,
             limit,
-        }) => {
-            harness::crash_child::run(&engine, &data_dir, seed, limit).map(|()| ExitCode::SUCCESS)
-        }
+            sync_every,
+        }) => harness::crash_child::run(&engine, &data_dir, seed, limit, sync_every)
+            .map(|()| ExitCode::SUCCESS),
         Some(Command::Overhead { workload, repeat }) => overhead_cmd(workload, repeat),
     };
     match result {

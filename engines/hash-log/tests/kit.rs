@@ -10,5 +10,12 @@ engine_core::conformance_suite!(
         open: hash_log::open,
         persistent: true,
         options: "segment_bytes=4096,merge_ratio=0.3,background=false",
+        option_table: hash_log::OPTIONS,
+        option_values: &[],
+        background: "background=true",
+        known_failures: &[
+            "page_drops: engine-core's log reader takes zeros followed by valid records (a dropped unsynced page of the active segment) for corruption and refuses to open (issue 15 items 6-7; the rule is being replaced)",
+            "crash_background: with merges on their own thread, a sync=never crash can lose a synced write or leave a hole (seed 18; 4 of the first 5 runs tried failed, at different points: background replays are not deterministic)",
+        ],
     }
 );

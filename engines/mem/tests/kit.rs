@@ -9,5 +9,9 @@ engine_core::conformance_suite!(
         open: mem::MemEngine::open_boxed,
         persistent: false,
         options: "",
+        option_table: mem::OPTIONS,
+        option_values: &[],
+        background: "",
+        known_failures: &[],
     }
 );

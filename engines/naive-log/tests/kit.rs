@@ -7,5 +7,11 @@ engine_core::conformance_suite!(
         open: naive_log::open,
         persistent: true,
         options: "",
+        option_table: naive_log::OPTIONS,
+        option_values: &[],
+        background: "",
+        known_failures: &[
+            "page_drops: engine-core's log reader takes zeros followed by valid records (a dropped unsynced page) for corruption and refuses to open (issue 15 items 6-7; the rule is being replaced)",
+        ],
     }
 );

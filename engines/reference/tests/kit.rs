@@ -23,12 +23,20 @@ fn configs() -> Vec<KitConfig> {
             persistent: true,
             // A small memtable so the model workload reaches flushes.
             options: "memtable_mb=1,cache_mb=1",
+            option_table: reference::fjall_engine::OPTIONS,
+            option_values: &[],
+            background: "",
+            known_failures: &[],
         },
         KitConfig {
             name: "redb",
             open: reference::redb_engine::open,
             persistent: true,
             options: "cache_mb=1",
+            option_table: reference::redb_engine::OPTIONS,
+            option_values: &[],
+            background: "",
+            known_failures: &[],
         },
     ];
     #[cfg(feature = "rocksdb")]
@@ -37,6 +45,10 @@ fn configs() -> Vec<KitConfig> {
         open: reference::rocksdb_engine::open,
         persistent: true,
         options: "memtable_mb=1,cache_mb=1",
+        option_table: reference::rocksdb_engine::OPTIONS,
+        option_values: &[],
+        background: "",
+        known_failures: &[],
     });
     v
 }

@@ -19,11 +19,11 @@ use crate::vfs::SimFs;
 const DIR: &str = "/db";
 
 /// Storage calls one flip trial may make before it counts as a hang.
-const FLIP_OP_BUDGET: u64 = 200_000;
+pub(super) const FLIP_OP_BUDGET: u64 = 200_000;
 
 /// Put the filesystem back to `snapshot` (uncounted fixture writes; files
 /// the engine created since are removed).
-fn restore(sim: &SimFs, snapshot: &BTreeMap<PathBuf, Vec<u8>>) -> Result<(), String> {
+pub(super) fn restore(sim: &SimFs, snapshot: &BTreeMap<PathBuf, Vec<u8>>) -> Result<(), String> {
     let vfs = sim.vfs();
     for (path, _) in sim.files() {
         if !snapshot.contains_key(&path) {
@@ -40,7 +40,7 @@ fn restore(sim: &SimFs, snapshot: &BTreeMap<PathBuf, Vec<u8>>) -> Result<(), Str
 
 /// An error from a read of flipped data: only a corruption error naming a
 /// file is acceptable.
-fn acceptable(e: &Error) -> bool {
+pub(super) fn acceptable(e: &Error) -> bool {
     matches!(e, Error::Corruption { path, .. } if !path.as_os_str().is_empty())
 }
 

@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
-pub use sim::{CrashMode, SimFs};
+pub use sim::{CrashMode, CrashStats, SimFs};
 pub use stats::{IoSnapshot, IoStats, PurposeSnapshot};
 
 /// Why a storage call was made. The harness reports amplification per

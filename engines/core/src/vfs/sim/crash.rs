@@ -1,5 +1,5 @@
 //! What a power loss leaves of a file: the unsynced changes of an inode and
-//! the four ways the simulator lets them survive.
+//! the ways the simulator lets them survive.
 //!
 //! Every inode keeps its durable bytes plus the ordered list of [`Change`]s
 //! made since its last successful sync. Applying the whole list to the
@@ -31,6 +31,33 @@ pub enum CrashMode {
     /// Every unsynced write survives with its length, but its bytes are
     /// random: the sectors were allocated and never written.
     Garbage { seed: u64 },
+    /// Writeback in no particular order: the file keeps its current length,
+    /// and each 4 KiB page ([`PAGE`]) that an unsynced change touched is
+    /// independently kept (as readers saw it) or dropped (as it was durable,
+    /// zeros past the old durable length), with probability one half each.
+    /// Unlike every other mode, a later page can survive while an earlier
+    /// one is lost: a file can hold zeros followed by valid records.
+    DropPages { seed: u64 },
+    /// The process dies, the machine does not: every write reached the
+    /// page cache and survives, synced or not. Only handles die (no clean
+    /// close, no close marker). Models `kill -9`.
+    ProcessKill,
+}
+
+/// The page size of [`CrashMode::DropPages`].
+pub const PAGE: u64 = 4096;
+
+/// What the last crash did to unsynced pages (counted only by
+/// [`CrashMode::DropPages`]; zero for the other modes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrashStats {
+    /// Pages some unsynced change touched, over all surviving files.
+    pub dirty_pages: u64,
+    /// Of those, pages that went back to their durable content.
+    pub dropped_pages: u64,
+    /// Files in which a dropped page lies before a kept one: the outcomes
+    /// no suffix loss can produce.
+    pub files_with_holes: u64,
 }
 
 /// One unsynced change to a file, in the order it was issued.
@@ -77,10 +104,17 @@ pub(super) fn survivor(
     visible_len: usize,
     mode: CrashMode,
     rng: &mut SplitMix64,
+    stats: &mut CrashStats,
 ) -> Vec<u8> {
     let mut out = durable.to_vec();
     match mode {
         CrashMode::DropUnsynced => {}
+        CrashMode::ProcessKill => {
+            for change in pending {
+                change.apply(&mut out);
+            }
+        }
+        CrashMode::DropPages { .. } => return drop_pages(durable, pending, rng, stats),
         CrashMode::TornWrite { .. } => {
             // `keep` whole changes survive; if the last of them is a write it
             // is cut, which keeps the survivors a prefix of the issue order.
@@ -128,6 +162,53 @@ pub(super) fn survivor(
         }
     }
     out
+}
+
+/// [`CrashMode::DropPages`]: replay everything, then put each touched page
+/// back to its durable content (zeros past the durable length) or not, by a
+/// coin per page in page order.
+fn drop_pages(
+    durable: &[u8],
+    pending: &[Change],
+    rng: &mut SplitMix64,
+    stats: &mut CrashStats,
+) -> Vec<u8> {
+    let mut visible = durable.to_vec();
+    let mut touched = std::collections::BTreeSet::new();
+    for change in pending {
+        // Bytes a change alters: a write's range, or what a set_len cuts
+        // off or zero-extends (between the old and the new length).
+        let (from, to) = match change {
+            Change::Write { offset, data } => (*offset, offset + data.len() as u64),
+            Change::SetLen(len) => {
+                let old = visible.len() as u64;
+                (old.min(*len), old.max(*len))
+            }
+        };
+        touched.extend((from / PAGE)..to.div_ceil(PAGE));
+        change.apply(&mut visible);
+    }
+    let mut dropped_before = false;
+    let mut hole = false;
+    for page in touched {
+        let start = to_index(page * PAGE);
+        if start >= visible.len() {
+            break;
+        }
+        stats.dirty_pages += 1;
+        if rng.below(2) == 1 {
+            hole |= dropped_before;
+            continue;
+        }
+        stats.dropped_pages += 1;
+        dropped_before = true;
+        let end = visible.len().min(start + to_index(PAGE));
+        for (at, byte) in visible[start..end].iter_mut().enumerate() {
+            *byte = durable.get(start + at).copied().unwrap_or(0);
+        }
+    }
+    stats.files_with_holes += u64::from(hole);
+    visible
 }
 
 /// A tiny, fully specified generator (Steele, Lea and Flood's SplitMix64), so

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use super::crash::{survivor, to_index, write_into, Change, CrashMode, SplitMix64};
+use super::crash::{survivor, to_index, write_into, Change, CrashMode, CrashStats, SplitMix64};
 
 /// The largest file the simulator holds. Far above any test's needs; it
 /// exists so that a wild offset (say, from a corrupt length field) is an
@@ -110,9 +110,16 @@ impl Inode {
     /// Power loss: the unsynced changes are resolved by `mode`, and what
     /// comes out is both visible and durable. The caller has already made
     /// the durable names the visible ones and killed every handle.
-    pub(super) fn crash(&mut self, mode: CrashMode, rng: &mut SplitMix64) {
+    pub(super) fn crash(&mut self, mode: CrashMode, rng: &mut SplitMix64, stats: &mut CrashStats) {
         if !self.pending.is_empty() {
-            let after = survivor(&self.durable, &self.pending, self.visible.len(), mode, rng);
+            let after = survivor(
+                &self.durable,
+                &self.pending,
+                self.visible.len(),
+                mode,
+                rng,
+                stats,
+            );
             self.durable = after.clone();
             self.visible = after;
             self.pending.clear();

@@ -40,8 +40,9 @@
 //! **A crash** ([`SimFs::crash`]) is a power loss at this instant. Every
 //! directory's visible map becomes its durable map; every inode no durable
 //! name refers to is dropped; every surviving inode's unsynced changes are
-//! resolved by the [`CrashMode`] (dropped, torn, zero-filled or turned to
-//! garbage) and the result becomes both its visible and durable content. All
+//! resolved by the [`CrashMode`] (dropped, torn, zero-filled, turned to
+//! garbage, dropped page by page or kept) and the result becomes both its
+//! visible and durable content. All
 //! handles opened before the crash are dead: every call on them fails, for
 //! ever, without being counted. Opening a file after the crash gives its
 //! post-crash content. Triggers and faults are cleared, counters restart at
@@ -56,6 +57,8 @@
 //! | [`CrashMode::TornWrite`]    | a random prefix survives, the last write in it maybe cut |
 //! | [`CrashMode::ZeroTail`]     | current length kept, everything past the durable (or truncated) length zeros, overwrites of durable bytes lost |
 //! | [`CrashMode::Garbage`]      | every write's range survives holding random bytes       |
+//! | [`CrashMode::DropPages`]    | current length kept; each touched 4 KiB page kept or back to its durable bytes (zeros past the old length), independently |
+//! | [`CrashMode::ProcessKill`]  | all kept: the process died, the page cache did not      |
 //!
 //! Synced bytes survive every mode; only unsynced ranges ever change.
 //!
@@ -103,7 +106,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::{Backend, BackendFile, OpenMode, Vfs};
-pub use crash::CrashMode;
+pub use crash::{CrashMode, CrashStats, PAGE};
 use state::{Call, Ino, State};
 
 /// Message of the error every call fails with once a crash trigger fired.
@@ -175,6 +178,13 @@ impl SimFs {
     /// and reset the counters.
     pub fn crash(&self, mode: CrashMode) {
         self.state.lock().crash(mode);
+    }
+
+    /// What the last [`SimFs::crash`] did to unsynced pages (all zero
+    /// before any crash, and for modes other than
+    /// [`CrashMode::DropPages`]).
+    pub fn crash_stats(&self) -> CrashStats {
+        self.state.lock().last_crash
     }
 
     /// Fail the `n`-th backend call from now (1-based, any kind; `0` counts

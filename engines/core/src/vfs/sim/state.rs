@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use super::crash::{CrashMode, SplitMix64};
+use super::crash::{CrashMode, CrashStats, SplitMix64};
 use super::inode::{check_len, Inode};
 use super::{CRASH_MESSAGE, FAULT_MESSAGE};
 use crate::vfs::OpenMode;
@@ -58,6 +58,8 @@ pub(super) struct State {
     dirs: BTreeMap<PathBuf, Dir>,
     inodes: BTreeMap<Ino, Inode>,
     next_ino: Ino,
+    /// What the last crash did to unsynced pages.
+    pub(super) last_crash: CrashStats,
 }
 
 impl State {
@@ -82,6 +84,7 @@ impl State {
             read_only: BTreeSet::new(),
             dirs,
             inodes: BTreeMap::new(),
+            last_crash: CrashStats::default(),
             next_ino: 1,
         }
     }
@@ -349,8 +352,10 @@ impl State {
     /// the durable namespace the visible one, and forget everything else.
     pub(super) fn crash(&mut self, mode: CrashMode) {
         let mode_seed = match mode {
-            CrashMode::TornWrite { seed } | CrashMode::Garbage { seed } => seed,
-            CrashMode::DropUnsynced | CrashMode::ZeroTail => 0,
+            CrashMode::TornWrite { seed }
+            | CrashMode::Garbage { seed }
+            | CrashMode::DropPages { seed } => seed,
+            CrashMode::DropUnsynced | CrashMode::ZeroTail | CrashMode::ProcessKill => 0,
         };
         let mut rng = SplitMix64::new(
             self.seed
@@ -361,8 +366,9 @@ impl State {
             dir.visible = dir.durable.clone();
         }
         self.inodes.retain(|_, i| i.durable_links > 0);
+        self.last_crash = CrashStats::default();
         for inode in self.inodes.values_mut() {
-            inode.crash(mode, &mut rng);
+            inode.crash(mode, &mut rng, &mut self.last_crash);
         }
         self.epoch += 1;
         self.crashes += 1;

@@ -99,7 +99,7 @@ proptest! {
     ) {
         let mut rng = SplitMix64::new(seed);
         let mode = CrashMode::TornWrite { seed };
-        let got = survivor(&base, &changes, 0, mode, &mut rng);
+        let got = survivor(&base, &changes, 0, mode, &mut rng, &mut Default::default());
         let mut allowed = vec![base.clone()];
         let mut prefix = base.clone();
         for change in &changes {
@@ -136,4 +136,76 @@ fn freed_inodes_do_not_accumulate() {
     assert_eq!(fs.state.lock().inode_count(), 1);
     drop(f);
     assert_eq!(fs.state.lock().inode_count(), 0);
+}
+
+/// Eight unsynced pages, each filled with its own non-zero byte, over a file
+/// whose first two pages were durable (byte 0xEE): what DropPages left.
+fn drop_pages_outcome(seed: u64) -> (Vec<u8>, super::CrashStats) {
+    let page = super::PAGE as usize;
+    let fs = SimFs::new(9);
+    let path = Path::new("/f");
+    let file = fs.open(path, OpenMode::CreateNew).unwrap();
+    file.write_at(&vec![0xEE; 2 * page], 0).unwrap();
+    file.sync().unwrap();
+    fs.sync_dir(Path::new("/")).unwrap();
+    for p in 0..8u8 {
+        file.write_at(&vec![p + 1; page], u64::from(p) * page as u64)
+            .unwrap();
+    }
+    fs.crash(CrashMode::DropPages { seed });
+    (fs.read_file(path).unwrap(), fs.crash_stats())
+}
+
+/// DropPages drops whole pages independently: every page is either what
+/// was written or what was durable (0xEE, or zeros past the durable length);
+/// the length is kept; and over a few seeds some file holds a dropped page
+/// before a kept one, which suffix loss (every other mode) never produces.
+#[test]
+fn drop_pages_drops_pages_independently_not_as_a_suffix() {
+    let page = super::PAGE as usize;
+    let mut holes = 0;
+    for seed in 0..32 {
+        let (bytes, stats) = drop_pages_outcome(seed);
+        assert_eq!(bytes.len(), 8 * page, "seed {seed}: length not kept");
+        assert_eq!(stats.dirty_pages, 8);
+        let mut dropped = Vec::new();
+        for (p, chunk) in bytes.chunks(page).enumerate() {
+            let old = if p < 2 { 0xEE } else { 0 };
+            let new = p as u8 + 1;
+            assert!(
+                chunk.iter().all(|&b| b == new) || chunk.iter().all(|&b| b == old),
+                "seed {seed}: page {p} is neither whole-new nor whole-durable"
+            );
+            dropped.push(chunk[0] == old);
+        }
+        let n = dropped.iter().filter(|d| **d).count() as u64;
+        assert_eq!(stats.dropped_pages, n, "seed {seed}");
+        let hole = dropped.windows(2).any(|w| w[0] && !w[1]);
+        assert_eq!(stats.files_with_holes, u64::from(hole), "seed {seed}");
+        holes += u64::from(hole);
+    }
+    assert!(
+        holes > 8,
+        "only {holes} of 32 crashes left a dropped page before a kept one"
+    );
+    // Deterministic: the same seed gives the same bytes.
+    assert_eq!(drop_pages_outcome(5).0, drop_pages_outcome(5).0);
+}
+
+/// ProcessKill keeps every write, synced or not, and kills handles.
+#[test]
+fn process_kill_keeps_unsynced_writes() {
+    let fs = SimFs::new(3);
+    let path = Path::new("/f");
+    let file = fs.open(path, OpenMode::CreateNew).unwrap();
+    fs.sync_dir(Path::new("/")).unwrap();
+    file.write_at(b"synced", 0).unwrap();
+    file.sync().unwrap();
+    file.write_at(b" and not", 6).unwrap();
+    fs.crash(CrashMode::ProcessKill);
+    assert_eq!(fs.read_file(path).unwrap(), b"synced and not");
+    assert!(
+        file.write_at(b"x", 0).is_err(),
+        "a handle survived the kill"
+    );
 }
