@@ -3,13 +3,6 @@
 //! evictions and root splits, and 512-byte pages so that short workloads
 //! build trees of several levels.
 
-/// Found by the kit's crashed bit flips (issue 15).
-const BTREE_DW_FLIP: &str = "crashed_bit_flips: a damaged doublewrite file (pages.dw) left by a crash after in-place page writes began is ignored, so a checkpoint cut short is not completed from it: acknowledged writes vanish or reads show a hole (seen at crash mutation 329, seed 75: a flip of byte 0 of pages.dw)";
-
-/// Found by the kit's page drops (issue 15 item 7), with checkpoints in the
-/// background (a run of several WALs): not every run hits it.
-const BTREE_WAL_PAGE_HOLE: &str = "page_drops: engine-core's log reader takes zeros followed by valid records in a WAL (a dropped unsynced page) for corruption and open fails (seen: sync=never, crash at mutation 228 of 2054, DropPages seed 228, wal.9 offset 3198)";
-
 engine_core::conformance_suite!(
     kit,
     engine_core::kit::KitConfig {
@@ -20,7 +13,7 @@ engine_core::conformance_suite!(
         option_table: btree::OPTIONS,
         option_values: &[],
         background: "background=true",
-        known_failures: &[BTREE_DW_FLIP],
+        known_failures: &[],
     }
 );
 
@@ -37,6 +30,6 @@ engine_core::conformance_suite!(
         option_table: btree::OPTIONS,
         option_values: &[],
         background: "", // `options` already runs checkpoints in the background
-        known_failures: &[BTREE_DW_FLIP, BTREE_WAL_PAGE_HOLE],
+        known_failures: &[],
     }
 );

@@ -14,7 +14,6 @@ engine_core::conformance_suite!(
         option_values: &[],
         background: "background=true",
         known_failures: &[
-            "page_drops: engine-core's log reader takes zeros followed by valid records (a dropped unsynced page of the active segment) for corruption and refuses to open (issue 15 items 6-7; the rule is being replaced)",
             "crash_background: with merges on their own thread, a sync=never crash can lose a synced write or leave a hole (seed 18; 4 of the first 5 runs tried failed, at different points: background replays are not deterministic)",
         ],
     }

@@ -26,17 +26,10 @@ fn config(index: usize, known_failures: &'static [&'static str]) -> KitConfig {
     }
 }
 
-/// Found by the kit's crashed bit flips (issue 15); which presets' sweeps hit
-/// it depends on where their crash points and flips fall.
-const MANIFEST_TAIL: &str = "crashed_bit_flips: a damaged last MANIFEST edit is read as a torn tail and dropped although the WAL it retired was already deleted, so the flushed writes vanish (older versions come back)";
-/// Found by the kit's page drops (issue 15 item 7); which presets' sweeps
-/// hit it depends on where their crash points fall.
-const WAL_PAGE_HOLE: &str = "page_drops: a WAL whose close trailer page survived while an earlier unsynced page was dropped is taken for one synced whole, and the zeros in it for corruption: open fails after a power loss at sync=never";
-
-engine_core::conformance_suite!(leveled, config(0, &[MANIFEST_TAIL]));
+engine_core::conformance_suite!(leveled, config(0, &[]));
 engine_core::conformance_suite!(tiered, config(1, &[]));
-engine_core::conformance_suite!(leveled_nobloom, config(2, &[WAL_PAGE_HOLE]));
-engine_core::conformance_suite!(tiered_nobloom, config(3, &[MANIFEST_TAIL]));
+engine_core::conformance_suite!(leveled_nobloom, config(2, &[]));
+engine_core::conformance_suite!(tiered_nobloom, config(3, &[]));
 
 #[test]
 fn presets_are_the_four_the_kit_runs() {

@@ -10,8 +10,6 @@ engine_core::conformance_suite!(
         option_table: naive_log::OPTIONS,
         option_values: &[],
         background: "",
-        known_failures: &[
-            "page_drops: engine-core's log reader takes zeros followed by valid records (a dropped unsynced page) for corruption and refuses to open (issue 15 items 6-7; the rule is being replaced)",
-        ],
+        known_failures: &[],
     }
 );
