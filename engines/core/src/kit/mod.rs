@@ -155,7 +155,7 @@ pub use crash::{
     check_page_drops, check_torn_tail,
 };
 pub use faults::{check_bit_flips, check_failed_sync, check_io_errors};
-pub use model::{check_model_os, check_model_sim, check_reopen, check_threads};
+pub use model::{check_model_direct, check_model_os, check_model_sim, check_reopen, check_threads};
 pub use wider::{check_crashed_bit_flips, check_option_reopen};
 
 /// What the kit needs to know about an engine.
@@ -425,7 +425,7 @@ macro_rules! conformance_suite {
             }
 
             $crate::conformance_suite!(@tests
-                check_model_sim, check_model_os, check_threads, check_reopen,
+                check_model_sim, check_model_os, check_model_direct, check_threads, check_reopen,
                 check_crash_sync_always, check_crash_sync_never, check_double_crash,
                 check_torn_tail, check_bit_flips, check_io_errors, check_failed_sync,
                 check_contract, check_page_drops, check_option_reopen,

@@ -209,6 +209,26 @@ pub fn check_model_os(cfg: &KitConfig) -> Result<Report, KitFailure> {
     })
 }
 
+/// Random operations against a `BTreeMap` on real files opened with
+/// `O_DIRECT` (the harness's `--io direct`): the engine must not depend on
+/// the page cache's byte granularity (its reads and writes become whole
+/// aligned blocks underneath), and a reopen must read back what it wrote.
+/// Where the temporary directory's filesystem refuses `O_DIRECT`, the
+/// check reports itself skipped, with the reason, instead of passing.
+pub fn check_model_direct(cfg: &KitConfig) -> Result<Report, KitFailure> {
+    let tmp = match tempfile::tempdir() {
+        Ok(t) => t,
+        Err(e) => return Ok(Report::skipped("model_direct", &format!("tempdir: {e}"))),
+    };
+    let vfs = match Vfs::direct(tmp.path()) {
+        Ok(v) => v,
+        Err(e) => return Ok(Report::skipped("model_direct", &e.to_string())),
+    };
+    guarded("model_direct", |report| {
+        model_run(cfg, &vfs, &tmp.path().join("db"), 4, report)
+    })
+}
+
 /// Several threads on disjoint key ranges, each checking its own reads,
 /// then the union checked as a whole. Persistent engines run it twice:
 /// with `sync=never` and a `sync()` before a clean close, and with

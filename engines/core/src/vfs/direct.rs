@@ -41,13 +41,14 @@
 //! directory and the ways out.
 
 use std::alloc::{self, Layout};
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
@@ -78,6 +79,12 @@ impl DeviceStats {
 /// The operating system's filesystem, page cache bypassed.
 pub struct DirectBackend {
     device: Arc<DeviceStats>,
+    /// Every file open through this backend, by path: a second `open` of
+    /// the same path shares the first one's descriptor and, above all, its
+    /// in-memory length and tail block. (Each handle with its own would
+    /// not see the other's appends: the kernel's length includes block
+    /// padding, so it cannot be asked.)
+    open_files: Mutex<HashMap<PathBuf, Weak<DirectFile>>>,
 }
 
 impl DirectBackend {
@@ -102,6 +109,7 @@ impl DirectBackend {
         })?;
         Ok(DirectBackend {
             device: Arc::new(DeviceStats::default()),
+            open_files: Mutex::new(HashMap::new()),
         })
     }
 
@@ -144,35 +152,44 @@ fn open_direct(path: &Path, mode: OpenMode) -> io::Result<fs::File> {
 
 impl Backend for DirectBackend {
     fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn BackendFile>> {
-        let file = open_direct(path, mode)?;
-        let len = file.metadata()?.len();
-        let mut state = State {
-            len,
-            disk_len: len,
-            tail: AlignedBuf::zeroed(BLOCK),
-        };
-        // The partial last block, so the first append need not read it.
-        let tail_at = state.tail_start();
-        if tail_at < len {
-            let n = read_blocks(&file, state.tail.as_mut_slice(), tail_at)?;
-            self.device
-                .read_bytes
-                .fetch_add(round_up(n as u64), Relaxed);
+        let mut files = self.open_files.lock();
+        if let Some(shared) = files.get(path).and_then(Weak::upgrade) {
+            match mode {
+                OpenMode::CreateNew => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        format!("{} exists", path.display()),
+                    ))
+                }
+                OpenMode::Truncate => shared.set_len(0)?,
+                OpenMode::Existing | OpenMode::Create => {}
+            }
+            return Ok(Box::new(Handle(shared)));
         }
-        Ok(Box::new(DirectFile {
-            file,
-            state: Mutex::new(state),
-            device: Arc::clone(&self.device),
-        }))
+        let shared = Arc::new(DirectFile::open(path, mode, &self.device)?);
+        files.retain(|_, f| f.strong_count() > 0);
+        files.insert(path.to_path_buf(), Arc::downgrade(&shared));
+        Ok(Box::new(Handle(shared)))
     }
 
-    // Directory operations are metadata: the same as the buffered backend.
+    // Directory operations are metadata: the same as the buffered backend,
+    // with the table of open files kept in step.
     fn remove_file(&self, path: &Path) -> io::Result<()> {
-        OsBackend.remove_file(path)
+        let mut files = self.open_files.lock();
+        OsBackend.remove_file(path)?;
+        files.remove(path);
+        Ok(())
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        OsBackend.rename(from, to)
+        let mut files = self.open_files.lock();
+        OsBackend.rename(from, to)?;
+        // Handles of a replaced `to` keep the unlinked file, as with the OS.
+        files.remove(to);
+        if let Some(moved) = files.remove(from) {
+            files.insert(to.to_path_buf(), moved);
+        }
+        Ok(())
     }
 
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {
@@ -293,6 +310,27 @@ fn read_blocks(file: &fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize
 }
 
 impl DirectFile {
+    fn open(path: &Path, mode: OpenMode, device: &Arc<DeviceStats>) -> io::Result<DirectFile> {
+        let file = open_direct(path, mode)?;
+        let len = file.metadata()?.len();
+        let mut state = State {
+            len,
+            disk_len: len,
+            tail: AlignedBuf::zeroed(BLOCK),
+        };
+        // The partial last block, so the first append need not read it.
+        let tail_at = state.tail_start();
+        if tail_at < len {
+            let n = read_blocks(&file, state.tail.as_mut_slice(), tail_at)?;
+            device.read_bytes.fetch_add(round_up(n as u64), Relaxed);
+        }
+        Ok(DirectFile {
+            file,
+            state: Mutex::new(state),
+            device: Arc::clone(device),
+        })
+    }
+
     /// Fill `block` (the file's block at `at`) with its current content:
     /// the in-memory tail, zeros past the end, or the device's bytes.
     fn current_block(&self, state: &State, at: u64, block: &mut [u8]) -> io::Result<()> {
@@ -311,7 +349,32 @@ impl DirectFile {
     }
 }
 
-impl BackendFile for DirectFile {
+/// One open of a file: a share of its [`DirectFile`].
+struct Handle(Arc<DirectFile>);
+
+impl BackendFile for Handle {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        self.0.read_at(buf, offset)
+    }
+
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.0.write_at(buf, offset)
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.0.state.lock().len)
+    }
+
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.0.set_len(len)
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        self.0.sync()
+    }
+}
+
+impl DirectFile {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let len = self.state.lock().len;
         if offset >= len || buf.is_empty() {
@@ -368,10 +431,6 @@ impl BackendFile for DirectFile {
             state.tail.as_mut_slice().fill(0);
         }
         Ok(())
-    }
-
-    fn len(&self) -> io::Result<u64> {
-        Ok(self.state.lock().len)
     }
 
     fn set_len(&self, len: u64) -> io::Result<()> {
@@ -458,6 +517,26 @@ mod tests {
         let mut got = vec![0; model.len()];
         assert_eq!(f.read_at(&mut got, 0).expect("read"), model.len());
         assert_eq!(got, model);
+    }
+
+    #[test]
+    fn two_opens_of_one_file_see_each_others_appends() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let Some(b) = backend(dir.path()) else { return };
+        let path = dir.path().join("f");
+        let a = b.open(&path, OpenMode::Create).expect("open");
+        let c = b.open(&path, OpenMode::Existing).expect("second open");
+        a.write_at(b"hello", 0).expect("write");
+        assert_eq!(c.len().expect("len"), 5);
+        c.write_at(b" world", 5).expect("append through the other");
+        let mut buf = [0; 11];
+        assert_eq!(a.read_at(&mut buf, 0).expect("read"), 11);
+        assert_eq!(&buf, b"hello world");
+        b.rename(&path, &dir.path().join("g")).expect("rename");
+        let g = b
+            .open(&dir.path().join("g"), OpenMode::Existing)
+            .expect("open g");
+        assert_eq!(g.len().expect("len"), 11, "the renamed file's length");
     }
 
     #[test]
