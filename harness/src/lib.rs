@@ -72,7 +72,7 @@
 //! by more than 1 %; timings are normalised by the `mem` engine's in the
 //! same run (the geometric mean over all of `mem`'s cells, which cancels a
 //! slower or busier machine without importing one short cell's noise) and
-//! may not drop (throughput, 30 %) or rise (p50, p99) by more than
+//! may not drop (throughput, 40 %) or rise (p50, p99) by more than
 //! tolerances set between measured noise and a 2x slowdown. Cells only the
 //! candidate has (a newly registered engine) are listed, not gated. Exit
 //! status 0 is a pass, 1 a regression, 2 runs that cannot be compared.

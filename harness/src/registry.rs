@@ -1,6 +1,8 @@
 //! The engine registry: every built-in engine by name, with its options.
 //!
-//! This is the only file that knows which engine crates exist. An engine is
+//! The harness's engine list: which engine crates exist is decided here
+//! (the kit lines in each engine's tests and `kernel_io`'s list of engines
+//! that do their own I/O are the other places an engine is named). An engine is
 //! one [`EngineInfo`] line: a name, a line of description, a preset option
 //! string (how the LSM's four configurations share one crate), the crate's
 //! open function and its option table. `--engine SPEC` is `NAME` or

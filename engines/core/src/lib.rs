@@ -19,9 +19,11 @@
 //!    a crash at every I/O point, torn writes, bit flips and injected I/O
 //!    errors. Every engine runs all of it with one line in its tests.
 //!
-//! The [`record`] codec (a checksummed key/value record and a log reader
-//! that tells a torn tail from corruption) is shared by the engines that keep
-//! logs.
+//! The [`record`] codec (a checksummed key/value record) and the [`log`]
+//! layer on it (one writer with group commit and sync markers, one reader,
+//! one linear rule telling a torn tail from corruption) are shared by every
+//! engine that keeps a log: naive-log, hash-log, the LSM's WAL and MANIFEST,
+//! the B+tree's WAL.
 
 pub mod engine;
 pub mod error;

@@ -92,14 +92,14 @@
 //! acknowledging, refuse writes after a failed fsync, ordered file-set
 //! changes), one thing is easy to miss. After a crash, a log's damaged last
 //! record is indistinguishable from an unsynced tail, and dropping it is
-//! right. After a *clean close* it is not: it was synced, and dropping it
-//! loses an acknowledged write, which the bit-flip check catches. So a clean
-//! close must leave evidence that the log ended cleanly (a
-//! [`RecordKind::Marker`](crate::record::RecordKind::Marker) record, as the
-//! self-test's toy engine writes; the LSM ends its WAL and manifest with a
-//! checksummed close trailer of its own), and a damaged record
-//! followed by valid data, or a record whose length runs past the end while
-//! valid records follow, is corruption, never a torn tail. The self-test's
+//! right. After a *sync* it is not: it was durable, and dropping it loses
+//! an acknowledged write, which the bit-flip checks catch. So a log must
+//! leave evidence of what it made durable: the shared
+//! [`LogWriter`](crate::log::LogWriter) writes a sync marker after each of
+//! its fsyncs and seals a log it closes (see [`crate::log`]), and its
+//! reader calls a damaged record corruption exactly when a later marker
+//! vouches for it, a torn tail otherwise (zeros followed by valid records
+//! included: that is what a dropped unsynced page leaves). The self-test's
 //! toy engine (`engines/core/tests/kit_selftest.rs`) shows the smallest
 //! engine that passes everything.
 //!
