@@ -10,14 +10,24 @@
 //!    Outputs are created durably (see [`crate::segment`]).
 //! 3. Seal each output (synced, then a sync marker vouching for all of it,
 //!    synced), write and sync its hint, sync the directory.
-//! 4. Point the keydir at the copies (only entries that a concurrent write
+//! 4. Sync the active write segment. Step 2 took a record for dead when
+//!    the keydir pointed elsewhere, and the keydir already points at
+//!    writes still buffered in the active segment (with merges on their
+//!    own thread, writes go on during the merge; at `sync=always` a write
+//!    updates the keydir before its commit). Until those writes are
+//!    durable, the inputs hold the only durable version of their keys:
+//!    deleting them first let a crash lose a synced value, or leave a key
+//!    older than writes that survived (a hole). Earlier write segments
+//!    were sealed at their roll, so this one sync covers every write the
+//!    merge saw.
+//! 5. Point the keydir at the copies (only entries that a concurrent write
 //!    did not move meanwhile) and swap the segment set.
-//! 5. Delete the inputs oldest first, syncing the directory after each.
+//! 6. Delete the inputs oldest first, syncing the directory after each.
 //!
-//! A crash before step 5 leaves inputs and (maybe partial) outputs. Both
+//! A crash before step 6 leaves inputs and (maybe partial) outputs. Both
 //! hold valid records, outputs sort after inputs, and every output record
 //! is a copy of the newest version among the inputs, so replaying them all
-//! gives the same state. A crash during step 5 leaves a *suffix* of the
+//! gives the same state. A crash during step 6 leaves a *suffix* of the
 //! inputs: any put it holds for a key the merge dropped is followed, in the
 //! same suffix, by the tombstone that made the merge drop it. Tombstones
 //! themselves are dropped by merge: every older record of their keys is in
@@ -146,6 +156,7 @@ impl Inner {
             self.finish(done)?;
         }
         self.vfs.sync_dir(&self.dir)?;
+        self.sync_shadowing_writes()?;
         self.switch(&inputs, &outputs, moves);
         // The outputs are tracked now; a failure below must not adopt them.
         created.clear();
@@ -162,6 +173,15 @@ impl Inner {
         }
         self.merges.fetch_add(1, Relaxed);
         Ok(true)
+    }
+
+    /// Make durable every write the keydir shows, before the inputs they
+    /// made dead are deleted (step 4 above). The active segment is read
+    /// after every liveness decision was taken, and any segment it replaced
+    /// meanwhile was sealed (synced) at its roll.
+    fn sync_shadowing_writes(&self) -> Result<()> {
+        let active = Arc::clone(&self.active.lock());
+        active.log.sync()
     }
 
     /// Delete a merged segment and its hint, durably, before the next one.

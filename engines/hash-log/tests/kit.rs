@@ -13,8 +13,6 @@ engine_core::conformance_suite!(
         option_table: hash_log::OPTIONS,
         option_values: &[],
         background: "background=true",
-        known_failures: &[
-            "crash_background: with merges on their own thread, a sync=never crash can lose a synced write or leave a hole (seed 18; 4 of the first 5 runs tried failed, at different points: background replays are not deterministic)",
-        ],
+        known_failures: &[],
     }
 );
