@@ -99,11 +99,12 @@ pub struct Worker<'a> {
 }
 
 impl<'a> Worker<'a> {
+    /// `sampler` is what the thread shares with the sampler: its published
+    /// counters and its interval-histogram slot.
     fn new(
         engine: &'a dyn Engine,
         live: &'a LiveSet,
-        progress: &'a Progress,
-        slot: &'a IntervalSlot,
+        (progress, slot): (&'a Progress, &'a IntervalSlot),
         stop: &'a AtomicBool,
         seed: u64,
         compression_ratio: f64,
@@ -368,8 +369,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                 let mut w = Worker::new(
                     spec.engine,
                     spec.live,
-                    progress,
-                    slot,
+                    (progress, slot),
                     stop,
                     seed,
                     spec.compression_ratio,
@@ -433,7 +433,12 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                         Vec::new()
                     } else {
                         epoch += 1;
-                        IntervalSlot::collect_all(&slots, epoch, HANDOVER_PATIENCE, &mut interval_lat);
+                        IntervalSlot::collect_all(
+                            &slots,
+                            epoch,
+                            HANDOVER_PATIENCE,
+                            &mut interval_lat,
+                        );
                         let rows = interval_lat.per_op();
                         interval_lat.clear();
                         rows

@@ -171,14 +171,20 @@ impl IntervalSlot {
     /// Sampler: ask every thread for its interval histograms, wait up to
     /// `patience` for the answers, and add everything handed over into
     /// `into`.
-    pub fn collect_all(slots: &[IntervalSlot], epoch: u64, patience: Duration, into: &mut IntervalLatencies) {
+    pub fn collect_all(
+        slots: &[IntervalSlot],
+        epoch: u64,
+        patience: Duration,
+        into: &mut IntervalLatencies,
+    ) {
         for s in slots {
             s.requested.store(epoch, Ordering::Relaxed);
         }
         let deadline = Instant::now() + patience;
-        while !slots.iter().all(|s| {
-            s.answered.load(Ordering::Acquire) >= epoch || s.done.load(Ordering::Acquire)
-        }) && Instant::now() < deadline
+        while !slots
+            .iter()
+            .all(|s| s.answered.load(Ordering::Acquire) >= epoch || s.done.load(Ordering::Acquire))
+            && Instant::now() < deadline
         {
             std::thread::sleep(Duration::from_micros(100));
         }
@@ -256,7 +262,10 @@ mod tests {
         rec.poll(&slot);
         IntervalSlot::drain_all(std::slice::from_ref(&slot), &mut acc);
         let got: Vec<(OpType, u64)> = acc.per_op().iter().map(|(o, h)| (*o, h.len())).collect();
-        assert_eq!(got, [(OpType::Read, 2), (OpType::Update, 1), (OpType::Rmw, 1)]);
+        assert_eq!(
+            got,
+            [(OpType::Read, 2), (OpType::Update, 1), (OpType::Rmw, 1)]
+        );
         assert!(rec.current.per_op().is_empty(), "the thread starts afresh");
         // A second request before anything new: an empty handover.
         rec.current.record(OpType::Scan, 9);

@@ -13,13 +13,13 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use engine_core::EngineMetrics;
 use harness::interval::compact_histogram;
-use hdrhistogram::Histogram;
 use harness::kernel_io::{IoSource, KernelIo, KernelPhase};
 use harness::machine::Machine;
 use harness::measure::{Latencies, StorageIo, Tally};
 use harness::output::run_json::{EngineEntry, WorkloadEntry};
 use harness::output::{self, RunInfo};
 use harness::result::{Phase, PhaseResult, Sample, Spread};
+use hdrhistogram::Histogram;
 use workloads::OpType;
 
 const QUOTED: &str = "lsm:bloom_bits=0,compaction=tiered";

@@ -65,7 +65,10 @@ fn interval_counts_sum_to_the_phase_counts_and_percentiles_are_ordered() {
     let got = sums(&rows);
     let want: BTreeMap<(Phase, Op), f64> = phases.iter().map(|(k, v)| (*k, v.0)).collect();
     assert_eq!(got, want);
-    assert_eq!(got.get(&(Phase::Run, Op::Rmw)).is_some(), true);
+    assert!(
+        got.contains_key(&(Phase::Run, Op::Rmw)),
+        "the toy mix has rmw"
+    );
 
     for r in &rows {
         assert!(r.count > 0.0, "line {}: no empty rows", r.line);
@@ -75,7 +78,12 @@ fn interval_counts_sum_to_the_phase_counts_and_percentiles_are_ordered() {
             r.line
         );
         let phase_max = phases[&(r.phase, r.op)].1;
-        assert!(r.max_us <= phase_max, "line {}: {} > {phase_max}", r.line, r.max_us);
+        assert!(
+            r.max_us <= phase_max,
+            "line {}: {} > {phase_max}",
+            r.line,
+            r.max_us
+        );
     }
 
     // Every row's t_s is a timeseries.csv row's of the same phase.
@@ -107,7 +115,11 @@ fn the_hlog_reads_back_with_the_phase_counts_per_op() {
         }
         for (&(p, op), &(count, _)) in &phases {
             if p == phase {
-                assert_eq!(per_op.get(&op).copied(), Some(count as u64), "{phase} {op:?}");
+                assert_eq!(
+                    per_op.get(&op).copied(),
+                    Some(count as u64),
+                    "{phase} {op:?}"
+                );
             }
         }
         assert_eq!(
@@ -135,8 +147,15 @@ fn a_phase_shorter_than_an_interval_gets_its_one_final_row() {
         .map(|r| r.t_s)
         .collect();
     assert!(!run_t.is_empty());
-    assert!(run_t.iter().all(|&t| t == run_t[0]), "one interval: {run_t:?}");
-    let total: f64 = rows.iter().filter(|r| r.phase == Phase::Run).map(|r| r.count).sum();
+    assert!(
+        run_t.iter().all(|&t| t == run_t[0]),
+        "one interval: {run_t:?}"
+    );
+    let total: f64 = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Run)
+        .map(|r| r.count)
+        .sum();
     // Every run op once, plus rmw's get and put under read and update.
     let rmw = rows
         .iter()

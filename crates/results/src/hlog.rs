@@ -132,7 +132,9 @@ mod tests {
     #[test]
     fn intervals_round_trip_with_their_tags() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join(hlog_path("lsm:bloom_bits=0", "ycsb-a", Phase::Run));
+        let path = dir
+            .path()
+            .join(hlog_path("lsm:bloom_bits=0", "ycsb-a", Phase::Run));
         assert!(path.ends_with("histograms/lsm_bloom_bits_0.ycsb-a.run.hlog"));
         let second = Duration::from_secs(1);
         let intervals = vec![
@@ -174,16 +176,22 @@ mod tests {
     fn an_untagged_interval_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("x.hlog");
-        let mut bytes = format(SystemTime::UNIX_EPOCH, &[HlogInterval {
-            start: Duration::ZERO,
-            duration: Duration::from_secs(1),
-            op: Op::Scan,
-            histogram: hist(&[10]),
-        }]);
+        let mut bytes = format(
+            SystemTime::UNIX_EPOCH,
+            &[HlogInterval {
+                start: Duration::ZERO,
+                duration: Duration::from_secs(1),
+                op: Op::Scan,
+                histogram: hist(&[10]),
+            }],
+        );
         let text = String::from_utf8(bytes.clone()).expect("ascii");
         bytes = text.replace("Tag=scan,", "Tag=scna,").into_bytes();
         std::fs::write(&path, bytes).expect("write");
         let e = read(&path).expect_err("`scna` is no op");
-        assert!(matches!(&e, Error::Malformed { column, .. } if column == "Tag"), "{e}");
+        assert!(
+            matches!(&e, Error::Malformed { column, .. } if column == "Tag"),
+            "{e}"
+        );
     }
 }
