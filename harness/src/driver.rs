@@ -12,19 +12,26 @@
 //! dynamic dispatch but the engine call, no formatting. `harness overhead`
 //! measures what it adds on the `mem` engine.
 //!
+//! Each operation is also recorded into the thread's histograms of the
+//! current interval, which the thread hands to the sampler at each interval
+//! boundary (one relaxed load per operation to see whether it is asked; see
+//! [`crate::interval`]).
+//!
 //! The calling thread is the sampler: every 100 ms it updates the progress
 //! bar and checks `--max-time`; at each interval boundary (1 s) it records a
-//! timeseries row from the threads' published counters and the Vfs.
+//! timeseries row from the threads' published counters and the Vfs, and the
+//! interval's latencies from the histograms the threads handed over.
 
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use engine_core::{Engine, Vfs};
 use indicatif::ProgressBar;
 
 use crate::ahead::Ahead;
 use crate::clock::Clock;
+use crate::interval::{merge_per_op, IntervalLatencies, IntervalRecorder, IntervalSlot};
 use crate::live::{LiveLog, LiveSet};
 use crate::measure::{thread_cpu_ns, Latencies, OpType, Progress, Tally};
 use crate::result::Sample;
@@ -35,6 +42,11 @@ pub use workloads::{split, Op, OpStream};
 /// engine that fails this often is not going to recover within the run,
 /// and going on would only fill `<op>-failed` with noise.
 pub const MAX_CONSECUTIVE_FAILURES: u32 = 1_000;
+
+/// How long the sampler waits at an interval boundary for the threads to
+/// hand over their interval histograms; a thread that answers later has its
+/// operations in the next interval.
+const HANDOVER_PATIENCE: Duration = Duration::from_millis(20);
 
 /// An engine call that failed: which thread, which of its operations.
 #[derive(Debug)]
@@ -71,11 +83,14 @@ pub struct Worker<'a> {
     engine: &'a dyn Engine,
     live: &'a LiveSet,
     progress: &'a Progress,
+    slot: &'a IntervalSlot,
     stop: &'a AtomicBool,
     clock: Clock,
     values: ValueGen,
     key: Vec<u8>,
     pub latencies: Latencies,
+    /// This interval's latencies, handed to the sampler at its boundary.
+    pub interval: IntervalRecorder,
     pub tally: Tally,
     /// Live-set changes, applied when the phase ends (or when full).
     pub log: LiveLog,
@@ -84,10 +99,12 @@ pub struct Worker<'a> {
 }
 
 impl<'a> Worker<'a> {
+    /// `sampler` is what the thread shares with the sampler: its published
+    /// counters and its interval-histogram slot.
     fn new(
         engine: &'a dyn Engine,
         live: &'a LiveSet,
-        progress: &'a Progress,
+        (progress, slot): (&'a Progress, &'a IntervalSlot),
         stop: &'a AtomicBool,
         seed: u64,
         compression_ratio: f64,
@@ -97,11 +114,13 @@ impl<'a> Worker<'a> {
             engine,
             live,
             progress,
+            slot,
             stop,
             clock: Clock::get(),
             values: ValueGen::new(seed, compression_ratio),
             key: Vec::with_capacity(64),
             latencies: Latencies::new(intended),
+            interval: IntervalRecorder::default(),
             tally: Tally::default(),
             log: LiveLog::new(),
             first_error: None,
@@ -128,6 +147,9 @@ impl<'a> Worker<'a> {
         for i in 0..n {
             if self.stop.load(Relaxed) {
                 return Ok(false);
+            }
+            if record {
+                self.interval.poll(self.slot);
             }
             // Pace before drawing the op: an insert's number is handed out
             // only when it is about to run, so the acknowledged bound other
@@ -166,12 +188,14 @@ impl<'a> Worker<'a> {
             consecutive = 0;
             if record {
                 self.latencies.record(op.kind, t1.saturating_sub(t0));
+                self.interval.current.record(op.kind, t1.saturating_sub(t0));
                 if let Some(due) = intended {
                     self.latencies
                         .record_intended(op.kind, t1.saturating_sub(due));
                 }
                 if let Some(mid) = mid {
                     self.latencies.record_rmw_parts(t0, mid, t1, intended);
+                    self.interval.current.record_rmw_parts(t0, mid, t1);
                 }
             }
             match op.kind {
@@ -285,6 +309,8 @@ pub struct PhaseSpec<'a> {
 /// What a phase ran and measured (merged over threads).
 pub struct PhaseRun {
     pub duration: Duration,
+    /// Wall-clock time the phase started (the hlog's StartTime).
+    pub started_at: SystemTime,
     pub tally: Tally,
     pub latencies: Latencies,
     pub samples: Vec<Sample>,
@@ -303,6 +329,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     let threads = streams.len().max(1);
     let stop = AtomicBool::new(false);
     let progress: Vec<Progress> = (0..threads).map(|_| Progress::default()).collect();
+    let slots: Vec<IntervalSlot> = (0..threads).map(|_| IntervalSlot::new()).collect();
     let intended = spec.target_ops.is_some();
     let io_start = spec.vfs.stats().snapshot().total().write_bytes;
     // Before the clock starts: operations that can be drawn now are (see
@@ -314,6 +341,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         .collect();
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let clock = Clock::get();
+    let started_at = SystemTime::now();
     let start = Instant::now();
     let start_ns = clock.now_ns() as f64;
     let pacer_for = |t: usize| {
@@ -333,7 +361,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         let mut handles = Vec::with_capacity(threads);
         for (t, stream) in streams.iter_mut().enumerate() {
             let done = done_tx.clone();
-            let (stop, progress) = (&stop, &progress[t]);
+            let (stop, progress, slot) = (&stop, &progress[t], &slots[t]);
             let n = spec.ops_per_thread[t];
             let pacer = pacer_for(t);
             let seed = spec.seed ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -341,7 +369,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                 let mut w = Worker::new(
                     spec.engine,
                     spec.live,
-                    progress,
+                    (progress, slot),
                     stop,
                     seed,
                     spec.compression_ratio,
@@ -349,6 +377,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                 );
                 let cpu_start = thread_cpu_ns();
                 let outcome = w.run(stream, n, spec.record, pacer, t);
+                slot.finish();
                 if let (Some(a), Some(b)) = (cpu_start, thread_cpu_ns()) {
                     w.tally.cpu_ns = b.saturating_sub(a);
                 }
@@ -357,7 +386,13 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                     stop.store(true, Relaxed);
                 }
                 drop(done);
-                (w.latencies, w.tally, w.log, w.first_error, outcome)
+                (
+                    (w.latencies, w.interval.current),
+                    w.tally,
+                    w.log,
+                    w.first_error,
+                    outcome,
+                )
             }));
         }
         drop(done_tx);
@@ -367,6 +402,8 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         let mut next_sample = spec.interval;
         let (mut last_t, mut last_ops) = (Duration::ZERO, 0u64);
         let (mut user_written, mut ops_now);
+        let mut epoch = 0u64;
+        let mut interval_lat = IntervalLatencies::default();
         loop {
             let finished = matches!(
                 done_rx.recv_timeout(tick),
@@ -390,12 +427,29 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                 // Skip an empty sliver at the very end.
                 if !(finished && interval < Duration::from_millis(1) && ops_now == last_ops) {
                     let written = spec.vfs.stats().snapshot().total().write_bytes - io_start;
+                    // The last interval's latencies are collected when
+                    // the threads are back (below).
+                    let latencies = if finished {
+                        Vec::new()
+                    } else {
+                        epoch += 1;
+                        IntervalSlot::collect_all(
+                            &slots,
+                            epoch,
+                            HANDOVER_PATIENCE,
+                            &mut interval_lat,
+                        );
+                        let rows = interval_lat.per_op();
+                        interval_lat.clear();
+                        rows
+                    };
                     samples.push(Sample {
                         t_s: now.as_secs_f64(),
                         interval_s: interval.as_secs_f64(),
                         ops: ops_now - last_ops,
                         storage_bytes_written: written,
                         user_bytes_written: user_written,
+                        latencies,
                     });
                     (last_t, last_ops) = (now, ops_now);
                 }
@@ -419,11 +473,16 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     let mut first_error = None;
     let mut stopped_early = false;
     let mut logs = Vec::with_capacity(outcomes.len());
-    for (lat, t, log, first, outcome) in outcomes {
+    // The last interval: what threads handed over late, and what each
+    // thread still held when it finished.
+    let mut last_interval = IntervalLatencies::default();
+    IntervalSlot::drain_all(&slots, &mut last_interval);
+    for ((lat, current), t, log, first, outcome) in outcomes {
         if first_error.is_none() {
             first_error = first;
         }
         latencies.merge(&lat);
+        last_interval.add(&current);
         tally = tally.plus(t);
         logs.push(log);
         match outcome {
@@ -436,8 +495,12 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         }
     }
     spec.live.apply_all(&mut logs);
+    if let Some(last) = samples.last_mut() {
+        merge_per_op(&mut last.latencies, last_interval.per_op());
+    }
     PhaseRun {
         duration,
+        started_at,
         tally,
         latencies,
         samples,

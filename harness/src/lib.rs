@@ -99,6 +99,7 @@ pub mod crash_child;
 pub mod driver;
 pub mod error;
 pub mod gate;
+pub mod interval;
 pub mod io_mode;
 pub mod kernel_io;
 pub mod list;

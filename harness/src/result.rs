@@ -15,14 +15,18 @@
 //! misses, is the figure that stays meaningful on a miss-heavy workload
 //! (undefined read_amp on a miss-only one).
 
-use crate::measure::{ratio, Latencies, StorageIo, Tally};
+use std::time::SystemTime;
+
+use hdrhistogram::Histogram;
+
+use crate::measure::{ratio, Latencies, OpType, StorageIo, Tally};
 
 /// The two phases of a workload (their names are the output contract's).
 pub use results::Phase;
 
 /// One timeseries interval. Byte counts are cumulative since the phase
-/// started; `ops` is the interval's own.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// started; `ops` and `latencies` are the interval's own.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// End of the interval, seconds since the phase started.
     pub t_s: f64,
@@ -34,6 +38,11 @@ pub struct Sample {
     pub storage_bytes_written: u64,
     /// User bytes written since the phase started.
     pub user_bytes_written: u64,
+    /// Service times of the operations completed in the interval, per
+    /// type that completed any, in report order (an rmw's get and put
+    /// folded into `read` and `update`, as in latency.csv; see
+    /// [`crate::interval`] for which interval an operation lands in).
+    pub latencies: Vec<(OpType, Histogram<u64>)>,
 }
 
 /// The measurements of one engine x workload x phase.
@@ -48,6 +57,8 @@ pub struct PhaseResult {
     pub threads: usize,
     /// `recordcount` of the workload.
     pub records: u64,
+    /// Wall-clock time the phase started.
+    pub started_at: SystemTime,
     /// Wall time of the phase, seconds (excludes warm-up, the final sync
     /// and the quiesce between load and run).
     pub duration_s: f64,
@@ -162,6 +173,7 @@ mod tests {
             phase: Phase::Run,
             threads: 1,
             records: 10,
+            started_at: std::time::SystemTime::UNIX_EPOCH,
             duration_s: 2.0,
             tally,
             io,

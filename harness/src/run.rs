@@ -638,6 +638,7 @@ impl<'a> PhaseCtx<'a> {
             phase,
             threads: streams.len(),
             records: self.records,
+            started_at: run.started_at,
             duration_s: run.duration.as_secs_f64(),
             tally: run.tally,
             io,

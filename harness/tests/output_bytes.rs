@@ -9,13 +9,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::time::{Duration, UNIX_EPOCH};
+
 use engine_core::EngineMetrics;
+use harness::interval::compact_histogram;
 use harness::kernel_io::{IoSource, KernelIo, KernelPhase};
 use harness::machine::Machine;
 use harness::measure::{Latencies, StorageIo, Tally};
 use harness::output::run_json::{EngineEntry, WorkloadEntry};
 use harness::output::{self, RunInfo};
 use harness::result::{Phase, PhaseResult, Sample, Spread};
+use hdrhistogram::Histogram;
 use workloads::OpType;
 
 const QUOTED: &str = "lsm:bloom_bits=0,compaction=tiered";
@@ -35,6 +39,18 @@ fn latencies(base_ns: u64, intended: bool) -> Latencies {
     l
 }
 
+/// One interval's histograms: reads and updates.
+fn interval_latencies(base_ns: u64) -> Vec<(OpType, Histogram<u64>)> {
+    let (mut read, mut update) = (compact_histogram(), compact_histogram());
+    for i in 0..90u64 {
+        read.record(base_ns + i * 41).expect("auto-resizing");
+        if i % 3 == 0 {
+            update.record(base_ns * 2 + i * 97).expect("auto-resizing");
+        }
+    }
+    vec![(OpType::Read, read), (OpType::Update, update)]
+}
+
 fn phase(engine: &str, phase: Phase, rep: u32, kernel: bool) -> PhaseResult {
     let k = rep as u64 + 1;
     let source = if kernel {
@@ -48,6 +64,7 @@ fn phase(engine: &str, phase: Phase, rep: u32, kernel: bool) -> PhaseResult {
         phase,
         threads: 1,
         records: 2_000,
+        started_at: UNIX_EPOCH + Duration::from_millis(1_767_225_600_250),
         duration_s: 0.123_456_789 * k as f64,
         tally: Tally {
             ops: 2_000,
@@ -80,6 +97,7 @@ fn phase(engine: &str, phase: Phase, rep: u32, kernel: bool) -> PhaseResult {
                 ops: 900,
                 storage_bytes_written: 1_500_000,
                 user_bytes_written: 450_000,
+                latencies: interval_latencies(1_000 * k),
             },
             Sample {
                 t_s: 0.123_4,
@@ -87,6 +105,7 @@ fn phase(engine: &str, phase: Phase, rep: u32, kernel: bool) -> PhaseResult {
                 ops: 0,
                 storage_bytes_written: 3_333_333,
                 user_bytes_written: 1_048_576,
+                latencies: Vec::new(),
             },
         ],
         kernel: KernelPhase {

@@ -457,3 +457,23 @@ fn kernel_counted_engines_are_left_out_of_the_bytes_panel_and_named() {
         "kernel-counted engine not named"
     );
 }
+
+#[test]
+fn the_timeline_draws_p99_per_interval_when_the_run_has_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_run_with(dir.path(), &[&ENGINES[0], &ENGINES[1]], &["ycsb-a"]);
+    render_run(dir.path()).expect("renders");
+    let timeline = dir.path().join("charts/timeline-ycsb-a-run.svg");
+    let svg = fs::read_to_string(&timeline).unwrap();
+    assert!(svg.contains("p99 latency per interval"), "no p99 panel");
+
+    // An older run, without timeseries_latency.csv: no p99 panel, no error.
+    fs::remove_file(dir.path().join("timeseries_latency.csv")).unwrap();
+    render_run(dir.path()).expect("renders without the file");
+    let svg = fs::read_to_string(&timeline).unwrap();
+    assert!(
+        !svg.contains("p99 latency per interval"),
+        "p99 panel from nothing"
+    );
+    assert!(svg.contains("throughput per interval"));
+}

@@ -16,8 +16,9 @@
 //!
 //! - [`summary`]: `summary.csv` and `repetitions.csv`.
 //! - [`latency`]: `latency.csv`, `latency_repetitions.csv`.
-//! - [`hgrm`]: the `histograms/*.hgrm` files.
-//! - [`timeseries`], [`engine_metrics`], [`kernel_io`]: the other CSVs.
+//! - [`hgrm`]: the `histograms/*.hgrm` files; [`hlog`]: the
+//!   `histograms/*.hlog` interval logs.
+//! - [`timeseries`], [`timeseries_latency`], [`engine_metrics`], [`kernel_io`]: the other CSVs.
 //! - [`run_json`]: the `run.json` file.
 //! - [`names`]: file names, phases, operation types, [`names::sanitize`].
 //! - [`table`]: the CSV writer and strict reader every module uses.
@@ -29,6 +30,7 @@ pub mod engine_metrics;
 pub mod error;
 pub mod gate;
 pub mod hgrm;
+pub mod hlog;
 pub mod kernel_io;
 pub mod latency;
 pub mod names;
@@ -36,6 +38,7 @@ pub mod run_json;
 pub mod summary;
 pub mod table;
 pub mod timeseries;
+pub mod timeseries_latency;
 
 pub use error::{Error, Result};
 pub use names::{LatencyOp, Measured, Op, Phase};

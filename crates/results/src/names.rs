@@ -13,6 +13,8 @@ pub const LATENCY: &str = "latency.csv";
 pub const LATENCY_REPETITIONS: &str = "latency_repetitions.csv";
 /// `timeseries.csv`: one row per interval.
 pub const TIMESERIES: &str = "timeseries.csv";
+/// `timeseries_latency.csv`: one row per interval x op.
+pub const TIMESERIES_LATENCY: &str = "timeseries_latency.csv";
 /// `engine_metrics.csv`: one row per engine counter.
 pub const ENGINE_METRICS: &str = "engine_metrics.csv";
 /// `kernel_io.csv`: the Vfs and the kernel's accounting side by side.

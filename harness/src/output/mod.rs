@@ -19,6 +19,7 @@ pub mod run_json;
 pub mod summary;
 pub mod table;
 pub mod timeseries;
+pub mod timeseries_latency;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -80,12 +81,13 @@ fn clear_previous_run(dir: &Path) -> Result<()> {
 }
 
 /// Write summary.csv, latency.csv + histograms, timeseries.csv,
-/// engine_metrics.csv and run.json.
+/// timeseries_latency.csv + interval logs, engine_metrics.csv and run.json.
 pub fn write_all(run_dir: &Path, info: &RunInfo, results: &[PhaseResult]) -> Result<()> {
     summary::write(&run_dir.join(SUMMARY), results)?;
     kernel_io::write(&run_dir.join(KERNEL_IO), results)?;
     latency::write(run_dir, results)?;
     timeseries::write(&run_dir.join(TIMESERIES), results)?;
+    timeseries_latency::write(run_dir, results)?;
     engine_metrics::write(&run_dir.join(ENGINE_METRICS), results)?;
     Ok(results::run_json::write(&run_dir.join(RUN_JSON), info)?)
 }

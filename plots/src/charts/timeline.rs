@@ -1,7 +1,9 @@
 //! Throughput over time: for one workload and phase, operations per second
-//! in each interval (top) and cumulative storage bytes written (bottom), one
-//! line per engine. A flush or compaction that blocks writers shows as a dip
-//! on top at the same moment as a step below.
+//! in each interval (top), the interval's p99 latency (middle, the worst
+//! operation type's, when the run has `timeseries_latency.csv`) and
+//! cumulative storage bytes written (bottom), one line per engine. A flush
+//! or compaction that blocks writers shows as a dip on top and a spike in
+//! the middle at the same moment as a step below.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -42,12 +44,24 @@ impl Figure for TimelineFigure {
             .filter(|(i, _)| !self.kernel_counted.contains(i))
             .flat_map(|(_, rows)| rows.iter().map(|r| r.storage_bytes_written))
             .fold(0.0, f64::max);
-        // A phase that wrote nothing (read-only) gets the throughput panel alone.
+        // A phase that wrote nothing (read-only) gets no bytes panel.
         let h = plot.dim_in_pixel().1;
         let (top, bottom) = if max > 0.0 {
-            plot.split_vertically(h * 55 / 100)
+            plot.split_vertically(h * 62 / 100)
         } else {
             plot.split_vertically(h)
+        };
+        let mut p99 = self.points(|r| r.p99_us.unwrap_or(f64::NAN));
+        for (_, points) in &mut p99 {
+            points.retain(|(_, v)| v.is_finite());
+        }
+        p99.retain(|(_, points)| !points.is_empty());
+        let (top, middle) = if p99.is_empty() {
+            (top, None)
+        } else {
+            let th = top.dim_in_pixel().1;
+            let (a, b) = top.split_vertically(th / 2);
+            (a, Some(b))
         };
 
         let ops = self.points(|r| r.ops_per_sec);
@@ -61,6 +75,25 @@ impl Figure for TimelineFigure {
             "throughput (ops/s)"
         };
         self.panel(&top, "throughput per interval", desc, &ops, y)?;
+
+        if let Some(middle) = middle {
+            let y = Axis::for_values(
+                p99.iter().flat_map(|(_, p)| p.iter().map(|(_, v)| *v)),
+                1.08,
+            );
+            let desc = if y.is_log() {
+                "p99 (µs, log)"
+            } else {
+                "p99 (µs)"
+            };
+            self.panel(
+                &middle,
+                "p99 latency per interval (worst operation type)",
+                desc,
+                &p99,
+                y,
+            )?;
+        }
 
         if max <= 0.0 {
             return Ok(());
@@ -196,7 +229,7 @@ pub fn render(run: &RunData, out: &mut Output) -> Result<()> {
                 count(drawn.len(), "engine")
             );
             let caption = format!(
-                "Operations per second in each interval and cumulative storage bytes written, {workload} ({phase} phase); dips show stalls."
+                "Operations per second and p99 latency (of the worst operation type) in each interval, and cumulative storage bytes written, {workload} ({phase} phase); dips and spikes show stalls."
             );
             let fig = TimelineFigure {
                 title: title.clone(),

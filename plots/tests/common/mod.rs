@@ -108,6 +108,8 @@ pub fn write_run_with(dir: &Path, engines: &[&EngineSpec], workloads: &[&str]) {
     let mut timeseries = String::from(
         "engine,workload,phase,t_s,interval_s,ops,ops_per_sec,storage_bytes_written,user_bytes_written\n",
     );
+    let mut timeseries_latency =
+        String::from("engine,workload,phase,t_s,op,count,p50_us,p99_us,p999_us,max_us\n");
     for w in workloads {
         for phase in PHASES {
             for e in engines {
@@ -192,6 +194,18 @@ pub fn write_run_with(dir: &Path, engines: &[&EngineSpec], workloads: &[&str]) {
                         csv_field(e.name),
                         n / interval,
                     );
+                    // The stall's interval has its p99 spike.
+                    let p99 = e.base_us * 4.0 * if stalled { e.stall } else { 1.0 };
+                    for op in ops(w, phase) {
+                        let _ = writeln!(
+                            timeseries_latency,
+                            "{},{w},{phase},{t:.3},{op},{n},{:.3},{p99:.3},{:.3},{:.3}",
+                            csv_field(e.name),
+                            e.base_us,
+                            p99 * 2.0,
+                            p99 * 3.0,
+                        );
+                    }
                 }
             }
         }
@@ -199,6 +213,7 @@ pub fn write_run_with(dir: &Path, engines: &[&EngineSpec], workloads: &[&str]) {
     fs::write(dir.join("summary.csv"), summary).unwrap();
     fs::write(dir.join("latency.csv"), latency).unwrap();
     fs::write(dir.join("timeseries.csv"), timeseries).unwrap();
+    fs::write(dir.join("timeseries_latency.csv"), timeseries_latency).unwrap();
 }
 
 fn run_json(engines: &[&EngineSpec], workloads: &[&str]) -> String {
