@@ -24,7 +24,7 @@ BENCH_FEATURES ?= --features reference
 ## Ours against theirs (btree vs redb, lsm-leveled vs fjall) on ycsb-a and
 ## ycsb-c, threads 1, 2 and 4, sync=never and sync=always, same memory
 ## budget: the ratio table of issue 17 (results/compare/compare.txt). Not
-## part of CI: it builds the reference engines and runs ~15 minutes.
+## part of CI: it builds the reference engines and runs for many minutes.
 compare:
 	scripts/compare.sh
 
