@@ -2,7 +2,8 @@
 # `make compare`: our engines against the production ones on the same
 # workloads, durability and memory budget, one harness run per cell, and
 # the ratios issue 17 sets bars for. Not part of CI (it builds fjall and
-# redb and runs for about 15 minutes on 2 cores).
+# redb; 6 minutes on 2 cores at RECORDS=100000 OPS=200000 SYNC_RECORDS=10000
+# SYNC_OPS=10000, more at the defaults).
 #
 # Every ratio is taken between two engines of the SAME harness run (or,
 # for thread scaling, between two runs minutes apart on the same machine):
