@@ -21,16 +21,12 @@ fn workload() -> YcsbWorkload {
     workloads::resolve(&args).expect("preset").0.remove(0)
 }
 
-/// (engine, phase, metric) -> value, from engine_metrics.csv.
+/// (engine, phase, metric) -> value, read by the output contract's reader.
 fn metrics(run_dir: &Path) -> HashMap<(String, String, String), f64> {
-    let text = std::fs::read_to_string(run_dir.join("engine_metrics.csv")).expect("read");
-    text.lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            let v = f[4].parse().expect("a number");
-            ((f[0].into(), f[2].into(), f[3].into()), v)
-        })
+    results::engine_metrics::read(&run_dir.join("engine_metrics.csv"))
+        .expect("engine_metrics.csv reads")
+        .into_iter()
+        .map(|r| ((r.engine, r.phase.name().to_string(), r.metric), r.value))
         .collect()
 }
 

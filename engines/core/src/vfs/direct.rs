@@ -52,7 +52,7 @@ use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
-use super::os::OsBackend;
+use super::os::{self, OsBackend};
 use super::{Backend, BackendFile, OpenMode};
 
 /// The transfer unit: offsets, lengths and buffers of every direct I/O are
@@ -133,21 +133,9 @@ fn probe_file(path: &Path) -> io::Result<()> {
 }
 
 fn open_direct(path: &Path, mode: OpenMode) -> io::Result<fs::File> {
-    let mut o = fs::OpenOptions::new();
-    o.read(true).write(true).custom_flags(libc::O_DIRECT);
-    match mode {
-        OpenMode::Existing => {}
-        OpenMode::Create => {
-            o.create(true);
-        }
-        OpenMode::CreateNew => {
-            o.create_new(true);
-        }
-        OpenMode::Truncate => {
-            o.create(true).truncate(true);
-        }
-    }
-    o.open(path)
+    os::open_options(mode)
+        .custom_flags(libc::O_DIRECT)
+        .open(path)
 }
 
 impl Backend for DirectBackend {

@@ -10,23 +10,28 @@ use super::{Backend, BackendFile, OpenMode};
 /// The operating system's filesystem.
 pub struct OsBackend;
 
+/// Read-write options for `mode` (the direct backend adds its flag).
+pub(super) fn open_options(mode: OpenMode) -> fs::OpenOptions {
+    let mut o = fs::OpenOptions::new();
+    o.read(true).write(true);
+    match mode {
+        OpenMode::Existing => {}
+        OpenMode::Create => {
+            o.create(true);
+        }
+        OpenMode::CreateNew => {
+            o.create_new(true);
+        }
+        OpenMode::Truncate => {
+            o.create(true).truncate(true);
+        }
+    }
+    o
+}
+
 impl Backend for OsBackend {
     fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn BackendFile>> {
-        let mut o = fs::OpenOptions::new();
-        o.read(true).write(true);
-        match mode {
-            OpenMode::Existing => {}
-            OpenMode::Create => {
-                o.create(true);
-            }
-            OpenMode::CreateNew => {
-                o.create_new(true);
-            }
-            OpenMode::Truncate => {
-                o.create(true).truncate(true);
-            }
-        }
-        Ok(Box::new(OsFile(o.open(path)?)))
+        Ok(Box::new(OsFile(open_options(mode).open(path)?)))
     }
 
     fn remove_file(&self, path: &Path) -> io::Result<()> {
