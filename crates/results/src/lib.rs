@@ -20,6 +20,7 @@
 //!   `histograms/*.hlog` interval logs.
 //! - [`timeseries`], [`timeseries_latency`], [`engine_metrics`], [`kernel_io`]: the other CSVs.
 //! - [`run_json`]: the `run.json` file.
+//! - [`sweep`]: `sweep.csv`, a design-space sweep's measured and modelled figures.
 //! - [`names`]: file names, phases, operation types, [`names::sanitize`].
 //! - [`table`]: the CSV writer and strict reader every module uses.
 //! - [`dir`], [`compare`], [`gate`]: reading two runs back and judging.
@@ -36,6 +37,7 @@ pub mod latency;
 pub mod names;
 pub mod run_json;
 pub mod summary;
+pub mod sweep;
 pub mod table;
 pub mod timeseries;
 pub mod timeseries_latency;
