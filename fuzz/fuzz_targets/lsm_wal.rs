@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     // (a damaged tail may be torn).
     for n in [1, 2] {
         for newest in [false, true] {
-            let _ = wal::replay(&vfs, &wal::path(Path::new("/d"), n), newest, |_, _, _| {});
+            let _ = wal::replay(&vfs, &lsm::files::wal_path(Path::new("/d"), n), newest, |_, _, _| {});
         }
     }
 });

@@ -124,6 +124,7 @@ mod verify;
 pub mod bloom;
 pub mod cache;
 pub mod compaction;
+pub mod files;
 pub mod iterator;
 pub mod manifest;
 pub mod memtable;

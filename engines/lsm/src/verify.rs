@@ -43,7 +43,7 @@ use engine_core::{
 };
 
 use crate::bloom::{self, Filter};
-use crate::compaction::exec::table_path;
+use crate::files::{self, table_path, FileName};
 use crate::manifest::{self, VersionEdit};
 use crate::sstable::block::{untag, Block, BlockIter, Kind};
 use crate::sstable::{check_block, FileMeta, Footer, Handle, Index, FOOTER_LEN};
@@ -66,10 +66,10 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
     let mut wals = Vec::new();
     let mut orphans = Vec::new();
     for name in vfs.list_dir(dir)? {
-        match parse_name(&name) {
-            Some(Named::Table(n)) => tables.push(n),
-            Some(Named::Log(n)) => wals.push(n),
-            Some(Named::Tmp) => orphans.push(dir.join(name)),
+        match FileName::parse(&name) {
+            Some(FileName::Table(n)) => tables.push(n),
+            Some(FileName::Wal(n)) => wals.push(n),
+            Some(FileName::Tmp) => orphans.push(dir.join(name)),
             None => {}
         }
     }
@@ -79,7 +79,7 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
     let Some(state) = check_manifest(vfs, dir, &mut report)? else {
         // A new database: open deletes whatever a first open left behind.
         orphans.extend(tables.iter().map(|&n| table_path(dir, n)));
-        orphans.extend(wals.iter().map(|&n| wal::path(dir, n)));
+        orphans.extend(wals.iter().map(|&n| files::wal_path(dir, n)));
         list_orphans(vfs, orphans, &mut report)?;
         return Ok(report);
     };
@@ -115,7 +115,7 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
     let mut replaying = true;
     let newest = wals.iter().copied().max();
     for &n in &wals {
-        let path = wal::path(dir, n);
+        let path = files::wal_path(dir, n);
         if n < state.log_number {
             orphans.push(path);
             continue;
@@ -129,31 +129,6 @@ pub fn verify(vfs: &Vfs, dir: &Path, _options: &Options) -> Result<VerifyReport>
     list_orphans(vfs, orphans, &mut report)?;
     report.live_keys = live.values().filter(|&&put| put).count() as u64;
     Ok(report)
-}
-
-/// The files this engine names.
-enum Named {
-    Log(u64),
-    Table(u64),
-    Tmp,
-}
-
-fn parse_name(name: &str) -> Option<Named> {
-    if name == manifest::TMP_NAME {
-        return Some(Named::Tmp);
-    }
-    let (stem, ext) = name.split_once('.')?;
-    if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n = stem.parse().ok()?;
-    match ext {
-        "log" => Some(Named::Log(n)),
-        "sst" => Some(Named::Table(n)),
-        // A WAL whose creation died before the rename (see wal::create).
-        "log.tmp" => Some(Named::Tmp),
-        _ => None,
-    }
 }
 
 /// A table the manifest names, and where the edit that added it starts.

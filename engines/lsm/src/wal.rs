@@ -31,7 +31,7 @@
 //! newer than anything on disk, which is all the numbering has to
 //! guarantee.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use engine_core::log::{LogEnd, LogReader, LogWriter, OwnedRecord};
 use engine_core::record::{check_file_header, RecordKind, FILE_HEADER_LEN};
@@ -42,17 +42,12 @@ pub const MAGIC: &[u8; 8] = b"LSMWAL\0\0";
 /// WAL format version (2: sync markers and seals).
 pub const VERSION: u32 = 2;
 
-/// Path of WAL number `n`.
-pub fn path(dir: &Path, n: u64) -> PathBuf {
-    dir.join(format!("{n:06}.log"))
-}
-
 /// Create WAL `number` durably (header synced under `<name>.tmp`, renamed,
 /// directory synced), committing as `durability` asks.
 pub fn create(vfs: &Vfs, dir: &Path, number: u64, durability: Durability) -> Result<LogWriter> {
     LogWriter::create(
         vfs,
-        &path(dir, number),
+        &crate::files::wal_path(dir, number),
         MAGIC,
         VERSION,
         durability,
@@ -147,6 +142,7 @@ mod tests {
     use super::*;
     use engine_core::record::{self, MARKER_LEN};
     use engine_core::vfs::SimFs;
+    use std::path::PathBuf;
 
     /// A WAL of `n` small records at `/w/000001.log`, synced; sealed or not.
     fn wal(n: u8, seal: bool) -> (SimFs, PathBuf) {
@@ -162,7 +158,7 @@ mod tests {
         if seal {
             w.seal().unwrap();
         }
-        (sim, path(Path::new("/w"), 1))
+        (sim, crate::files::wal_path(Path::new("/w"), 1))
     }
 
     fn replay_count(sim: &SimFs, p: &Path, newest: bool) -> Result<(usize, Replayed)> {

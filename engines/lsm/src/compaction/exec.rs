@@ -45,11 +45,6 @@ pub struct Output {
     pub bytes_written: u64,
 }
 
-/// Path of table number `n`.
-pub fn table_path(dir: &Path, n: u64) -> std::path::PathBuf {
-    dir.join(format!("{n:06}.sst"))
-}
-
 /// Run `task` against `version`; `next_file` allocates file numbers.
 pub fn run(
     task: &Task,
@@ -118,7 +113,7 @@ pub fn run(
                     let n = next_file();
                     builder.insert(TableBuilder::create(
                         ctx.vfs,
-                        table_path(ctx.dir, n),
+                        crate::files::table_path(ctx.dir, n),
                         n,
                         ctx.shape,
                         Purpose::Compaction,

@@ -14,15 +14,15 @@ use std::time::Duration;
 use engine_core::{Error, Purpose, Result};
 
 use super::{Shared, SuperVersion, VersionSet};
-use crate::compaction::exec::{self, table_path, Ctx};
+use crate::compaction::exec::{self, Ctx};
 use crate::compaction::{self, PolicyState};
+use crate::files::{self, table_path};
 use crate::manifest::{self, ManifestWriter, VersionEdit};
 use crate::memtable::Memtable;
 use crate::sstable::block::Kind;
 use crate::sstable::builder::{TableBuilder, TableShape};
 use crate::sstable::reader::Table;
 use crate::version::Version;
-use crate::wal;
 
 impl Shared {
     pub(crate) fn shape(&self) -> TableShape {
@@ -96,7 +96,9 @@ impl Shared {
         self.stats.flushes.fetch_add(1, Ordering::Relaxed);
         // The WAL is obsolete now; if the delete is lost in a crash, the
         // next open deletes it (it is below the log number).
-        let _ = self.vfs.remove_file(&wal::path(&self.dir, mem.wal_number));
+        let _ = self
+            .vfs
+            .remove_file(&files::wal_path(&self.dir, mem.wal_number));
         self.bg_cv.notify_all();
         Ok(true)
     }

@@ -36,8 +36,8 @@ use engine_core::{Error, Purpose, Result, Vfs};
 use super::background::write_memtable;
 use super::{BgState, Shared, SuperVersion, VersionSet, WriteState};
 use crate::cache::BlockCache;
-use crate::compaction::exec::table_path;
 use crate::compaction::PolicyState;
+use crate::files::{self, table_path, FileName};
 use crate::manifest::{self, ManifestWriter, VersionEdit};
 use crate::memtable::Memtable;
 use crate::options::LsmOptions;
@@ -46,32 +46,6 @@ use crate::sstable::reader::Table;
 use crate::sstable::FileMeta;
 use crate::version::Version;
 use crate::wal;
-
-/// Kinds of files this engine names.
-enum FileKind {
-    Log(u64),
-    Table(u64),
-    Tmp,
-}
-
-fn parse_name(name: &str) -> Option<FileKind> {
-    if name == manifest::TMP_NAME {
-        return Some(FileKind::Tmp);
-    }
-    let (stem, ext) = name.split_once('.')?;
-    if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n = stem.parse().ok()?;
-    match ext {
-        "log" => Some(FileKind::Log(n)),
-        "sst" => Some(FileKind::Table(n)),
-        // A WAL whose creation died before the rename (see wal::create):
-        // it never held a record, and is deleted like MANIFEST.tmp.
-        "log.tmp" => Some(FileKind::Tmp),
-        _ => None,
-    }
-}
 
 /// The name every LSM preset writes in its directory's owner file.
 pub(crate) const OWNER: &str = "lsm";
@@ -128,7 +102,7 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
         }
         None => {
             for name in &names {
-                if parse_name(name).is_some() {
+                if FileName::parse(name).is_some() {
                     vfs.remove_file(&dir.join(name))?;
                 }
             }
@@ -165,14 +139,14 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
 
     let mut wals = Vec::new();
     for name in &names {
-        match parse_name(name) {
-            Some(FileKind::Log(n)) => {
+        match FileName::parse(name) {
+            Some(FileName::Wal(n)) => {
                 next_file = next_file.max(n + 1);
                 if n >= log_number {
                     wals.push(n);
                 }
             }
-            Some(FileKind::Table(n)) => next_file = next_file.max(n + 1),
+            Some(FileName::Table(n)) => next_file = next_file.max(n + 1),
             _ => {}
         }
     }
@@ -184,7 +158,7 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
     // deleted below).
     for (i, &n) in wals.iter().enumerate() {
         let newest = i + 1 == wals.len();
-        wal::replay(vfs, &wal::path(dir, n), newest, |kind, k, v| {
+        wal::replay(vfs, &files::wal_path(dir, n), newest, |kind, k, v| {
             seq += 1;
             replayed.insert(k, seq, (kind == RecordKind::Put).then_some(v));
         })?;
@@ -223,10 +197,10 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
     let wal = Arc::new(wal::create(vfs, dir, wal_number, opts.durability)?);
     let live: std::collections::HashSet<u64> = version.tables().map(|t| t.meta.number).collect();
     for name in vfs.list_dir(dir)? {
-        let stale = match parse_name(&name) {
-            Some(FileKind::Log(n)) => n < wal_number,
-            Some(FileKind::Table(n)) => !live.contains(&n),
-            Some(FileKind::Tmp) => true,
+        let stale = match FileName::parse(&name) {
+            Some(FileName::Wal(n)) => n < wal_number,
+            Some(FileName::Table(n)) => !live.contains(&n),
+            Some(FileName::Tmp) => true,
             None => false,
         };
         if stale {

@@ -34,6 +34,7 @@ use engine_core::record::RecordKind;
 use engine_core::Result;
 
 use super::{Shared, SuperVersion, WriteState};
+use crate::files;
 use crate::memtable::Memtable;
 use crate::wal;
 
@@ -97,7 +98,7 @@ impl Shared {
         let wal = match wal::create(&self.vfs, &self.dir, number, self.opts.durability) {
             Ok(wal) => Arc::new(wal),
             Err(e) => {
-                self.poison(&wal::path(&self.dir, number));
+                self.poison(&files::wal_path(&self.dir, number));
                 return Err(e);
             }
         };
