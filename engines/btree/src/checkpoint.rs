@@ -43,13 +43,21 @@
 //! is synced, so that a later torn doublewrite can never be mistaken for
 //! a complete one, or sit on a stale one. Its format, and what recovery
 //! concludes from it, are in [`crate::doublewrite`].
+//!
+//! When a checkpoint runs (the log's length, the dirty share of the cache),
+//! who runs it (the background checkpointer, or a writer when it is urgent)
+//! and how it takes the engine's lock are here too, as methods on the
+//! engine's shared state; the engine only asks for one.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
+use engine_core::log::LogWriter;
 use engine_core::{Error, File, Purpose, Result, Vfs};
 
 use crate::doublewrite::{judge, Doublewrite};
+use crate::engine::{exhausted, Inner, Shared};
 use crate::page::{page_offset, Node};
 use crate::pager::read_meta;
 use crate::pager::Images;
@@ -203,6 +211,120 @@ pub fn write_images(to: &Target, snap: &Snapshot) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// When and how the engine checkpoints: the orchestration around the
+/// steps above, on the engine's shared state.
+impl Shared {
+    pub(crate) fn checkpoint_due(&self, g: &Inner) -> bool {
+        g.wal.len() >= self.config.checkpoint_bytes
+            || g.tree.pager.dirty_pages() * 2 >= g.tree.pager.capacity()
+    }
+
+    /// Past this the writer checkpoints itself even with a background
+    /// checkpointer: the cache bound and the log length must hold.
+    pub(crate) fn checkpoint_urgent(&self, g: &Inner) -> bool {
+        g.wal.len() >= 2 * self.config.checkpoint_bytes
+            || g.tree.pager.dirty_pages() >= g.tree.pager.capacity()
+    }
+
+    /// Run one checkpoint (the steps are in [`crate::checkpoint`]), after
+    /// the one already running, if any; with `only_if_due`, only when one
+    /// is still due then. Called without the lock; it holds the lock only
+    /// to switch logs and take the images, never for the page writes.
+    pub(crate) fn checkpoint(&self, only_if_due: bool) -> Result<()> {
+        let (old, gen) = {
+            let mut g = self.inner.lock();
+            while g.checkpointing {
+                self.done.wait(&mut g);
+            }
+            if g.poisoned {
+                return Err(self.poisoned());
+            }
+            if only_if_due && !self.checkpoint_due(&g) {
+                return Ok(());
+            }
+            // Checked at open to be below the maximum; one per checkpoint.
+            let Some(gen) = g.wal_gen.checked_add(1) else {
+                return Err(exhausted(&self.dir));
+            };
+            g.checkpointing = true;
+            (Arc::clone(&g.wal), gen)
+        };
+        let started = Instant::now();
+        let result = self.run_checkpoint(&old, gen);
+        let mut g = self.inner.lock();
+        g.checkpoint_time += started.elapsed();
+        g.checkpointing = false;
+        match result {
+            Ok(()) => g.checkpoints += 1,
+            Err(_) => g.poisoned = true,
+        }
+        self.done.notify_all();
+        result
+    }
+
+    fn run_checkpoint(&self, old: &Arc<LogWriter>, gen: u64) -> Result<()> {
+        // Most of the old log's fsync, and the new log, without the lock.
+        old.sync()?;
+        let new_wal = wal::create(&self.vfs, &self.dir, gen)?;
+        let snap = {
+            let mut g = self.inner.lock();
+            if g.poisoned {
+                return Err(self.poisoned());
+            }
+            let g = &mut *g;
+            let (meta, images) = g
+                .tree
+                .pager
+                .begin_checkpoint(gen)
+                .ok_or_else(|| exhausted(&self.dir))?;
+            g.prev_wal = Some(Arc::clone(old));
+            g.wal = Arc::new(new_wal);
+            g.wal_gen = gen;
+            g.since_sync = 0;
+            Snapshot {
+                images,
+                // The file's page size, which `open` made the config's.
+                page_size: g.tree.pager.page_size(),
+                seq: meta.seq,
+                wal_gen: gen,
+                durable_pages: g.durable_pages,
+                page_count: meta.page_count,
+            }
+        };
+        // What was appended since the first sync, now without the lock; the
+        // header naming the new log must not be written before it is done.
+        old.sync()?;
+        self.inner.lock().prev_wal = None;
+        let target = Target {
+            vfs: &self.vfs,
+            dir: &self.dir,
+            pages: &self.pages,
+            dw: &self.dw,
+        };
+        write_images(&target, &snap)?;
+        let mut g = self.inner.lock();
+        g.tree.pager.finish_checkpoint();
+        g.durable_pages = snap.page_count;
+        Ok(())
+    }
+
+    pub(crate) fn background_loop(&self) {
+        loop {
+            {
+                let mut g = self.inner.lock();
+                while !g.closing && (g.poisoned || g.checkpointing || !self.checkpoint_due(&g)) {
+                    self.wake.wait(&mut g);
+                }
+                if g.closing {
+                    return;
+                }
+            }
+            // A failure poisons the engine; writers report it.
+            let _ = self.checkpoint(true);
+        }
+    }
 }
 
 #[cfg(test)]

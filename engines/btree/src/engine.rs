@@ -100,46 +100,46 @@ impl Config {
     }
 }
 
-struct Inner {
-    tree: Tree,
-    wal: Arc<LogWriter>,
+pub(crate) struct Inner {
+    pub(crate) tree: Tree,
+    pub(crate) wal: Arc<LogWriter>,
     /// The generation `wal` appends to.
-    wal_gen: u64,
+    pub(crate) wal_gen: u64,
     /// The previous log while a checkpoint that switched away from it has
     /// not yet made it durable: whoever syncs `wal` syncs this one first,
     /// and meanwhile appends to `wal` are not written to its file, so no
     /// byte of the new log is on disk before all of the older one.
-    prev_wal: Option<Arc<LogWriter>>,
+    pub(crate) prev_wal: Option<Arc<LogWriter>>,
     /// The page count of the header on disk (see [`Snapshot`]).
-    durable_pages: u64,
+    pub(crate) durable_pages: u64,
     /// After a failed write, sync or checkpoint: the cached pages may be
     /// half-changed, so everything is refused until a reopen.
-    poisoned: bool,
-    since_sync: u64,
-    checkpoints: u64,
+    pub(crate) poisoned: bool,
+    pub(crate) since_sync: u64,
+    pub(crate) checkpoints: u64,
     /// Wall time spent in checkpoints, and the part of it writers spent
     /// waiting for one (inline or behind a running one).
-    checkpoint_time: Duration,
-    writer_wait: Duration,
+    pub(crate) checkpoint_time: Duration,
+    pub(crate) writer_wait: Duration,
     /// A checkpoint is running (at most one at a time).
-    checkpointing: bool,
+    pub(crate) checkpointing: bool,
     /// Set when the background checkpointer should stop.
-    closing: bool,
+    pub(crate) closing: bool,
 }
 
-struct Shared {
-    vfs: Vfs,
-    dir: PathBuf,
+pub(crate) struct Shared {
+    pub(crate) vfs: Vfs,
+    pub(crate) dir: PathBuf,
     /// A second handle on the page file, for checkpoints' writes (the
     /// pager's own stays with the cache, under the lock).
-    pages: File,
-    dw: File,
-    config: Config,
-    inner: Mutex<Inner>,
+    pub(crate) pages: File,
+    pub(crate) dw: File,
+    pub(crate) config: Config,
+    pub(crate) inner: Mutex<Inner>,
     /// Wakes the background checkpointer.
-    wake: Condvar,
+    pub(crate) wake: Condvar,
     /// Signalled when a checkpoint ends.
-    done: Condvar,
+    pub(crate) done: Condvar,
 }
 
 /// The B+tree engine.
@@ -266,123 +266,11 @@ fn new_inner(tree: Tree, wal: LogWriter, wal_gen: u64, durable_pages: u64) -> In
 }
 
 /// A counter of the header page that cannot go one further.
-fn exhausted(dir: &Path) -> Error {
+pub(crate) fn exhausted(dir: &Path) -> Error {
     Error::corruption(dir.join(PAGE_FILE), 0, "header page: counter exhausted")
 }
 
 impl Shared {
-    fn checkpoint_due(&self, g: &Inner) -> bool {
-        g.wal.len() >= self.config.checkpoint_bytes
-            || g.tree.pager.dirty_pages() * 2 >= g.tree.pager.capacity()
-    }
-
-    /// Past this the writer checkpoints itself even with a background
-    /// checkpointer: the cache bound and the log length must hold.
-    fn checkpoint_urgent(&self, g: &Inner) -> bool {
-        g.wal.len() >= 2 * self.config.checkpoint_bytes
-            || g.tree.pager.dirty_pages() >= g.tree.pager.capacity()
-    }
-
-    /// Run one checkpoint (the steps are in [`crate::checkpoint`]), after
-    /// the one already running, if any; with `only_if_due`, only when one
-    /// is still due then. Called without the lock; it holds the lock only
-    /// to switch logs and take the images, never for the page writes.
-    fn checkpoint(&self, only_if_due: bool) -> Result<()> {
-        let (old, gen) = {
-            let mut g = self.inner.lock();
-            while g.checkpointing {
-                self.done.wait(&mut g);
-            }
-            if g.poisoned {
-                return Err(self.poisoned());
-            }
-            if only_if_due && !self.checkpoint_due(&g) {
-                return Ok(());
-            }
-            // Checked at open to be below the maximum; one per checkpoint.
-            let Some(gen) = g.wal_gen.checked_add(1) else {
-                return Err(exhausted(&self.dir));
-            };
-            g.checkpointing = true;
-            (Arc::clone(&g.wal), gen)
-        };
-        let started = Instant::now();
-        let result = self.run_checkpoint(&old, gen);
-        let mut g = self.inner.lock();
-        g.checkpoint_time += started.elapsed();
-        g.checkpointing = false;
-        match result {
-            Ok(()) => g.checkpoints += 1,
-            Err(_) => g.poisoned = true,
-        }
-        self.done.notify_all();
-        result
-    }
-
-    fn run_checkpoint(&self, old: &Arc<LogWriter>, gen: u64) -> Result<()> {
-        // Most of the old log's fsync, and the new log, without the lock.
-        old.sync()?;
-        let new_wal = wal::create(&self.vfs, &self.dir, gen)?;
-        let snap = {
-            let mut g = self.inner.lock();
-            if g.poisoned {
-                return Err(self.poisoned());
-            }
-            let g = &mut *g;
-            g.prev_wal = Some(Arc::clone(old));
-            let meta = &mut g.tree.pager.meta;
-            meta.seq = meta
-                .seq
-                .checked_add(1)
-                .ok_or_else(|| exhausted(&self.dir))?;
-            meta.wal_gen = gen;
-            let meta = *meta;
-            g.wal = Arc::new(new_wal);
-            g.wal_gen = gen;
-            g.since_sync = 0;
-            Snapshot {
-                images: g.tree.pager.take_images(meta),
-                // The file's page size, which `open` made the config's.
-                page_size: g.tree.pager.page_size(),
-                seq: meta.seq,
-                wal_gen: gen,
-                durable_pages: g.durable_pages,
-                page_count: meta.page_count,
-            }
-        };
-        // What was appended since the first sync, now without the lock; the
-        // header naming the new log must not be written before it is done.
-        old.sync()?;
-        self.inner.lock().prev_wal = None;
-        let target = Target {
-            vfs: &self.vfs,
-            dir: &self.dir,
-            pages: &self.pages,
-            dw: &self.dw,
-        };
-        checkpoint::write_images(&target, &snap)?;
-        let mut g = self.inner.lock();
-        g.tree.pager.finish_checkpoint();
-        g.durable_pages = snap.page_count;
-        Ok(())
-    }
-
-    fn background_loop(&self) {
-        loop {
-            {
-                let mut g = self.inner.lock();
-                while !g.closing && (g.poisoned || g.checkpointing || !self.checkpoint_due(&g)) {
-                    self.wake.wait(&mut g);
-                }
-                if g.closing {
-                    return;
-                }
-            }
-            // A failure poisons the engine; writers report it.
-            let _ = self.checkpoint(true);
-        }
-    }
-
     /// Apply one write and log it, fsync when the durability mode asks,
     /// and checkpoint inline when one is due and nobody else will.
     fn write(&self, kind: RecordKind, key: &[u8], value: &[u8]) -> Result<()> {
@@ -474,7 +362,7 @@ impl Shared {
         Ok(())
     }
 
-    fn poisoned(&self) -> Error {
+    pub(crate) fn poisoned(&self) -> Error {
         Error::Poisoned {
             path: self.dir.join(PAGE_FILE),
         }
@@ -489,7 +377,7 @@ impl BTree {
 
     /// Tree height (1 = the root is a leaf).
     pub fn height(&self) -> u32 {
-        self.shared.inner.lock().tree.pager.meta.height
+        self.shared.inner.lock().tree.pager.meta().height
     }
 
     /// Levels from the root down that are wholly cached (see
@@ -538,12 +426,13 @@ impl Engine for BTree {
     fn metrics(&self) -> EngineMetrics {
         let g = self.shared.inner.lock();
         let p = &g.tree.pager;
+        let meta = p.meta();
         let s = g.tree.stats;
         EngineMetrics::new()
-            .with("height", p.meta.height)
+            .with("height", meta.height)
             .with("cached_levels", g.tree.cached_levels())
-            .with("pages", p.meta.page_count)
-            .with("free_pages", p.meta.free_count)
+            .with("pages", meta.page_count)
+            .with("free_pages", meta.free_count)
             .with("splits", s.splits)
             .with("merges", s.merges)
             .with("redistributions", s.redistributions)

@@ -64,8 +64,10 @@ pub struct Pager {
     clock: Vec<u64>,
     hand: usize,
     dirty: usize,
-    /// The header as of the last change (written at checkpoints).
-    pub meta: Meta,
+    /// The header as of the last change (written at checkpoints). The tree
+    /// changes its root, height and page count here; everyone else reads
+    /// it through [`Pager::meta`].
+    pub(crate) meta: Meta,
     pub stats: CacheStats,
     buf: Vec<u8>,
     /// The pages a running checkpoint is writing (see the module docs).
@@ -301,6 +303,22 @@ impl Pager {
         self.set(id, Node::Free { next });
         self.meta.free_head = id;
         self.meta.free_count += 1;
+    }
+
+    /// The header as of the last change.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// Start the checkpoint whose header names log generation `wal_gen`:
+    /// the header's sequence number moves one on, and the dirty pages and
+    /// that header are taken (see [`Pager::take_images`]). `None`, changing
+    /// nothing, when the sequence number cannot go one further.
+    pub fn begin_checkpoint(&mut self, wal_gen: u64) -> Option<(Meta, Arc<Images>)> {
+        self.meta.seq = self.meta.seq.checked_add(1)?;
+        self.meta.wal_gen = wal_gen;
+        let meta = self.meta;
+        Some((meta, self.take_images(meta)))
     }
 
     /// Start a checkpoint: every dirty page and a header page saying `meta`.

@@ -57,6 +57,7 @@ mod keydir;
 pub mod merge;
 mod recovery;
 pub mod segment;
+mod store;
 mod verify;
 
 pub use engine::HashLog;
@@ -94,7 +95,7 @@ pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<Box<dyn Engine>>
     // No cache to size (the keydir holds every key; values are read from
     // the segments), but a value that is not a size is still refused.
     options.cache_bytes()?;
-    let cfg = engine::Config {
+    let cfg = store::Config {
         durability: options.durability()?,
         segment_bytes: options.u64_in("segment_bytes", 64 << 20, 256, 1 << 40)?,
         merge_ratio: options.f64("merge_ratio", 0.5)?,

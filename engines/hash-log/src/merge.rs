@@ -43,10 +43,10 @@ use parking_lot::{Condvar, Mutex};
 use engine_core::record::{self, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
 use engine_core::{Durability, Error, Purpose, Result};
 
-use crate::engine::Inner;
 use crate::hint::{self, HintEntry};
 use crate::keydir::Loc;
 use crate::segment::{self, hint_path, seg_path, Segment};
+use crate::store::Store;
 
 /// An output segment being filled.
 struct Output {
@@ -54,7 +54,7 @@ struct Output {
     hints: Vec<HintEntry>,
 }
 
-impl Inner {
+impl Store {
     /// Merge every sealed segment. Returns whether anything was merged.
     pub(crate) fn merge(&self) -> Result<bool> {
         let _one = self.merge_lock.lock();
@@ -274,7 +274,7 @@ struct Signal {
 }
 
 impl Merger {
-    pub fn start(inner: Arc<Inner>) -> Merger {
+    pub fn start(inner: Arc<Store>) -> Merger {
         let signal = Arc::new((Mutex::new(Signal::default()), Condvar::new()));
         let theirs = Arc::clone(&signal);
         let thread = std::thread::spawn(move || loop {

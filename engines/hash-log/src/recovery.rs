@@ -10,13 +10,13 @@ use engine_core::record::{LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
 use engine_core::{ownership, Error, File, OpenMode, Purpose, Result, Vfs};
 use parking_lot::{Mutex, RwLock};
 
-use crate::engine::{Config, Inner};
 use crate::hint;
 use crate::keydir::{Keydir, Loc};
 use crate::segment::{self, is_write_id, Segment, WRITE_STEP};
+use crate::store::{Config, Store};
 
 /// Recover the engine state in `dir` (claiming it if empty or absent).
-pub(crate) fn recover(vfs: &Vfs, dir: &Path, cfg: Config) -> Result<Inner> {
+pub(crate) fn recover(vfs: &Vfs, dir: &Path, cfg: Config) -> Result<Store> {
     // Refuses a directory holding anything but a hash-log database, before
     // anything in it is deleted or truncated.
     ownership::claim(vfs, dir, crate::ENGINE_NAME)?;
@@ -46,7 +46,7 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, cfg: Config) -> Result<Inner> {
             seg
         }
     };
-    Ok(Inner {
+    Ok(Store {
         vfs: vfs.clone(),
         dir: dir.to_path_buf(),
         cfg,
