@@ -54,7 +54,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use engine_core::log::LogWriter;
-use engine_core::{Error, File, Purpose, Result, Vfs};
+use engine_core::{Error, EventKind, File, Purpose, Result, Vfs};
 
 use crate::doublewrite::{judge, Doublewrite};
 use crate::engine::{exhausted, Inner, Shared};
@@ -177,7 +177,9 @@ pub struct Snapshot {
 /// on disk, so a torn one harms nothing until a header naming them is
 /// durable: they skip the doublewrite and are written (and fsynced) in
 /// place first. A growing tree (a load) writes its new pages once.
-pub fn write_images(to: &Target, snap: &Snapshot) -> Result<()> {
+///
+/// Returns the bytes written to the page file and `pages.dw`.
+pub fn write_images(to: &Target, snap: &Snapshot) -> Result<u64> {
     let Target {
         vfs,
         dir,
@@ -210,7 +212,7 @@ pub fn write_images(to: &Target, snap: &Snapshot) -> Result<()> {
             vfs.remove_file(&wal::wal_path(dir, gen))?;
         }
     }
-    Ok(())
+    Ok(((fresh.len() + old.len()) * page_size + dw_bytes.len()) as u64)
 }
 
 /// When and how the engine checkpoints: the orchestration around the
@@ -256,15 +258,21 @@ impl Shared {
         let mut g = self.inner.lock();
         g.checkpoint_time += started.elapsed();
         g.checkpointing = false;
-        match result {
-            Ok(()) => g.checkpoints += 1,
+        match &result {
+            Ok((pages, written)) => {
+                g.checkpoints += 1;
+                let detail = format!("{pages} pages, log generation {gen}");
+                self.events
+                    .record_since(EventKind::Checkpoint, started, (0, *written), detail);
+            }
             Err(_) => g.poisoned = true,
         }
         self.done.notify_all();
-        result
+        result.map(|_| ())
     }
 
-    fn run_checkpoint(&self, old: &Arc<LogWriter>, gen: u64) -> Result<()> {
+    /// Steps 1-5; returns the pages written and the bytes it took.
+    fn run_checkpoint(&self, old: &Arc<LogWriter>, gen: u64) -> Result<(usize, u64)> {
         // Most of the old log's fsync, and the new log, without the lock.
         old.sync()?;
         let new_wal = wal::create(&self.vfs, &self.dir, gen)?;
@@ -303,11 +311,11 @@ impl Shared {
             pages: &self.pages,
             dw: &self.dw,
         };
-        write_images(&target, &snap)?;
+        let written = write_images(&target, &snap)?;
         let mut g = self.inner.lock();
         g.tree.pager.finish_checkpoint();
         g.durable_pages = snap.page_count;
-        Ok(())
+        Ok((snap.images.len(), written))
     }
 
     pub(crate) fn background_loop(&self) {

@@ -18,7 +18,8 @@ use engine_core::log::LogWriter;
 use engine_core::ownership;
 use engine_core::record::{RecordKind, FILE_HEADER_LEN, MAX_VALUE_LEN};
 use engine_core::{
-    Durability, Engine, EngineMetrics, Error, File, OpenMode, Options, Result, Vfs, COMMON_OPTIONS,
+    Durability, Engine, EngineMetrics, Error, Event, EventLog, File, OpenMode, Options, Result,
+    Vfs, COMMON_OPTIONS,
 };
 
 use crate::checkpoint::{self, Snapshot, Target};
@@ -140,6 +141,8 @@ pub(crate) struct Shared {
     pub(crate) wake: Condvar,
     /// Signalled when a checkpoint ends.
     pub(crate) done: Condvar,
+    /// Checkpoints as they end (see `Engine::drain_events`).
+    pub(crate) events: EventLog,
 }
 
 /// The B+tree engine.
@@ -178,6 +181,7 @@ pub fn open(vfs: &Vfs, dir: &Path, options: &Options) -> Result<BTree> {
         inner: Mutex::new(inner),
         wake: Condvar::new(),
         done: Condvar::new(),
+        events: EventLog::new(),
     });
     let worker = if background {
         let s = Arc::clone(&shared);
@@ -451,6 +455,10 @@ impl Engine for BTree {
                 "wal_bytes",
                 g.wal.len().saturating_sub(FILE_HEADER_LEN as u64),
             )
+    }
+
+    fn drain_events(&self) -> Vec<Event> {
+        self.shared.events.drain()
     }
 
     fn quiesce(&self) -> Result<()> {

@@ -429,3 +429,30 @@ fn pages_new_to_the_file_skip_the_doublewrite() {
         assert!(db.get(&key(i)).unwrap().is_some(), "{i}");
     }
 }
+
+/// Every checkpoint is one event, and together they carry exactly the
+/// bytes the page file and the doublewrite file were written (the WAL is
+/// the only other writer, under its own purpose).
+#[test]
+fn checkpoint_events_carry_the_page_writes() {
+    let (_fs, vfs, dir) = setup();
+    let db = open(&vfs, &dir, &format!("{SMALL_PAGES},cache_pages=4096"));
+    let before = vfs.stats().snapshot();
+    let n = 20_000;
+    for i in 0..n {
+        db.put(&key(scatter(i, n)), &value(i, 1, 40)).unwrap();
+    }
+    let io = vfs.stats().snapshot().since(&before);
+    let events = db.drain_events();
+    assert!(events.len() > 2, "{} checkpoints", events.len());
+    assert_eq!(
+        events.len() as f64,
+        db.metrics().get("checkpoints").unwrap()
+    );
+    assert!(events
+        .iter()
+        .all(|e| e.kind == engine_core::EventKind::Checkpoint && e.end >= e.start));
+    let page_writes =
+        io.purpose(Purpose::Flush).write_bytes + io.purpose(Purpose::Compaction).write_bytes;
+    assert_eq!(events.iter().map(|e| e.bytes_out).sum::<u64>(), page_writes);
+}

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::error::Result;
+use crate::events::Event;
 use crate::options::Options;
 use crate::vfs::Vfs;
 
@@ -41,6 +42,13 @@ pub trait Engine: Send + Sync {
     /// the default.
     fn quiesce(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// The background work (flushes, compactions, checkpoints, merges,
+    /// write stalls) finished since the last call, oldest first; see
+    /// [`crate::events`]. Engines without background work keep the default.
+    fn drain_events(&self) -> Vec<Event> {
+        Vec::new()
     }
 }
 

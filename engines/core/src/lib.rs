@@ -27,6 +27,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod kit;
 pub mod log;
 pub mod options;
@@ -37,6 +38,7 @@ pub mod vfs;
 
 pub use engine::{Engine, EngineMetrics, MetricValue, OpenFn};
 pub use error::{Error, Result};
+pub use events::{Event, EventKind, EventLog};
 pub use options::{Durability, OptionSpec, Options, COMMON_OPTIONS};
 pub use verify::{CorruptSpot, FileReport, VerifyFn, VerifyReport};
 pub use vfs::{File, IoSnapshot, IoStats, OpenMode, Purpose, Vfs};

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use engine_core::record::RecordKind;
-use engine_core::{Engine, EngineMetrics, Error, Result};
+use engine_core::{Engine, EngineMetrics, Error, Event, Result};
 
 use crate::keydir::Loc;
 use crate::merge::Merger;
@@ -129,6 +129,10 @@ impl Engine for HashLog {
             self.inner.merge()?;
         }
         Ok(())
+    }
+
+    fn drain_events(&self) -> Vec<Event> {
+        self.inner.events.drain()
     }
 
     fn metrics(&self) -> EngineMetrics {

@@ -37,11 +37,12 @@ use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
 use engine_core::record::{self, LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
-use engine_core::{Durability, Error, Purpose, Result};
+use engine_core::{Durability, Error, EventKind, Purpose, Result};
 
 use crate::hint::{self, HintEntry};
 use crate::keydir::Loc;
@@ -90,6 +91,8 @@ impl Store {
     }
 
     fn merge_locked(&self, created: &mut Vec<u64>) -> Result<bool> {
+        let started = Instant::now();
+        let written_before = self.merge_bytes_written.load(Relaxed);
         let active = self.active.lock().id;
         let inputs: Vec<Arc<Segment>> = self
             .segs
@@ -172,6 +175,11 @@ impl Store {
             }
         }
         self.merges.fetch_add(1, Relaxed);
+        let read: u64 = inputs.iter().map(|s| s.log.len()).sum();
+        let written = self.merge_bytes_written.load(Relaxed) - written_before;
+        let detail = format!("{} segments -> {}", inputs.len(), outputs.len());
+        self.events
+            .record_since(EventKind::Merge, started, (read, written), detail);
         Ok(true)
     }
 

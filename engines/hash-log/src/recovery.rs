@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use engine_core::log::LogWriter;
 use engine_core::record::{LogEnd, LogReader, RecordKind, FILE_HEADER_LEN};
-use engine_core::{ownership, Error, File, OpenMode, Purpose, Result, Vfs};
+use engine_core::{ownership, Error, EventLog, File, OpenMode, Purpose, Result, Vfs};
 use parking_lot::{Mutex, RwLock};
 
 use crate::hint;
@@ -56,6 +56,7 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, cfg: Config) -> Result<Store> {
         merge_lock: Mutex::new(()),
         merges: AtomicU64::new(0),
         merge_bytes_written: AtomicU64::new(0),
+        events: EventLog::new(),
         merge_errors: AtomicU64::new(0),
         roll_failed: AtomicBool::new(false),
     })

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use engine_core::record::{self, RecordKind, RECORD_HEADER_LEN};
-use engine_core::{Durability, Error, Purpose, Result, Vfs};
+use engine_core::{Durability, Error, EventLog, Purpose, Result, Vfs};
 
 use crate::keydir::Keydir;
 use crate::segment::{self, Segment, WRITE_STEP};
@@ -49,6 +49,8 @@ pub(crate) struct Store {
     /// records in a segment that is no longer the newest (which open
     /// reports as corruption). Writes are refused until a reopen.
     pub roll_failed: AtomicBool,
+    /// Merges as they end (see `Engine::drain_events`).
+    pub events: EventLog,
 }
 
 impl Store {

@@ -138,3 +138,25 @@ fn bad_options_name_the_option() {
         assert!(err.to_string().contains(needle), "{err}");
     }
 }
+
+/// Every merge is one event carrying the sealed bytes it read and the
+/// bytes it wrote, as the merge counters say.
+#[test]
+fn merge_events_agree_with_the_merge_counters() {
+    let (_fs, vfs, dir) = setup();
+    let db = open(&vfs, &dir, SMALL);
+    for round in 0..8u8 {
+        for i in 0..1000 {
+            db.put(&key(i), &[round; 200]).unwrap();
+        }
+    }
+    let events = db.drain_events();
+    let m = db.metrics();
+    assert!(!events.is_empty(), "overwrites past merge_ratio merge");
+    assert_eq!(events.len() as f64, m.get("merges").unwrap());
+    assert!(events
+        .iter()
+        .all(|e| e.kind == engine_core::EventKind::Merge && e.end >= e.start && e.bytes_in > 0));
+    let written: u64 = events.iter().map(|e| e.bytes_out).sum();
+    assert_eq!(written as f64, m.get("merge_bytes_written").unwrap());
+}

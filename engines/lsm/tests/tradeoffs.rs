@@ -197,3 +197,37 @@ fn io_is_counted_under_its_purpose() {
         keys.len() as f64
     });
 }
+
+/// The events a load reports agree with the counters: one flush event per
+/// flush carrying the table's bytes, one compaction event per compaction
+/// carrying its bytes read and written, each ending after it started.
+#[test]
+fn events_account_for_every_flush_and_compaction() {
+    for style in ["compaction=leveled", "compaction=tiered"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = open(&Vfs::os(), tmp.path(), style);
+        load(db.as_ref(), 20_000, 3);
+        let events = db.drain_events();
+        let m = db.metrics();
+        let of = |kind: engine_core::EventKind| -> (f64, f64, f64) {
+            events
+                .iter()
+                .filter(|e| e.kind == kind)
+                .fold((0.0, 0.0, 0.0), |(n, i, o), e| {
+                    assert!(e.end >= e.start, "{style}: {e:?}");
+                    (n + 1.0, i + e.bytes_in as f64, o + e.bytes_out as f64)
+                })
+        };
+        let metric = |name: &str| m.get(name).unwrap();
+        let (flushes, _, flushed) = of(engine_core::EventKind::Flush);
+        assert!(flushes > 0.0, "{style}: a 20k-key load flushes");
+        assert_eq!(flushes, metric("flushes"), "{style}");
+        assert_eq!(flushed, metric("flush_bytes"), "{style}");
+        let (compactions, read, written) = of(engine_core::EventKind::Compaction);
+        assert!(compactions > 0.0, "{style}: a 20k-key load compacts");
+        assert_eq!(compactions, metric("compactions"), "{style}");
+        assert_eq!(read, metric("compaction_bytes_read"), "{style}");
+        assert_eq!(written, metric("compaction_bytes_written"), "{style}");
+        assert!(db.drain_events().is_empty(), "{style}: drained once");
+    }
+}

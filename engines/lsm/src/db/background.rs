@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use engine_core::{Error, Purpose, Result};
+use engine_core::{Error, EventKind, Purpose, Result};
 
 use super::{Shared, SuperVersion, VersionSet};
 use crate::compaction::exec::{self, Ctx};
@@ -60,6 +60,7 @@ impl Shared {
         let Some(mem) = self.current_sv().imm.last().cloned() else {
             return Ok(false);
         };
+        let started = Instant::now();
         let table = self.write_memtable(&mem, Purpose::Flush)?;
         let mut vs = self.versions.lock();
         let sv = self.current_sv();
@@ -94,6 +95,11 @@ impl Shared {
         }
         drop(vs);
         self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+        let out = edit.added.first().map_or(0, |(_, _, meta)| meta.size);
+        let detail = format!("memtable of WAL {} to L0", mem.wal_number);
+        let io = (mem.size(), out);
+        self.events
+            .record_since(EventKind::Flush, started, io, detail);
         // The WAL is obsolete now; if the delete is lost in a crash, the
         // next open deletes it (it is below the log number).
         let _ = self
@@ -189,6 +195,7 @@ impl Shared {
             target_file_bytes: self.opts.target_file_bytes,
             cache: &self.cache,
         };
+        let started = Instant::now();
         let out = exec::run(&task, &version, &ctx, &|| self.alloc_file())?;
         let mut edit = out.edit;
         edit.next_file = Some(self.next_file.load(Ordering::SeqCst));
@@ -207,6 +214,9 @@ impl Shared {
         s.compact_read.fetch_add(out.bytes_read, Ordering::Relaxed);
         s.compact_written
             .fetch_add(out.bytes_written, Ordering::Relaxed);
+        let io = (out.bytes_read, out.bytes_written);
+        self.events
+            .record_since(EventKind::Compaction, started, io, describe(&task));
         self.bg_cv.notify_all();
         Ok(true)
     }
@@ -347,4 +357,18 @@ pub(crate) fn spawn_compactor(shared: Arc<Shared>) -> JoinHandle<()> {
         |b, v| b.compacting = v,
         |s| s.compact_until_done(),
     )
+}
+
+/// A compaction as the timeline shows it: where its inputs came from and
+/// where its output went (`L1->L2`, `tier 0->1`), and whether it only moved
+/// a table.
+fn describe(task: &compaction::Task) -> String {
+    let mut from: Vec<u32> = task.inputs.iter().map(|&(level, _)| level).collect();
+    from.dedup();
+    let from: Vec<String> = from.iter().map(|l| format!("L{l}")).collect();
+    let mut s = format!("{}->L{}", from.join("+"), task.output_level);
+    if task.trivial_move {
+        s.push_str(" (trivial move)");
+    }
+    s
 }

@@ -40,7 +40,7 @@ use std::thread::JoinHandle;
 use parking_lot::{Condvar, Mutex, RwLock};
 
 use engine_core::record::check_sizes;
-use engine_core::{Engine, EngineMetrics, Error, Options, Result, Vfs};
+use engine_core::{Engine, EngineMetrics, Error, Event, EventLog, Options, Result, Vfs};
 
 use crate::bloom;
 use crate::cache::BlockCache;
@@ -108,6 +108,8 @@ pub(crate) struct Shared {
     /// Set when level 0 is at the stop trigger and a compaction is due.
     pub l0_stall: AtomicBool,
     pub stats: Stats,
+    /// Flushes, compactions and stalls as they end (see `drain_events`).
+    pub events: EventLog,
 }
 
 /// The LSM engine.
@@ -297,5 +299,9 @@ impl Engine for Lsm {
 
     fn quiesce(&self) -> Result<()> {
         self.shared.quiesce()
+    }
+
+    fn drain_events(&self) -> Vec<Event> {
+        self.shared.events.drain()
     }
 }

@@ -31,7 +31,7 @@ use parking_lot::{Condvar, Mutex, RwLock};
 
 use engine_core::ownership;
 use engine_core::record::RecordKind;
-use engine_core::{Error, Purpose, Result, Vfs};
+use engine_core::{Error, EventLog, Purpose, Result, Vfs};
 
 use super::background::write_memtable;
 use super::{BgState, Shared, SuperVersion, VersionSet, WriteState};
@@ -241,6 +241,7 @@ pub(crate) fn recover(vfs: &Vfs, dir: &Path, opts: LsmOptions) -> Result<Shared>
         imm_count: AtomicUsize::new(0),
         l0_stall: AtomicBool::new(false),
         stats: Default::default(),
+        events: EventLog::new(),
         opts,
     };
     shared.update_stall_flag(&version, &PolicyState::default());

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use engine_core::record::RecordKind;
-use engine_core::Result;
+use engine_core::{EventKind, Result};
 
 use super::{Shared, SuperVersion, WriteState};
 use crate::files;
@@ -136,6 +136,11 @@ impl Shared {
             return Ok(());
         }
         let start = Instant::now();
+        let cause = if self.imm_count.load(Ordering::Acquire) >= self.opts.max_imm {
+            "memtables awaiting flush"
+        } else {
+            "level 0 at l0_stop"
+        };
         self.stats.stalls.fetch_add(1, Ordering::Relaxed);
         let mut bg = self.bg.lock();
         while behind() && !bg.shutdown {
@@ -146,6 +151,8 @@ impl Shared {
         self.stats
             .stall_nanos
             .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        self.events
+            .record_since(EventKind::WriteStall, start, (0, 0), cause.into());
         self.check_poisoned()
     }
 }
