@@ -28,6 +28,7 @@
 pub mod compare;
 pub mod dir;
 pub mod engine_metrics;
+pub mod events;
 pub mod error;
 pub mod gate;
 pub mod hgrm;

@@ -19,6 +19,8 @@ pub const TIMESERIES_LATENCY: &str = "timeseries_latency.csv";
 pub const ENGINE_METRICS: &str = "engine_metrics.csv";
 /// `kernel_io.csv`: the Vfs and the kernel's accounting side by side.
 pub const KERNEL_IO: &str = "kernel_io.csv";
+/// `events.csv`: one row per engine event (flush, compaction, ...).
+pub const EVENTS: &str = "events.csv";
 /// `run.json`: the run's parameters and machine.
 pub const RUN_JSON: &str = "run.json";
 /// The directory of the `.hgrm` files.
