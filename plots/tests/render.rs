@@ -477,3 +477,44 @@ fn the_timeline_draws_p99_per_interval_when_the_run_has_it() {
     );
     assert!(svg.contains("throughput per interval"));
 }
+
+#[test]
+fn the_timeline_draws_engine_events_in_lanes_under_their_phase() {
+    use results::events::{write, EventRow};
+    use results::Phase;
+    let dir = tempfile::tempdir().unwrap();
+    write_run_with(dir.path(), &[&ENGINES[0], &ENGINES[1]], &["ycsb-a"]);
+    let event = |engine: &str, kind: &str, start_s: f64| EventRow {
+        engine: engine.into(),
+        workload: "ycsb-a".into(),
+        phase: Phase::Run,
+        start_s,
+        end_s: start_s + 0.05,
+        kind: kind.into(),
+        bytes_in: 1e6,
+        bytes_out: 9e5,
+        detail: "3 segments -> 1".into(),
+    };
+    let rows = [
+        event("hash-log", "merge", 0.2),
+        event("btree", "checkpoint", 0.4),
+    ];
+    write(&dir.path().join(results::names::EVENTS), &rows).unwrap();
+    render_run(dir.path()).expect("renders");
+    let svg = |phase: &str| {
+        fs::read_to_string(
+            dir.path()
+                .join(format!("charts/timeline-ycsb-a-{phase}.svg")),
+        )
+        .unwrap()
+    };
+    let run = svg("run");
+    assert!(run.contains("engine events (events.csv)"), "no lanes");
+    // The merge's purple and the checkpoint's green spans.
+    assert!(run.contains("#8E24AA"), "no merge span");
+    assert!(run.contains("#34A853"), "no checkpoint span");
+    assert!(
+        !svg("load").contains("engine events"),
+        "lanes without events"
+    );
+}
