@@ -129,7 +129,10 @@ mod tests {
     fn rows_round_trip_with_commas_in_the_detail() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("events.csv");
-        let rows = vec![row("compaction", "L1->L2, 3 tables"), row("write_stall", "")];
+        let rows = vec![
+            row("compaction", "L1->L2, 3 tables"),
+            row("write_stall", ""),
+        ];
         write(&path, &rows).expect("write");
         assert_eq!(read(&path).expect("read"), rows);
     }

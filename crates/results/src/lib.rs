@@ -28,8 +28,8 @@
 pub mod compare;
 pub mod dir;
 pub mod engine_metrics;
-pub mod events;
 pub mod error;
+pub mod events;
 pub mod gate;
 pub mod hgrm;
 pub mod hlog;
