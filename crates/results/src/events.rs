@@ -93,13 +93,15 @@ pub fn read(path: &Path) -> Result<Vec<EventRow>> {
 
 fn parse_row(t: &Table, c: &Cells<'_>) -> Result<EventRow> {
     let n = |name: &str| c.number(t.col(name)?);
+    // Work that began before its phase (in the warm-up) starts below 0.
+    let signed = |name: &str| c.signed(t.col(name)?);
     let kind = |s: &str| KINDS.contains(&s).then(|| s.to_string());
     Ok(EventRow {
         engine: c.text(t.col(ENGINE)?)?,
         workload: c.text(t.col(WORKLOAD)?)?,
         phase: c.parsed(t.col(PHASE)?, "`load` or `run`", Phase::parse)?,
-        start_s: n(START_S)?,
-        end_s: n(END_S)?,
+        start_s: signed(START_S)?,
+        end_s: signed(END_S)?,
         kind: c.parsed(t.col(KIND)?, &KINDS.join(", "), kind)?,
         bytes_in: n(BYTES_IN)?,
         bytes_out: n(BYTES_OUT)?,
@@ -129,7 +131,10 @@ mod tests {
     fn rows_round_trip_with_commas_in_the_detail() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("events.csv");
+        let mut early = row("compaction", "L0->L1");
+        early.start_s = -0.125;
         let rows = vec![
+            early,
             row("compaction", "L1->L2, 3 tables"),
             row("write_stall", ""),
         ];

@@ -207,7 +207,7 @@ fn parse_row(t: &Table, c: &Cells<'_>, params: &[String], first: usize) -> Resul
     };
     // gap_pct is derived; a file whose gap disagrees with its own measured
     // and model columns has been edited or mis-written.
-    let written = c.opt_number(t.col(GAP_PCT)?)?;
+    let written = c.opt_signed(t.col(GAP_PCT)?)?;
     let derived = row
         .gap_pct()
         .map(|g| float(g, 1).parse::<f64>().unwrap_or(g));
@@ -283,6 +283,15 @@ mod tests {
         assert_eq!(back[0].gap_pct(), Some(20.0));
         assert_eq!(back[1].model, None);
         assert_eq!(back[1].line, 3);
+    }
+
+    #[test]
+    fn a_measurement_below_its_model_reads_back_with_a_negative_gap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sweep.csv");
+        write(&path, &params(), &[row("c0", Some("4"), 4.0, Some(5.0))]).expect("write");
+        let (_, back) = read(&path).expect("a negative gap is a gap");
+        assert_eq!(back[0].gap_pct(), Some(-20.0));
     }
 
     #[test]

@@ -218,6 +218,26 @@ impl Cells<'_> {
         }
     }
 
+    /// A number that may be negative (a gap below a model, a time before a
+    /// phase began); empty is `None`.
+    pub fn opt_signed(&self, col: Col) -> Result<Option<f64>> {
+        let v = self.raw(col);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            Ok(_) => Err(self.bad(col, format!("`{v}` is not a finite number"))),
+            Err(_) => Err(self.bad(col, format!("`{v}` is not a number"))),
+        }
+    }
+
+    /// A number that may be negative and must be present.
+    pub fn signed(&self, col: Col) -> Result<f64> {
+        self.opt_signed(col)?
+            .ok_or_else(|| self.bad(col, "empty value".into()))
+    }
+
     /// A number that must be present.
     pub fn number(&self, col: Col) -> Result<f64> {
         self.opt_number(col)?
