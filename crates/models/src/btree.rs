@@ -110,6 +110,10 @@ pub struct Geometry {
     pub internal_capacity: f64,
     /// Overflow pages per record (0 when values are inline).
     pub overflow_pages: f64,
+    /// Mean records per leaf under random inserts ([`mean_leaf_records`]).
+    pub per_leaf: f64,
+    /// Mean children per internal page under random inserts.
+    pub fanout: f64,
 }
 
 /// The geometry of `rec` in `page_size` pages.
@@ -124,10 +128,14 @@ pub fn geometry(page_size: f64, rec: Record) -> Geometry {
             (rec.value / (page_size - PAGE_HEADER - 4.0)).ceil(),
         )
     };
+    let leaf_capacity = (body / entry).floor().max(1.0);
+    let internal_capacity = (body / (INTERNAL_ENTRY_HEADER + rec.key)).floor().max(3.0);
     Geometry {
-        leaf_capacity: (body / entry).floor().max(1.0),
-        internal_capacity: (body / (INTERNAL_ENTRY_HEADER + rec.key)).floor().max(3.0),
+        leaf_capacity,
+        internal_capacity,
         overflow_pages,
+        per_leaf: mean_leaf_records(leaf_capacity),
+        fanout: mean_leaf_records(internal_capacity) + 1.0,
     }
 }
 
@@ -166,11 +174,10 @@ pub fn mean_leaf_records(capacity: f64) -> f64 {
 
 /// Pages of a tree of `records` records: (leaves, internal pages, height).
 pub fn pages(records: f64, g: &Geometry) -> (f64, f64, f64) {
-    let leaves = (records / mean_leaf_records(g.leaf_capacity)).max(1.0);
-    let fanout = mean_leaf_records(g.internal_capacity) + 1.0;
+    let leaves = (records / g.per_leaf).max(1.0);
     let (mut internal, mut level, mut height) = (0.0, leaves, 1.0);
     while level > 1.0 {
-        level = (level / fanout).ceil();
+        level = (level / g.fanout).ceil();
         internal += level;
         height += 1.0;
     }
@@ -231,10 +238,12 @@ impl Replay<'_> {
             Vec::new()
         };
         let insert_share = work.inserts / puts;
-        let per_leaf = mean_leaf_records(self.g.leaf_capacity);
+        let per_leaf = self.g.per_leaf;
         let step = (self.cfg.cache_pages / 64.0).max(1.0);
         let mut written = puts * self.rec.logged() + LOG_MARKER;
         let mut left = puts;
+        // Distinct leaves the overwrites since the checkpoint touched.
+        let mut touched = workload::distinct(&weights, self.s.overwrites_since);
         while left > 0.0 {
             let take = step.min(left);
             left -= take;
@@ -253,15 +262,17 @@ impl Replay<'_> {
             self.s.records += inserts;
             // Overwrites: the distinct leaves their keys fall in.
             if overwrites > 0.0 {
-                let before = workload::distinct(&weights, self.s.overwrites_since);
+                let before = touched;
                 self.s.overwrites_since += overwrites;
                 let after = workload::distinct(&weights, self.s.overwrites_since);
+                touched = after;
                 let clean = (self.s.on_disk - self.s.dirty_old).max(0.0) / self.s.on_disk.max(1.0);
                 self.s.dirty_old += (after - before) * clean.min(1.0);
             }
             let dirty = self.s.dirty_old + self.s.fresh;
             if self.s.wal >= self.cfg.checkpoint_bytes || dirty * 2.0 >= self.cfg.cache_pages {
                 written += self.checkpoint();
+                touched = 0.0;
             }
         }
         written
