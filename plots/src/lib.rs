@@ -33,6 +33,13 @@
 //! 5. **RUM view** ([`charts::rum`], `rum-<workload>`): each engine a point,
 //!    write amplification against read I/Os per op, marker size for space
 //!    amplification. The read/update/memory trade-off in one picture.
+//! 6. **Measured against model** ([`charts::model_fit`],
+//!    `model-<engine>-<metric>-<parameter>`): only in a sweep's directory
+//!    (one with `sweep.csv`): for each engine, metric and numeric parameter
+//!    the sweep varied, the measured figures as points over the model's
+//!    line, and in the report a table naming every cell whose measured
+//!    figure is more than 20% from its model. Where the designs' textbook
+//!    costs and our engines part ways.
 //!
 //! Undefined values (empty cells in `summary.csv`) are left out of charts,
 //! never drawn as zero. Missing optional files (`latency.csv`,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::charts::{ChartFile, ChartKind};
+use crate::charts::{model_fit, ChartFile, ChartKind};
 use crate::draw::format;
 use crate::error::{Error, Result};
 use crate::input::run_info::scalar_text;
@@ -72,7 +72,7 @@ pub fn render(run: &RunData, charts: &[ChartFile], warnings: &[String]) -> Strin
         engines = crate::charts::count(run.engines.len(), "engine"),
         workloads = crate::charts::count(run.workloads.len(), "workload"),
     );
-    h.push_str(&contents(charts));
+    h.push_str(&contents(charts, run.sweep.is_some()));
     parameters(&mut h, run);
     summary_table(&mut h, run);
     latency_table(&mut h, run);
@@ -85,7 +85,8 @@ pub fn render(run: &RunData, charts: &[ChartFile], warnings: &[String]) -> Strin
     }
     for kind in ChartKind::ALL {
         let of_kind: Vec<&ChartFile> = charts.iter().filter(|c| c.kind == kind).collect();
-        if of_kind.is_empty() {
+        let sweep_section = kind == ChartKind::ModelFit && run.sweep.is_some();
+        if of_kind.is_empty() && !sweep_section {
             continue;
         }
         let _ = writeln!(
@@ -94,6 +95,9 @@ pub fn render(run: &RunData, charts: &[ChartFile], warnings: &[String]) -> Strin
             anchor(kind),
             esc(kind.heading())
         );
+        if sweep_section {
+            gap_table(&mut h, run);
+        }
         for c in of_kind {
             let svg = rel(&c.svg);
             let png = rel(&c.png);
@@ -119,16 +123,18 @@ fn anchor(kind: ChartKind) -> &'static str {
         ChartKind::Amplification => "amplification",
         ChartKind::Rum => "rum",
         ChartKind::Timeline => "timeline",
+        ChartKind::ModelFit => "model",
     }
 }
 
-fn contents(charts: &[ChartFile]) -> String {
+fn contents(charts: &[ChartFile], has_sweep: bool) -> String {
     let mut links = vec![
         "<a href=\"#parameters\">Parameters</a>".to_owned(),
         "<a href=\"#summary\">Summary</a>".to_owned(),
     ];
     for kind in ChartKind::ALL {
-        if charts.iter().any(|c| c.kind == kind) {
+        let sweep_section = kind == ChartKind::ModelFit && has_sweep;
+        if sweep_section || charts.iter().any(|c| c.kind == kind) {
             links.push(format!(
                 "<a href=\"#{}\">{}</a>",
                 anchor(kind),
@@ -264,6 +270,54 @@ fn summary_table(h: &mut String, run: &RunData) {
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n</details>\n");
+}
+
+/// The sweep's cells whose measured figure is more than
+/// [`model_fit::GAP_LIMIT_PCT`] from its model, largest gap first.
+fn gap_table(h: &mut String, run: &RunData) {
+    let Some(sweep) = &run.sweep else { return };
+    let limit = model_fit::GAP_LIMIT_PCT;
+    let gaps = model_fit::large_gaps(&sweep.rows);
+    if gaps.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>From sweep.csv: no cell's measured figure is more than {limit}% from its model.</p>"
+        );
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<p>From sweep.csv: the cells whose measured figure is more than {limit}% from \
+         the model's (<code>gap_pct = 100 (measured - model) / model</code>), largest first. \
+         Either the engine does not behave as its design predicts, or the workload breaks \
+         one of the model's assumptions (see the models crate).</p>\n<table id=\"model-gaps\">\n\
+         <tr><th>cell</th><th>engine</th><th>workload</th><th>phase</th><th>parameters</th>\
+         <th>metric</th><th>measured</th><th>model</th><th>gap %</th></tr>"
+    );
+    for r in gaps {
+        let params = r
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let num = |v: Option<f64>| v.map(|x| format::sig(x, 4)).unwrap_or_default();
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&r.cell),
+            esc(&r.engine),
+            esc(&r.workload),
+            esc(&r.phase),
+            esc(&params),
+            esc(&r.metric),
+            num(r.measured),
+            num(r.model),
+            r.gap_pct().map(|g| format!("{g:+.1}")).unwrap_or_default(),
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 fn latency_table(h: &mut String, run: &RunData) {

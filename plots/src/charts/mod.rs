@@ -4,6 +4,7 @@
 
 pub mod amplification;
 pub mod bars;
+pub mod model_fit;
 pub mod rum;
 pub mod spectrum;
 pub mod throughput;
@@ -29,16 +30,19 @@ pub enum ChartKind {
     Rum,
     /// Throughput and bytes written over the phase.
     Timeline,
+    /// A sweep's measured figures over its model's predictions.
+    ModelFit,
 }
 
 impl ChartKind {
     /// Every kind, in report order.
-    pub const ALL: [ChartKind; 5] = [
+    pub const ALL: [ChartKind; 6] = [
         ChartKind::Throughput,
         ChartKind::LatencySpectrum,
         ChartKind::Amplification,
         ChartKind::Rum,
         ChartKind::Timeline,
+        ChartKind::ModelFit,
     ];
 
     /// Section heading in the report.
@@ -49,6 +53,7 @@ impl ChartKind {
             ChartKind::Amplification => "Write, read and space amplification",
             ChartKind::Rum => "RUM trade-off (read, update, memory/space)",
             ChartKind::Timeline => "Throughput over time",
+            ChartKind::ModelFit => "Measured against model",
         }
     }
 }
@@ -135,6 +140,7 @@ pub fn render_all(run: &RunData, dir: &Path) -> Result<Output> {
     amplification::render(run, &mut out)?;
     rum::render(run, &mut out)?;
     timeline::render(run, &mut out)?;
+    model_fit::render(run, &mut out)?;
     Ok(out)
 }
 

@@ -3,7 +3,9 @@
 //!
 //! `summary.csv` and `run.json` are required. `latency.csv`,
 //! `timeseries.csv` and `histograms/` are optional: when one is missing the
-//! charts that need it are skipped with a warning.
+//! charts that need it are skipped with a warning. `sweep.csv` is there only
+//! in a sweep's directory (`harness sweep`); without it the
+//! measured-against-model charts are simply not drawn.
 
 pub mod hgrm;
 pub mod latency;
@@ -50,6 +52,8 @@ pub struct RunData {
     pub latency: Option<Vec<LatencyRow>>,
     /// timeseries.csv, if the run has one.
     pub timeseries: Option<Vec<TimeseriesRow>>,
+    /// sweep.csv, if the directory is a sweep's.
+    pub sweep: Option<Sweep>,
     /// Engines in order of first appearance in summary.csv. This order fixes
     /// each engine's colour in every chart of the run.
     pub engines: Vec<String>,
@@ -58,6 +62,18 @@ pub struct RunData {
     /// Optional files that were missing, for the caller to show.
     pub warnings: Vec<String>,
 }
+
+/// A sweep's `sweep.csv`, read by [`results::sweep::read`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    /// The parameters the sweep varied, in the file's column order.
+    pub params: Vec<String>,
+    /// One row per cell x phase x metric.
+    pub rows: Vec<results::sweep::SweepRow>,
+}
+
+/// The sweep file's name (`results::sweep`'s contract).
+pub const SWEEP_FILE: &str = "sweep.csv";
 
 /// Where the histogram of one engine x workload x phase x op lives.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +123,14 @@ impl RunData {
             None
         };
 
+        let sweep_path = dir.join(SWEEP_FILE);
+        let sweep = if sweep_path.exists() {
+            let (params, rows) = results::sweep::read(&sweep_path)?;
+            Some(Sweep { params, rows })
+        } else {
+            None
+        };
+
         let engines = first_seen(summary.rows.iter().map(|r| r.engine.as_str()));
         let workloads = first_seen(summary.rows.iter().map(|r| r.workload.as_str()));
         Ok(RunData {
@@ -115,6 +139,7 @@ impl RunData {
             summary,
             latency,
             timeseries,
+            sweep,
             engines,
             workloads,
             warnings,
