@@ -231,3 +231,32 @@ fn events_account_for_every_flush_and_compaction() {
         assert!(db.drain_events().is_empty(), "{style}: drained once");
     }
 }
+
+/// A compaction's inputs leave the disk when it commits, not at the next
+/// compaction: otherwise every space figure taken between two compactions
+/// (the end of a run phase, which does not quiesce) counts one compaction's
+/// worth of dead tables. With nothing else holding the old version, the
+/// tables on disk after a sync are exactly the live ones.
+#[test]
+fn replaced_tables_are_deleted_when_their_compaction_commits() {
+    for style in ["compaction=leveled", "compaction=tiered"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = open(&Vfs::os(), tmp.path(), style);
+        let mut rng = SmallRng::seed_from_u64(5);
+        let mut v = [0u8; 100];
+        for _ in 0..20_000 {
+            rng.fill(&mut v[..]);
+            db.put(&key(rng.gen_range(0..20_000)), &v).unwrap();
+        }
+        db.sync().unwrap();
+        let m = db.metrics();
+        assert!(m.get("compactions").unwrap() > 0.0, "{style}");
+        let on_disk: u64 = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".sst"))
+            .map(|e| e.metadata().unwrap().len())
+            .sum();
+        assert_eq!(on_disk as f64, m.get("table_bytes").unwrap(), "{style}");
+    }
+}

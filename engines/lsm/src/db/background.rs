@@ -204,6 +204,11 @@ impl Shared {
         if !task.trivial_move {
             vs.obsolete.extend(out.removed);
         }
+        // The version the compaction read is the inputs' last holder once
+        // the commit published its successor (unless a reader still has
+        // it): let go of it first, or the inputs stay on disk until the
+        // next compaction and every space figure in between counts them.
+        drop(version);
         self.purge_obsolete(&mut vs);
         drop(vs);
         let s = &self.stats;
