@@ -297,10 +297,10 @@ mod tests {
     fn figures_with_more_decimals_than_the_file_keeps_read_back() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("sweep.csv");
-        // Unrounded, the gap is 1.449...%; from the written 1.0145 and
-        // 1.0000 it is 1.45%, which rounds to 1.5 (or 1.4 from the raw).
+        // Unrounded, the gap is 1.451% (1.5 at one decimal); from the
+        // written 1.0145 and 1.0000 it is just under 1.45% (1.4).
         let rows = [
-            row("c0", Some("4"), 1.014_49, Some(1.0)),
+            row("c0", Some("4"), 1.014_51, Some(1.0)),
             row("c1", Some("8"), 2.0, Some(1.987_654_3)),
         ];
         write(&path, &params(), &rows).expect("write");
