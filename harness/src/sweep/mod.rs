@@ -21,9 +21,16 @@
 //! same files an unsharded run writes, refusing shards that do not fit.
 //! docs/sweep.md is the user's guide.
 
+pub mod assemble;
+pub mod execute;
 pub mod expand;
+pub mod manifest;
+pub mod merge;
 pub mod metrics;
 pub mod plan;
 
+pub use execute::{sweep, SweepOptions, SweepOutcome};
 pub use expand::Cell;
+pub use manifest::Shard;
+pub use merge::merge;
 pub use plan::Plan;
