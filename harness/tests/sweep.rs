@@ -1,0 +1,196 @@
+//! `harness sweep` and `harness merge` end to end: a tiny deterministic
+//! plan run whole and as 3 shards in 3 processes of the built binary; the
+//! merge's counters equal the whole run's exactly, and merge refuses what
+//! does not belong together.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use results::sweep::{self, Kind, SweepRow};
+
+const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
+
+/// 6 cells: hash-log x 2 merge ratios, lsm x 2 ratios x 2 policies, a few
+/// hundred records with small segments and memtables so merges, flushes
+/// and compactions happen.
+const PLAN: &str = r#"
+workloads = ["ycsb-a"]
+records = 300
+operations = 300
+seeds = [7]
+cache_mb = 1
+
+[[grid]]
+engine = "hash-log"
+options = { merge_ratio = [0.2, 0.5], segment_bytes = 16384 }
+
+[[grid]]
+engine = "lsm"
+options = { size_ratio = [2, 4], compaction = ["leveled", "tiered"], memtable_bytes = 8192 }
+"#;
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(HARNESS)
+        .args(args)
+        .output()
+        .expect("the harness binary runs")
+}
+
+fn ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+fn counts(dir: &Path) -> Vec<SweepRow> {
+    let (params, rows) = sweep::read(&dir.join("sweep.csv")).expect("sweep.csv reads");
+    assert_eq!(params, ["merge_ratio", "size_ratio", "compaction"]);
+    let mut rows: Vec<SweepRow> = rows.into_iter().filter(|r| r.kind == Kind::Count).collect();
+    for r in &mut rows {
+        r.line = 0;
+    }
+    rows
+}
+
+#[test]
+fn three_shards_in_three_processes_merge_to_the_whole_run() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let plan = tmp.path().join("tiny.toml");
+    std::fs::write(&plan, PLAN).expect("write plan");
+
+    let whole = tmp.path().join("whole");
+    ok(&harness(&[
+        "sweep",
+        s(&plan),
+        "--out",
+        s(&whole),
+        "--quiet",
+    ]));
+
+    let shards: Vec<PathBuf> = (0..3).map(|i| tmp.path().join(format!("s{i}"))).collect();
+    let children: Vec<_> = shards
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            Command::new(HARNESS)
+                .args(["sweep", s(&plan), "--quiet", "--jobs", "1", "--out", s(d)])
+                .args(["--shard", &format!("{i}/3")])
+                .spawn()
+                .expect("shard process starts")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("shard process ends").success());
+    }
+    for d in &shards {
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("sweep.json")).expect("manifest"))
+                .expect("json");
+        assert_eq!(m["cells"].as_array().map(Vec::len), Some(2), "{m}");
+        assert_eq!(m["harness_version"], env!("CARGO_PKG_VERSION"));
+        assert!(m["machine"]["cores"].as_u64().is_some(), "{m}");
+    }
+
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge", s(&merged)];
+    args.extend(shards.iter().map(|d| s(d)));
+    ok(&harness(&args));
+
+    let (a, b) = (counts(&whole), counts(&merged));
+    // 6 cells x 2 phases x the count metrics.
+    assert_eq!(a.len(), 6 * 2 * 16);
+    assert!(a
+        .iter()
+        .any(|r| r.metric == "write_amp" && r.measured > Some(1.0)));
+    assert_eq!(a, b, "merged counters differ from the unsharded run");
+    // Deterministic cells report no timings: they ran beside each other.
+    assert!(!std::fs::read_to_string(merged.join("sweep.csv"))
+        .expect("read")
+        .contains(",timing"));
+    // The merged directory reads as a results directory: the gate
+    // passes it against the whole run.
+    ok(&harness(&[
+        "gate",
+        "--baseline",
+        s(&whole),
+        "--candidate",
+        s(&merged),
+    ]));
+    for id in [
+        "000-hash-log-merge_ratio=0.2-ycsb-a-s7",
+        "005-lsm-size_ratio=4-compaction=tiered-ycsb-a-s7",
+    ] {
+        assert!(merged.join("cells").join(id).join("summary.csv").is_file());
+    }
+
+    // Refusals: a missing shard, a shard given twice, a shard of another plan.
+    let out = harness(&[
+        "merge",
+        s(&tmp.path().join("m2")),
+        s(&shards[0]),
+        s(&shards[1]),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("2/3"), "{err}");
+    let out = harness(&[
+        "merge",
+        s(&tmp.path().join("m3")),
+        s(&shards[0]),
+        s(&shards[1]),
+        s(&shards[1]),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("in both"), "{err}");
+
+    let other = tmp.path().join("other.toml");
+    std::fs::write(&other, PLAN.replace("records = 300", "records = 200")).expect("write");
+    let foreign = tmp.path().join("foreign");
+    ok(&harness(&[
+        "sweep",
+        s(&other),
+        "--quiet",
+        "--shard",
+        "2/3",
+        "--out",
+        s(&foreign),
+    ]));
+    let out = harness(&[
+        "merge",
+        s(&tmp.path().join("m4")),
+        s(&shards[0]),
+        s(&shards[1]),
+        s(&foreign),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("different plans"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("m4").join("sweep.csv").exists());
+}
+
+#[test]
+fn a_bad_plan_fails_before_any_cell_with_file_and_line() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let plan = tmp.path().join("bad.toml");
+    std::fs::write(
+        &plan,
+        PLAN.replace("seeds = [7]", "seeds = [7]\nthreds = 2"),
+    )
+    .expect("write");
+    let out = harness(&["sweep", s(&plan), "--out", s(&tmp.path().join("o"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("bad.toml:6:") && err.contains("threads"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("o").exists());
+}
