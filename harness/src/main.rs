@@ -216,6 +216,10 @@ struct SweepArgs {
     /// No line per finished cell.
     #[arg(long)]
     quiet: bool,
+    /// Print the cells (index, id, kind, spec, workload, seed) and exit
+    /// without running any.
+    #[arg(long)]
+    list: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -472,6 +476,27 @@ fn overhead_cmd(flags: WorkloadFlags, repeat: u32) -> harness::Result<ExitCode> 
 fn sweep_cmd(args: SweepArgs) -> harness::Result<ExitCode> {
     use harness::sweep::{Plan, Shard, SweepOptions};
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    if args.list {
+        let plan = Plan::read(&args.plan)?;
+        let mut cells = harness::sweep::expand::cells(&plan)?;
+        if let Some(s) = shard {
+            cells = harness::sweep::expand::shard(cells, s.index, s.count);
+        }
+        for c in &cells {
+            let kind = harness::sweep::execute::kind_of(&plan, c);
+            println!(
+                "{:>4}  {:<6}  {}  {}  {}  seed {}",
+                c.index,
+                kind.name(),
+                c.id,
+                c.spec,
+                c.workload,
+                c.seed
+            );
+        }
+        println!("{} cell(s)", cells.len());
+        return Ok(ExitCode::SUCCESS);
+    }
     let out = match args.out {
         Some(d) => d,
         None => {
