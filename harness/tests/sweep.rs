@@ -194,3 +194,49 @@ fn a_bad_plan_fails_before_any_cell_with_file_and_line() {
     );
     assert!(!tmp.path().join("o").exists());
 }
+
+#[test]
+fn timed_cells_from_two_machines_are_flagged_not_comparable() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let plan = tmp.path().join("timed.toml");
+    let text = "workloads = [\"ycsb-c\"]\nrecords = 200\noperations = 200\ndeterministic = false\n\
+                cache_mb = 1\n[[grid]]\nengine = \"hash-log\"\noptions = { merge_ratio = [0.2, 0.5] }\n";
+    std::fs::write(&plan, text).expect("write plan");
+    let shards: Vec<PathBuf> = (0..2).map(|i| tmp.path().join(format!("t{i}"))).collect();
+    for (i, d) in shards.iter().enumerate() {
+        ok(&harness(&[
+            "sweep",
+            s(&plan),
+            "--quiet",
+            "--shard",
+            &format!("{i}/2"),
+            "--out",
+            s(d),
+        ]));
+    }
+    // The second shard "ran elsewhere".
+    let path = shards[1].join("sweep.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("manifest")).expect("json");
+    for c in m["cells"].as_array_mut().expect("cells is a list") {
+        c["machine"]["cpu"] = "another CPU".into();
+    }
+    std::fs::write(&path, m.to_string()).expect("rewrite manifest");
+
+    let merged = tmp.path().join("merged");
+    let out = harness(&["merge", s(&merged), s(&shards[0]), s(&shards[1])]);
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not comparable"), "{err}");
+    let cells = std::fs::read_to_string(merged.join("cells.csv")).expect("cells.csv");
+    let rows: Vec<&str> = cells.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{cells}");
+    assert!(
+        rows.iter()
+            .all(|r| r.contains(",timing,") && r.contains(",0,0,")),
+        "{cells}"
+    );
+    assert!(cells.contains("another CPU"), "{cells}");
+    let sweep_csv = std::fs::read_to_string(merged.join("sweep.csv")).expect("sweep.csv");
+    assert!(sweep_csv.contains(",ops_per_sec,") && sweep_csv.contains(",timing"));
+}
