@@ -114,15 +114,22 @@ fn three_shards_in_three_processes_merge_to_the_whole_run() {
     assert!(!std::fs::read_to_string(merged.join("sweep.csv"))
         .expect("read")
         .contains(",timing"));
-    // The merged directory reads as a results directory: the gate
-    // passes it against the whole run.
-    ok(&harness(&[
-        "gate",
-        "--baseline",
-        s(&whole),
-        "--candidate",
-        s(&merged),
-    ]));
+    // The merged directory reads as a results directory, one row per
+    // cell x phase, and the gate finds it comparable with the whole run
+    // (exit 2 would be "cannot compare"; its timing verdicts, 0 or 1, are
+    // noise here: count cells ran side by side on a shared machine).
+    let dir = results::dir::ResultsDir::read(&merged).expect("a results directory");
+    assert_eq!(
+        dir.summary_cells().expect("no duplicate cells").len(),
+        6 * 2
+    );
+    let gate = harness(&["gate", "--baseline", s(&whole), "--candidate", s(&merged)]);
+    assert_ne!(
+        gate.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&gate.stderr)
+    );
     for id in [
         "000-hash-log-merge_ratio=0.2-ycsb-a-s7",
         "005-lsm-size_ratio=4-compaction=tiered-ycsb-a-s7",
@@ -174,6 +181,32 @@ fn three_shards_in_three_processes_merge_to_the_whole_run() {
         "{err}"
     );
     assert!(!tmp.path().join("m4").join("sweep.csv").exists());
+
+    // A shard whose manifest says another harness version, or other
+    // seeds, than the first shard's.
+    let path = shards[2].join("sweep.json");
+    let original = std::fs::read_to_string(&path).expect("manifest");
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 2] = [
+        ("different harness versions", |m| {
+            m["harness_version"] = "0.0.0-other".into()
+        }),
+        ("different seeds", |m| m["seeds"] = serde_json::json!([8])),
+    ];
+    for (i, (expected, edit)) in edits.iter().enumerate() {
+        let mut m: serde_json::Value = serde_json::from_str(&original).expect("json");
+        edit(&mut m);
+        std::fs::write(&path, m.to_string()).expect("rewrite manifest");
+        let out = harness(&[
+            "merge",
+            s(&tmp.path().join(format!("m5-{i}"))),
+            s(&shards[0]),
+            s(&shards[1]),
+            s(&shards[2]),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(expected), "{err}");
+    }
 }
 
 #[test]
