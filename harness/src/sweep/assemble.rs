@@ -165,6 +165,7 @@ pub fn write(dir: &Path, plan: &Plan, cells: &[Cell], manifest: &Manifest) -> Re
     w.finish()?;
     if let Some(mut r) = run {
         r.insert("run_id".into(), json!(format!("sweep-{}", plan.name)));
+        // Plan::parse refuses an empty `seeds`.
         r.insert("seed".into(), json!(plan.seeds[0]));
         r.insert("engines".into(), Value::Array(engines));
         r.insert("workloads".into(), Value::Array(workloads));

@@ -98,6 +98,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepOutcome> {
         properties: plan.properties.clone(),
         records: Some(plan.records),
         operations: Some(plan.operations),
+        // Plan::parse refuses an empty `seeds`.
         seed: plan.seeds[0],
     })
     .map(|(_, w)| w)

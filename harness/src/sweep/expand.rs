@@ -48,6 +48,9 @@ pub fn cells(plan: &Plan) -> Result<Vec<Cell>> {
         for combo in 0..combos {
             let mut rest = combo;
             let mut picks = vec![0; sizes.len()];
+            // picks has one slot per option and each pick is < its
+            // option's value count (Plan::parse refuses empty lists), so
+            // the indexing below is in bounds.
             for (i, n) in sizes.iter().enumerate().rev() {
                 picks[i] = rest % n;
                 rest /= n;

@@ -292,6 +292,7 @@ impl Plan {
             // values themselves are checked when each cell's engine opens).
             let probe: Vec<(String, String)> = options
                 .iter()
+                // option_values never returns an empty list.
                 .map(|o| (o.name.clone(), o.values[0].clone()))
                 .collect();
             EngineSpec::parse(&spec_string(&engine, &probe))
