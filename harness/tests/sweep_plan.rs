@@ -85,6 +85,15 @@ fn an_unknown_grid_key_lists_the_grid_keys() {
 }
 
 #[test]
+fn a_bad_property_names_the_properties_line() {
+    let text = "records = 10\noperations = 10\nworkloads = [\"ycsb-c\"]\n\
+                properties = [\"fieldlength=many\"]\n[[grid]]\nengine = \"lsm\"\n";
+    let msg = parse(text).expect_err("bad property").to_string();
+    assert!(msg.starts_with("sweeps/test.toml:4:"), "{msg}");
+    assert!(msg.contains("fieldlength"), "{msg}");
+}
+
+#[test]
 fn a_plan_without_a_grid_is_refused() {
     let msg = parse("records = 10\noperations = 10\nworkloads = [\"ycsb-c\"]\n")
         .expect_err("no grid")

@@ -92,18 +92,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepOutcome> {
         None => all,
     };
     // Unknown property names are warned about once, before any cell.
-    for w in workloads::resolve(&WorkloadArgs {
-        workloads: plan.workloads.clone(),
-        property_files: Vec::new(),
-        properties: plan.properties.clone(),
-        records: Some(plan.records),
-        operations: Some(plan.operations),
-        // Plan::parse refuses an empty `seeds`.
-        seed: plan.seeds[0],
-    })
-    .map(|(_, w)| w)
-    .unwrap_or_default()
-    {
+    for w in &plan.warnings {
         eprintln!("warning: {w}");
     }
     prepare(&opts.out, &plan)?;

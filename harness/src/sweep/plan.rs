@@ -95,6 +95,8 @@ pub struct Plan {
     pub seeds: Vec<u64>,
     /// YCSB property overrides (`-p NAME=VALUE`), applied to every workload.
     pub properties: Vec<String>,
+    /// What resolving the workloads warned about (unknown property names).
+    pub warnings: Vec<String>,
     pub io: IoMode,
     /// The `io` string as written (kept for run.json and the manifest).
     pub io_name: String,
@@ -118,8 +120,7 @@ struct RawPlan {
     records: u64,
     operations: u64,
     seeds: Option<Spanned<Vec<u64>>>,
-    #[serde(default)]
-    properties: Vec<String>,
+    properties: Option<Spanned<Vec<String>>>,
     io: Option<Spanned<String>>,
     deterministic: Option<bool>,
     threads: Option<Spanned<usize>>,
@@ -305,6 +306,33 @@ impl Plan {
             });
         }
 
+        // Every workload of the plan, resolved once with the plan's sizes
+        // and overrides: a bad property fails here, not in every cell.
+        let (properties, props_span) = match raw.properties {
+            Some(p) => {
+                let span = p.span();
+                (p.into_inner(), Some(span))
+            }
+            None => (Vec::new(), None),
+        };
+        let mut names: Vec<String> = Vec::new();
+        for g in &grids {
+            for w in &g.workloads {
+                if !names.contains(w) {
+                    names.push(w.clone());
+                }
+            }
+        }
+        let (_, warnings) = workloads::resolve(&workloads::WorkloadArgs {
+            workloads: names,
+            property_files: Vec::new(),
+            properties: properties.clone(),
+            records: Some(raw.records),
+            operations: Some(raw.operations),
+            seed: seeds[0],
+        })
+        .map_err(|e| err(props_span, e.to_string()))?;
+
         Ok(Plan {
             path: path.to_path_buf(),
             text: text.to_string(),
@@ -317,7 +345,8 @@ impl Plan {
             records: raw.records,
             operations: raw.operations,
             seeds,
-            properties: raw.properties,
+            properties,
+            warnings,
             io,
             io_name,
             deterministic: raw.deterministic.unwrap_or(true),
