@@ -101,11 +101,11 @@ pub fn write(dir: &Path, plan: &Plan, cells: &[Cell], manifest: &Manifest) -> Re
                     seed: cell.seed,
                     params: cell.params.clone(),
                     metric: m.name.to_string(),
-                    measured: (m.get)(row),
+                    measured: (m.get)(row).map(as_written),
                     model: estimates
                         .iter()
                         .find(|e| e.phase == row.phase.name() && e.metric == m.name)
-                        .map(|e| e.value),
+                        .map(|e| as_written(e.value)),
                     kind: m.kind,
                     line: 0,
                 });
@@ -190,6 +190,14 @@ pub fn write(dir: &Path, plan: &Plan, cells: &[Cell], manifest: &Manifest) -> Re
     }
     write_cells_csv(dir, plan, cells, manifest)?;
     Ok(notes)
+}
+
+/// `x` as sweep.csv writes it (4 decimals). The writer derives `gap_pct`
+/// from the figures it is given and the reader checks it against the
+/// figures it reads back, so both must see the same, written, values: a
+/// gap computed from unrounded figures can differ in its last decimal.
+fn as_written(x: f64) -> f64 {
+    format!("{x:.4}").parse().unwrap_or(x)
 }
 
 /// The registry's LSM presets are one engine, `lsm`, to the models and
