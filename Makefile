@@ -58,6 +58,15 @@ bench:
 bench-quick:
 	$(CARGO) run --release -p harness -- $(WORKLOADS) $(QUICK_FLAGS) --out $(RESULTS)
 
+## A design-space sweep (docs/sweep.md): SWEEP_PLAN's cells, the
+## deterministic ones in parallel, into results/sweep-<UTC time>/ with
+## sweep.csv (measured beside the models) and each cell's results under
+## cells/. The default plan takes a few minutes on 2 cores.
+.PHONY: sweep
+SWEEP_PLAN ?= sweeps/default.toml
+sweep:
+	$(CARGO) run --release -p harness -- sweep $(SWEEP_PLAN) --out $(RESULTS)/sweep-$$(date -u +%Y%m%d-%H%M%S)
+
 ## Charts and report.html for the latest run (or RUN=results/<id>).
 RUN ?= $(RESULTS)/latest
 plots:

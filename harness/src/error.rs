@@ -68,6 +68,22 @@ pub enum Error {
     /// names the file, line and column).
     #[error(transparent)]
     Results(#[from] results::Error),
+
+    /// A sweep plan that cannot be run: bad TOML, an unknown key (with the
+    /// valid ones), engine, option or workload; names the file and line.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Plan {
+        path: PathBuf,
+        /// 1-based, where the TOML span or the offending table gives one.
+        line: Option<usize>,
+        message: String,
+    },
+
+    /// Sweep shards that cannot be merged (different plans, seeds or
+    /// harness versions; a cell missing or run twice), or a results
+    /// directory that is not a sweep shard.
+    #[error("cannot merge sweep shards: {0}")]
+    Merge(String),
 }
 
 impl Error {

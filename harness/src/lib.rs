@@ -90,6 +90,8 @@
 //!   directory and the stdout table; [`machine`] for run.json's machine
 //!   block.
 //! - [`gate`], [`compare`]: the `results` crate's comparison of two runs.
+//! - [`sweep`]: `harness sweep PLAN` (a design-space sweep: cells, shards)
+//!   and `harness merge` (shards into one results directory).
 //! - [`list`], [`ops_cmd`], [`overhead`]: the other subcommands.
 
 pub mod ahead;
@@ -112,6 +114,7 @@ pub mod overhead;
 pub mod registry;
 pub mod result;
 pub mod run;
+pub mod sweep;
 pub mod values;
 pub mod verify_cmd;
 pub mod workload;

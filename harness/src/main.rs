@@ -68,6 +68,18 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         sync_every: u64,
     },
+    /// Run a sweep plan (TOML: engines, option grids, workloads, seeds):
+    /// each cell an ordinary run under DIR/cells/, plus DIR/sweep.csv with
+    /// the measured figures beside the models' (docs/sweep.md).
+    Sweep(SweepArgs),
+    /// Combine the shard directories of one sweep plan into OUT.
+    Merge {
+        /// The merged sweep directory (created; must not hold cells).
+        out: PathBuf,
+        /// The shard directories (`harness sweep PLAN --shard I/N --out DIR`).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
     /// Measure the harness's own share of an operation's time on `mem`.
     Overhead {
         #[command(flatten)]
@@ -188,6 +200,29 @@ struct RunArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+struct SweepArgs {
+    /// The plan (e.g. sweeps/default.toml).
+    plan: PathBuf,
+    /// The sweep directory [default: results/sweep-<plan>-<UTC time>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Run only the I-th of N disjoint slices (cells whose index mod N is
+    /// I), for `harness merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Count cells run at once [default: the machine's cores].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// No line per finished cell.
+    #[arg(long)]
+    quiet: bool,
+    /// Print the cells (index, id, kind, spec, workload, seed) and exit
+    /// without running any.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(Args, Debug, Clone)]
 struct GateArgs {
     /// The reference results directory (e.g. results/baseline).
     #[arg(long)]
@@ -235,6 +270,8 @@ fn main() -> ExitCode {
         }) => harness::crash_child::run(&engine, &data_dir, seed, limit, sync_every)
             .map(|()| ExitCode::SUCCESS),
         Some(Command::Overhead { workload, repeat }) => overhead_cmd(workload, repeat),
+        Some(Command::Sweep(args)) => sweep_cmd(args),
+        Some(Command::Merge { out, dirs }) => merge_cmd(&out, &dirs),
     };
     match result {
         Ok(code) => code,
@@ -434,4 +471,95 @@ fn overhead_cmd(flags: WorkloadFlags, repeat: u32) -> harness::Result<ExitCode> 
         print!("{}", overhead::measure(w, repeat)?.render());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn sweep_cmd(args: SweepArgs) -> harness::Result<ExitCode> {
+    use harness::sweep::{Plan, Shard, SweepOptions};
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    if args.list {
+        let plan = Plan::read(&args.plan)?;
+        let mut cells = harness::sweep::expand::cells(&plan)?;
+        if let Some(s) = shard {
+            cells = harness::sweep::expand::shard(cells, s.index, s.count);
+        }
+        for c in &cells {
+            let kind = harness::sweep::execute::kind_of(&plan, c);
+            println!(
+                "{:>4}  {:<6}  {}  {}  {}  seed {}",
+                c.index,
+                kind.name(),
+                c.id,
+                c.spec,
+                c.workload,
+                c.seed
+            );
+        }
+        println!("{} cell(s)", cells.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = match args.out {
+        Some(d) => d,
+        None => {
+            let plan = Plan::read(&args.plan)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let (_, stamp) = harness::output::run_json::utc_stamps(now);
+            let shard_part =
+                shard.map_or(String::new(), |s| format!("-shard{}of{}", s.index, s.count));
+            PathBuf::from("results").join(format!("sweep-{}-{stamp}{shard_part}", plan.name))
+        }
+    };
+    let jobs = match args.jobs {
+        Some(0) => return Err(Error::Usage("--jobs must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let outcome = harness::sweep::sweep(&SweepOptions {
+        plan: args.plan,
+        out,
+        shard,
+        jobs,
+        quiet: args.quiet,
+    })?;
+    report_sweep(
+        &outcome.dir,
+        outcome.cells,
+        &outcome.notes,
+        &outcome.failures,
+    )
+}
+
+fn merge_cmd(out: &std::path::Path, dirs: &[PathBuf]) -> harness::Result<ExitCode> {
+    let outcome = harness::sweep::merge(out, dirs)?;
+    report_sweep(
+        &outcome.dir,
+        outcome.cells,
+        &outcome.notes,
+        &outcome.failures,
+    )
+}
+
+fn report_sweep(
+    dir: &std::path::Path,
+    cells: usize,
+    notes: &[String],
+    failures: &[String],
+) -> harness::Result<ExitCode> {
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    for f in failures {
+        eprintln!("error: {f}");
+    }
+    println!(
+        "sweep: {cells} cell(s), {} failed; {}",
+        failures.len(),
+        dir.join(harness::sweep::assemble::SWEEP_CSV).display()
+    );
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
