@@ -86,6 +86,14 @@ impl Inode {
         for change in self.pending.drain(..) {
             change.apply(&mut self.durable);
         }
+        if !self.history && self.visible.capacity() > self.visible.len() + self.visible.len() / 4 {
+            // A file is synced when written out (a table, a segment) or at
+            // a commit point: hand back what doubling reserved past its
+            // end, or the allocator's slack over many files grows the
+            // process to twice their size (an LSM's 1 GiB of tables held
+            // 2 GiB of capacity).
+            self.visible.shrink_to_fit();
+        }
     }
 
     /// Replace the content, durably (fixtures).
@@ -139,6 +147,12 @@ impl Inode {
             self.visible_links = self.durable_links;
         }
         self.handles = 0;
+    }
+
+    /// Bytes reserved past the end of the visible content (test hook).
+    #[cfg(test)]
+    pub(super) fn slack(&self) -> usize {
+        self.visible.capacity() - self.visible.len()
     }
 
     /// Bytes this inode holds: visible, durable and pending (test hook).

@@ -279,3 +279,23 @@ fn memory_filesystem_behaves_like_the_simulator_but_keeps_all_on_crash() {
     assert_eq!(fs.read_file(&dir.join("f")).expect("read"), b"never");
     fs.state.lock().check_invariants();
 }
+
+/// A memory filesystem hands back what growth reserved past a file's end
+/// when the file is synced: many written-out files must not cost twice
+/// their size.
+#[test]
+fn memory_filesystem_trims_reserved_space_at_sync() {
+    let fs = SimFs::memory();
+    let path = Path::new("/table");
+    let f = fs.open(path, OpenMode::CreateNew).expect("create");
+    // 1.1 MiB in 4 KiB appends: doubling reserves up to 2 MiB.
+    for i in 0..282u64 {
+        f.write_at(&[3; 4096], i * 4096).expect("append");
+    }
+    let len = 282 * 4096;
+    let slack = |fs: &SimFs| fs.state.lock().peek(path).expect("the file").slack();
+    assert!(slack(&fs) > len / 4, "growth reserved {} bytes", slack(&fs));
+    f.sync().expect("sync");
+    assert!(slack(&fs) <= len / 4, "{} bytes still reserved", slack(&fs));
+    assert_eq!(fs.read_file(path).expect("read").len(), len);
+}
