@@ -1,5 +1,5 @@
-//! How the engines' files reach the device: `--io buffered|direct` and
-//! `--cold`.
+//! How the engines' files reach the device: `--io buffered|direct|memory`
+//! and `--cold`.
 //!
 //! - **buffered** (the default): our engines go through the kernel's page
 //!   cache (`Vfs::os`). On a machine with more free memory than the data
@@ -18,11 +18,24 @@
 //!   each block comes from the device, for every engine alike. The engine's
 //!   own cache (its `cache_mb`) is left as it is: that memory is part of
 //!   the engine's budget.
+//! - **memory**: our engines' files live in a fresh in-memory filesystem
+//!   per engine cell ([`SimFs::memory`]: the crash simulator without its
+//!   crash history, so it holds each file once, at its current size). No
+//!   byte reaches a disk and nothing is created under the data directory.
+//!   The Vfs counts exactly as over real files (counting sits above the
+//!   backends), so every byte and I/O counter equals a buffered run's,
+//!   which makes amplification at many times `make bench`'s data size a
+//!   matter of seconds. Timings are of the simulator, not of a device:
+//!   the run is forced `--deterministic` and its timing columns are not
+//!   to be read as the engine's speed. Engines that do their own file I/O
+//!   (the reference ones) cannot run there, and `--cold` has no page
+//!   cache to evict: both are refused (see `run::check_io_mode`).
 
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
+use engine_core::vfs::SimFs;
 use engine_core::Vfs;
 
 /// `--io`: how our engines' files are opened.
@@ -31,6 +44,7 @@ pub enum IoMode {
     #[default]
     Buffered,
     Direct,
+    Memory,
 }
 
 impl IoMode {
@@ -39,14 +53,27 @@ impl IoMode {
         match self {
             IoMode::Buffered => "buffered",
             IoMode::Direct => "direct",
+            IoMode::Memory => "memory",
         }
     }
 
-    /// The Vfs for an engine directory `dir` in this mode.
+    /// Every mode, in `--help` order.
+    pub const ALL: [IoMode; 3] = [IoMode::Buffered, IoMode::Direct, IoMode::Memory];
+
+    /// Whether engine files stay off the disk (nothing to create, evict or
+    /// keep under the data directory).
+    pub fn in_memory(self) -> bool {
+        self == IoMode::Memory
+    }
+
+    /// The Vfs for an engine directory `dir` in this mode. In memory
+    /// mode each call is a new, empty filesystem: one per engine cell, so
+    /// a cell's files are dropped with its engine.
     pub fn vfs(self, dir: &Path) -> engine_core::Result<Vfs> {
         match self {
             IoMode::Buffered => Ok(Vfs::os()),
             IoMode::Direct => Vfs::direct(dir),
+            IoMode::Memory => Ok(SimFs::memory().vfs()),
         }
     }
 }
@@ -61,13 +88,13 @@ impl FromStr for IoMode {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "buffered" => Ok(IoMode::Buffered),
-            "direct" => Ok(IoMode::Direct),
-            other => Err(format!(
-                "unknown I/O mode `{other}`; valid: buffered, direct"
-            )),
-        }
+        IoMode::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let valid: Vec<&str> = IoMode::ALL.iter().map(|m| m.name()).collect();
+                format!("unknown I/O mode `{s}`; valid: {}", valid.join(", "))
+            })
     }
 }
 
@@ -119,11 +146,31 @@ mod tests {
     fn modes_parse_and_name_the_valid_ones() {
         assert_eq!("direct".parse::<IoMode>(), Ok(IoMode::Direct));
         assert_eq!("buffered".parse::<IoMode>(), Ok(IoMode::Buffered));
+        assert_eq!("memory".parse::<IoMode>(), Ok(IoMode::Memory));
+        for m in IoMode::ALL {
+            assert_eq!(m.name().parse::<IoMode>(), Ok(m));
+            assert_eq!(m.to_string(), m.name());
+        }
         let e = "odirect".parse::<IoMode>().unwrap_err();
         assert!(
-            e.contains("odirect") && e.contains("buffered, direct"),
+            e.contains("odirect") && e.contains("buffered, direct, memory"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn memory_mode_gives_each_cell_its_own_empty_filesystem() {
+        let dir = Path::new("/nowhere/on/disk");
+        let a = IoMode::Memory.vfs(dir).expect("memory vfs");
+        a.create_dir_all(dir).expect("mkdir in memory");
+        a.open(&dir.join("f"), engine_core::OpenMode::CreateNew)
+            .expect("create in memory");
+        let b = IoMode::Memory.vfs(dir).expect("memory vfs");
+        assert!(
+            !b.exists(&dir.join("f")).expect("stat"),
+            "a fresh filesystem"
+        );
+        assert!(!dir.exists(), "nothing on the real disk");
     }
 
     #[test]

@@ -153,8 +153,12 @@ struct RunArgs {
     #[arg(long, default_value_t = 64)]
     cache_mb: u64,
     /// How our engines' files reach the device: `buffered` (through the
-    /// page cache) or `direct` (O_DIRECT: every read and write goes to the
-    /// device; engine_metrics.csv gains device_bytes_read/written).
+    /// page cache), `direct` (O_DIRECT: every read and write goes to the
+    /// device; engine_metrics.csv gains device_bytes_read/written) or
+    /// `memory` (an in-memory filesystem per cell, nothing on disk: the
+    /// same byte and I/O counters as buffered, timings not meaningful;
+    /// implies --deterministic; not with reference engines, --cold or
+    /// --keep-data).
     #[arg(long, default_value = "buffered", value_name = "MODE")]
     io: String,
     /// Before each timed phase, sync the engine and evict its files from

@@ -3,10 +3,12 @@
 //!
 //! Per engine x workload (x repetition):
 //!
-//! 1. A fresh directory under the data root; the peak-RSS mark is reset
-//!    so the engine's peak is its own; the engine opens through
-//!    `Vfs::os()` with the harness settings (`sync`, `cache_mb`,
-//!    `background=false` under `--deterministic`) under its spec's options.
+//! 1. A fresh directory under the data root (`--io memory`: a fresh
+//!    in-memory filesystem instead, and nothing on disk); the peak-RSS mark
+//!    is reset so the engine's peak is its own; the engine opens through
+//!    the `--io` mode's Vfs with the harness settings (`sync`, `cache_mb`,
+//!    `background=false` under `--deterministic`, which `--io memory`
+//!    implies) under its spec's options.
 //! 2. **Load**: the load streams insert `recordcount` records. The phase's
 //!    duration ends when the last thread finishes. Then `quiesce()` (the
 //!    engine finishes due flushes and compactions) and `sync()`: neither is
@@ -129,8 +131,62 @@ pub struct RunOutcome {
     pub warnings: Vec<String>,
 }
 
+/// `--io memory` runs only what it can measure exactly: engines that go
+/// through our Vfs, with no page cache to evict and no files to keep.
+/// The error names the option and the way out.
+pub fn check_io_mode(cfg: &RunConfig) -> Result<()> {
+    if cfg.io != IoMode::Memory {
+        return Ok(());
+    }
+    let own_io: Vec<&str> = cfg
+        .engines
+        .iter()
+        .filter(|s| kernel_io::io_source_for(&s.spec) == IoSource::Kernel)
+        .map(|s| s.spec.as_str())
+        .collect();
+    if !own_io.is_empty() {
+        return Err(Error::Usage(format!(
+            "--io memory runs engines on the in-memory filesystem of our Vfs, \
+             but {} do their own file I/O; run them with --io buffered, \
+             or leave them out of this run",
+            own_io.join(", ")
+        )));
+    }
+    if cfg.cold {
+        return Err(Error::Usage(
+            "--cold evicts engine files from the page cache, and --io memory \
+             keeps them in no page cache; drop --cold, or use --io buffered \
+             (or direct) with it"
+                .into(),
+        ));
+    }
+    if cfg.keep_data {
+        return Err(Error::Usage(
+            "--keep-data keeps the engine directories, and --io memory writes \
+             none to disk; drop --keep-data, or use --io buffered to keep them"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Run every workload against every engine and write the results.
+///
+/// `--io memory` implies `--deterministic` (the run.json says so): its
+/// counters are exact and its timings are the simulator's, so the one
+/// thing it is for is the counters, repeated exactly.
 pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutcome> {
+    check_io_mode(cfg)?;
+    let forced;
+    let cfg = if cfg.io == IoMode::Memory && !cfg.deterministic {
+        forced = RunConfig {
+            deterministic: true,
+            ..cfg.clone()
+        };
+        &forced
+    } else {
+        cfg
+    };
     if cfg.threads == 0 {
         return Err(Error::Usage("--threads must be at least 1".into()));
     }
@@ -255,6 +311,7 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
     data.finish(cfg.keep_data)?;
 
     let mut warnings = direct_io_warnings(cfg);
+    warnings.extend(memory_io_warnings(cfg));
     if cfg.plots {
         match plots::render_run(&run_dir) {
             Ok(report) => {
@@ -296,12 +353,27 @@ fn direct_io_warnings(cfg: &RunConfig) -> Vec<String> {
         .collect()
 }
 
+/// `--io memory`: the throughput and latency columns time the simulator.
+fn memory_io_warnings(cfg: &RunConfig) -> Vec<String> {
+    if cfg.io != IoMode::Memory {
+        return Vec::new();
+    }
+    vec![
+        "--io memory: byte and I/O counters are exact, but duration, throughput and \
+         latency time the in-memory filesystem, not a device; do not read them as \
+         the engines' speed"
+            .to_string(),
+    ]
+}
+
 /// Open each engine once in a scratch directory, so a bad option value
 /// fails before any workload runs.
 fn check_engines_open(cfg: &RunConfig, harness: &Options, root: &Path) -> Result<()> {
     for (i, spec) in cfg.engines.iter().enumerate() {
         let dir = root.join(format!(".probe-{i}"));
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+        if !cfg.io.in_memory() {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+        }
         let opened = spec.open(
             &cfg.io.vfs(&dir).map_err(|source| Error::EngineOption {
                 spec: spec.spec.clone(),
@@ -311,7 +383,9 @@ fn check_engines_open(cfg: &RunConfig, harness: &Options, root: &Path) -> Result
             &spec.effective_options(harness, cfg.deterministic),
         );
         drop(opened?);
-        std::fs::remove_dir_all(&dir).map_err(|e| Error::io("cannot remove", &dir, e))?;
+        if !cfg.io.in_memory() {
+            std::fs::remove_dir_all(&dir).map_err(|e| Error::io("cannot remove", &dir, e))?;
+        }
     }
     Ok(())
 }
@@ -388,13 +462,18 @@ impl Cell<'_> {
             sanitize(w.name()),
             self.rep
         ));
-        if dir.exists() {
+        // In memory the directory is made by the engine in its own fresh
+        // filesystem; nothing is created on disk.
+        let on_disk = !self.cfg.io.in_memory();
+        if on_disk && dir.exists() {
             if let Err(e) = std::fs::remove_dir_all(&dir) {
                 return (results, Some(Error::io("cannot clear", &dir, e)));
             }
         }
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            return (results, Some(Error::io("cannot create", &dir, e)));
+        if on_disk {
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                return (results, Some(Error::io("cannot create", &dir, e)));
+            }
         }
         let vfs = match self.cfg.io.vfs(&dir) {
             Ok(v) => v,
@@ -460,7 +539,7 @@ impl Cell<'_> {
             return (results, Some(fail(phase, at, e)));
         }
         drop(engine);
-        if !self.cfg.keep_data {
+        if on_disk && !self.cfg.keep_data {
             if let Err(e) = std::fs::remove_dir_all(&dir) {
                 return (results, Some(Error::io("cannot remove", &dir, e)));
             }

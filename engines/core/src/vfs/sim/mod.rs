@@ -139,7 +139,23 @@ impl SimFs {
     /// `seed` feeds every random choice a crash makes.
     pub fn new(seed: u64) -> SimFs {
         SimFs {
-            state: Arc::new(Mutex::new(State::new(seed))),
+            state: Arc::new(Mutex::new(State::new(seed, true))),
+        }
+    }
+
+    /// An empty in-memory filesystem that keeps no crash history: each
+    /// file is only the bytes reads see, a sync has nothing to copy, a
+    /// removed or replaced file is freed at once (no durable name keeps
+    /// it), so memory is the files' current total size. For running
+    /// engines without a disk (`--io memory`), where nothing will crash.
+    /// Everything else behaves as in [`SimFs::new`]: the same calls
+    /// succeed and fail, and faults and triggers still work. A
+    /// [`SimFs::crash`] keeps every file and name as they are, whatever
+    /// the mode (there is nothing older to fall back to), and kills the
+    /// handles, as [`CrashMode::ProcessKill`] does.
+    pub fn memory() -> SimFs {
+        SimFs {
+            state: Arc::new(Mutex::new(State::new(0, false))),
         }
     }
 

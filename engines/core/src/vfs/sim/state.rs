@@ -60,10 +60,13 @@ pub(super) struct State {
     next_ino: Ino,
     /// What the last crash did to unsynced pages.
     pub(super) last_crash: CrashStats,
+    /// Whether durable bytes, pending changes and durable names are kept
+    /// (false for [`super::SimFs::memory`]).
+    history: bool,
 }
 
 impl State {
-    pub(super) fn new(seed: u64) -> State {
+    pub(super) fn new(seed: u64, history: bool) -> State {
         let mut dirs = BTreeMap::new();
         // The root and the current directory always exist, so that absolute
         // and relative paths both work without a create_dir_all.
@@ -86,6 +89,7 @@ impl State {
             inodes: BTreeMap::new(),
             last_crash: CrashStats::default(),
             next_ino: 1,
+            history,
         }
     }
 
@@ -158,7 +162,7 @@ impl State {
     fn new_inode(&mut self) -> Ino {
         let ino = self.next_ino;
         self.next_ino += 1;
-        self.inodes.insert(ino, Inode::new());
+        self.inodes.insert(ino, Inode::new(self.history));
         ino
     }
 
@@ -309,6 +313,11 @@ impl State {
         self.admit(Call::Mutate)?;
         let path = normalize(path);
         let dir = self.dirs.get_mut(&path).ok_or_else(|| no_dir(&path))?;
+        if !self.history {
+            // No durable namespace: nothing to copy, and no durable link
+            // keeps a removed file's bytes alive.
+            return Ok(());
+        }
         let old = std::mem::replace(&mut dir.durable, dir.visible.clone());
         let new: Vec<Ino> = dir.durable.values().copied().collect();
         for ino in &new {
@@ -362,10 +371,16 @@ impl State {
                 ^ mode_seed.rotate_left(32)
                 ^ self.crashes.wrapping_mul(0xD1B5_4A32_D192_ED03),
         );
-        for dir in self.dirs.values_mut() {
-            dir.visible = dir.durable.clone();
+        if self.history {
+            for dir in self.dirs.values_mut() {
+                dir.visible = dir.durable.clone();
+            }
+            self.inodes.retain(|_, i| i.durable_links > 0);
+        } else {
+            // Without history the current state is the only one known: it
+            // survives whole, names included, as after a process kill.
+            self.inodes.retain(|_, i| i.visible_links > 0);
         }
-        self.inodes.retain(|_, i| i.durable_links > 0);
         self.last_crash = CrashStats::default();
         for inode in self.inodes.values_mut() {
             inode.crash(mode, &mut rng, &mut self.last_crash);
@@ -431,7 +446,7 @@ impl State {
         };
         // Durable at once: the name as well as the bytes.
         let dir = self.dirs.get_mut(&parent).expect("made above");
-        if dir.durable.get(&name) != Some(&ino) {
+        if self.history && dir.durable.get(&name) != Some(&ino) {
             let old = dir.durable.insert(name, ino);
             self.inode(ino).durable_links += 1;
             if let Some(old) = old {
@@ -466,6 +481,12 @@ impl State {
     #[cfg(test)]
     pub(super) fn inode_count(&self) -> usize {
         self.inodes.len()
+    }
+
+    /// Test hook: bytes held by every inode, history included.
+    #[cfg(test)]
+    pub(super) fn held_bytes(&self) -> usize {
+        self.inodes.values().map(Inode::held_bytes).sum()
     }
 
     /// Test hook: the invariant of every inode holds.
