@@ -92,6 +92,9 @@ pub struct PhaseResult {
     pub repetition: u32,
     /// Throughput over every repetition of this phase of the cell.
     pub spread: Spread,
+    /// The engine's background work that ended during the phase or its
+    /// settling (events.csv's rows).
+    pub events: Vec<results::events::EventRow>,
 }
 
 /// Throughput of one phase over the repetitions of its cell.
@@ -188,6 +191,7 @@ mod tests {
             unsettled: false,
             repetition: 0,
             spread: Spread::default(),
+            events: Vec::new(),
         }
     }
 

@@ -26,7 +26,7 @@
 //! [`RunOutcome::failures`] lists them and the CLI exits non-zero.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use engine_core::{Durability, Engine, Options, Vfs};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -665,6 +665,12 @@ impl<'a> PhaseCtx<'a> {
         let kernel_before = KernelIo::now();
         let before = self.vfs.stats().snapshot();
         let device_before = self.vfs.device_bytes();
+        // Work that ended before this phase (the warm-up's, or the load's
+        // if its quiesce gave up) is nobody's phase: events.csv leaves it
+        // out. Work still running now is drained at the end, starting
+        // before 0.
+        drop(self.engine.drain_events());
+        let phase_start = Instant::now();
         let run: PhaseRun = driver::drive(&spec, streams);
         if let Some(bar) = &bar {
             bar.finish_and_clear();
@@ -732,6 +738,13 @@ impl<'a> PhaseCtx<'a> {
             unsettled,
             repetition: self.cell.rep,
             spread: Spread::default(),
+            events: crate::output::events::rows_of(
+                self.engine.drain_events(),
+                &self.cell.spec.spec,
+                self.workload,
+                phase,
+                phase_start,
+            ),
         };
         if !cfg.quiet {
             eprintln!(

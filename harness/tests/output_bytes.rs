@@ -127,6 +127,7 @@ fn phase(engine: &str, phase: Phase, rep: u32, kernel: bool) -> PhaseResult {
         unsettled: rep == 1,
         repetition: rep,
         spread: Spread::of(vec![1_000.0, 2_500.5, 1_800.25]),
+        events: Vec::new(),
     }
 }
 

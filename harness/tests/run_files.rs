@@ -602,3 +602,38 @@ fn the_values_an_engine_stores_do_not_compress_unless_asked() {
         "asked 0.5, the file compressed to {half}"
     );
 }
+
+/// events.csv holds the engine's background work, each phase's events
+/// timed from that phase's start, and over both phases they account for
+/// every compaction byte the engine counted (no warm-up, so none is left
+/// out).
+#[test]
+fn events_csv_accounts_for_the_engines_compactions() {
+    use results::events;
+    use results::Phase;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = config(tmp.path(), &["mem", LSM_SMALL]);
+    let out = execute(&cfg, &[Toy::new(4_000, 4_000)]).expect("run succeeds");
+    let rows = events::read(&out.run_dir.join(results::names::EVENTS)).expect("events.csv");
+    assert!(
+        rows.iter().all(|r| r.engine == LSM_SMALL),
+        "mem has no events"
+    );
+    let compactions: Vec<_> = rows.iter().filter(|r| r.kind == "compaction").collect();
+    assert!(!compactions.is_empty(), "a 4k-record load compacts");
+    assert!(rows
+        .iter()
+        .any(|r| r.kind == "flush" && r.phase == Phase::Load));
+    assert!(rows.iter().all(|r| r.end_s >= r.start_s && r.end_s >= 0.0));
+    let written: f64 = compactions.iter().map(|r| r.bytes_out).sum();
+    let metrics = results::engine_metrics::read(&out.run_dir.join(results::names::ENGINE_METRICS))
+        .expect("engine_metrics.csv");
+    let counted = metrics
+        .iter()
+        .find(|m| {
+            m.engine == LSM_SMALL && m.phase == Phase::Run && m.metric == "compaction_bytes_written"
+        })
+        .expect("the LSM reports compaction bytes")
+        .value;
+    assert_eq!(written, counted);
+}

@@ -12,6 +12,7 @@
 //! runs, so a read-only `--out` fails in a second, not after the benchmark.
 
 pub mod engine_metrics;
+pub mod events;
 pub mod file_list;
 pub mod kernel_io;
 pub mod latency;
@@ -24,7 +25,9 @@ pub mod timeseries_latency;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use results::names::{ENGINE_METRICS, KERNEL_IO, REPETITIONS, RUN_JSON, SUMMARY, TIMESERIES};
+use results::names::{
+    ENGINE_METRICS, EVENTS, KERNEL_IO, REPETITIONS, RUN_JSON, SUMMARY, TIMESERIES,
+};
 
 use crate::error::{Error, Result};
 use crate::result::PhaseResult;
@@ -81,13 +84,15 @@ fn clear_previous_run(dir: &Path) -> Result<()> {
 }
 
 /// Write summary.csv, latency.csv + histograms, timeseries.csv,
-/// timeseries_latency.csv + interval logs, engine_metrics.csv and run.json.
+/// timeseries_latency.csv + interval logs, events.csv, engine_metrics.csv
+/// and run.json.
 pub fn write_all(run_dir: &Path, info: &RunInfo, results: &[PhaseResult]) -> Result<()> {
     summary::write(&run_dir.join(SUMMARY), results)?;
     kernel_io::write(&run_dir.join(KERNEL_IO), results)?;
     latency::write(run_dir, results)?;
     timeseries::write(&run_dir.join(TIMESERIES), results)?;
     timeseries_latency::write(run_dir, results)?;
+    events::write(&run_dir.join(EVENTS), results)?;
     engine_metrics::write(&run_dir.join(ENGINE_METRICS), results)?;
     Ok(results::run_json::write(&run_dir.join(RUN_JSON), info)?)
 }
