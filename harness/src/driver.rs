@@ -23,7 +23,7 @@
 //! interval's latencies from the histograms the threads handed over.
 
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::mpsc;
+use std::sync::{mpsc, Barrier, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use engine_core::{Engine, Vfs};
@@ -341,10 +341,13 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         .collect();
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let clock = Clock::get();
-    let started_at = SystemTime::now();
-    let start = Instant::now();
-    let start_ns = clock.now_ns() as f64;
-    let pacer_for = |t: usize| {
+    // The clock starts once every client thread is up and has built its
+    // worker (histograms, buffers): a thread's start-up is not the
+    // engine's time. The threads wait at `ready` twice: when built, and
+    // again for the start reading in `start_cell`.
+    let ready = Barrier::new(streams.len() + 1);
+    let start_cell = OnceLock::<f64>::new();
+    let pacer_for = |t: usize, start_ns: f64| {
         spec.target_ops.filter(|r| *r > 0.0).map(|rate| {
             let interval_ns = 1e9 * threads as f64 / rate;
             Pacer {
@@ -357,13 +360,15 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     let mut samples = Vec::new();
     let mut outcomes = Vec::with_capacity(threads);
     let mut duration = Duration::ZERO;
+    let mut started_at = SystemTime::now();
+    let mut start = Instant::now();
     std::thread::scope(|s| {
         let mut handles = Vec::with_capacity(threads);
         for (t, stream) in streams.iter_mut().enumerate() {
             let done = done_tx.clone();
             let (stop, progress, slot) = (&stop, &progress[t], &slots[t]);
+            let (ready, start_cell, pacer_for) = (&ready, &start_cell, &pacer_for);
             let n = spec.ops_per_thread[t];
-            let pacer = pacer_for(t);
             let seed = spec.seed ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             handles.push(s.spawn(move || {
                 let mut w = Worker::new(
@@ -375,8 +380,18 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                     spec.compression_ratio,
                     intended,
                 );
+                ready.wait();
+                ready.wait();
+                // The sampler sets it between the two waits, so it is
+                // there; the fallback only keeps this total.
+                let start_ns = start_cell
+                    .get()
+                    .copied()
+                    .unwrap_or_else(|| clock.now_ns() as f64);
+                let pacer = pacer_for(t, start_ns);
                 let cpu_start = thread_cpu_ns();
                 let outcome = w.run(stream, n, spec.record, pacer, t);
+                let end = Instant::now();
                 slot.finish();
                 if let (Some(a), Some(b)) = (cpu_start, thread_cpu_ns()) {
                     w.tally.cpu_ns = b.saturating_sub(a);
@@ -391,11 +406,17 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                     w.tally,
                     w.log,
                     w.first_error,
-                    outcome,
+                    (outcome, end),
                 )
             }));
         }
         drop(done_tx);
+        ready.wait();
+        started_at = SystemTime::now();
+        start = Instant::now();
+        // Set once, here, before any thread reads it.
+        let _ = start_cell.set(clock.now_ns() as f64);
+        ready.wait();
 
         // The sampler.
         let tick = Duration::from_millis(100).min(spec.interval);
@@ -477,7 +498,12 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     // thread still held when it finished.
     let mut last_interval = IntervalLatencies::default();
     IntervalSlot::drain_all(&slots, &mut last_interval);
-    for ((lat, current), t, log, first, outcome) in outcomes {
+    // The phase ends when its last thread finished its last operation, not
+    // when the sampler next woke up to see it.
+    if let Some(end) = outcomes.iter().map(|o| o.4 .1).max() {
+        duration = end.saturating_duration_since(start);
+    }
+    for ((lat, current), t, log, first, (outcome, _)) in outcomes {
         if first_error.is_none() {
             first_error = first;
         }
