@@ -12,10 +12,13 @@
 //! dynamic dispatch but the engine call, no formatting. `harness overhead`
 //! measures what it adds on the `mem` engine.
 //!
-//! Each operation is also recorded into the thread's histograms of the
+//! Each operation is recorded once, into the thread's histograms of the
 //! current interval, which the thread hands to the sampler at each interval
 //! boundary (one relaxed load per operation to see whether it is asked; see
-//! [`crate::interval`]).
+//! [`crate::interval`]). The phase's latencies are the sum of its
+//! intervals', so they count every operation exactly once, as the
+//! timeseries does (only `--target`'s intended-start times and failed
+//! operations go straight into the thread's phase histograms).
 //!
 //! The calling thread is the sampler: every 100 ms it updates the progress
 //! bar and checks `--max-time`; at each interval boundary (1 s) it records a
@@ -23,7 +26,7 @@
 //! interval's latencies from the histograms the threads handed over.
 
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::mpsc;
+use std::sync::{mpsc, Barrier, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use engine_core::{Engine, Vfs};
@@ -187,15 +190,18 @@ impl<'a> Worker<'a> {
             };
             consecutive = 0;
             if record {
-                self.latencies.record(op.kind, t1.saturating_sub(t0));
+                // Service times go into the interval's histograms only;
+                // the phase's are their sum (see `drive`).
                 self.interval.current.record(op.kind, t1.saturating_sub(t0));
                 if let Some(due) = intended {
                     self.latencies
                         .record_intended(op.kind, t1.saturating_sub(due));
                 }
                 if let Some(mid) = mid {
-                    self.latencies.record_rmw_parts(t0, mid, t1, intended);
                     self.interval.current.record_rmw_parts(t0, mid, t1);
+                    if let Some(due) = intended {
+                        self.latencies.record_rmw_intended(mid, t1, due);
+                    }
                 }
             }
             match op.kind {
@@ -341,10 +347,13 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         .collect();
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let clock = Clock::get();
-    let started_at = SystemTime::now();
-    let start = Instant::now();
-    let start_ns = clock.now_ns() as f64;
-    let pacer_for = |t: usize| {
+    // The clock starts once every client thread is up and has built its
+    // worker (histograms, buffers): a thread's start-up is not the
+    // engine's time. The threads wait at `ready` twice: when built, and
+    // again for the start reading in `start_cell`.
+    let ready = Barrier::new(streams.len() + 1);
+    let start_cell = OnceLock::<f64>::new();
+    let pacer_for = |t: usize, start_ns: f64| {
         spec.target_ops.filter(|r| *r > 0.0).map(|rate| {
             let interval_ns = 1e9 * threads as f64 / rate;
             Pacer {
@@ -357,13 +366,19 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     let mut samples = Vec::new();
     let mut outcomes = Vec::with_capacity(threads);
     let mut duration = Duration::ZERO;
+    // Every operation's service time, summed over the intervals (each
+    // operation is recorded once, into its interval's histograms).
+    let mut phase_service = IntervalLatencies::default();
+    let mut interval_lat = IntervalLatencies::default();
+    let mut started_at = SystemTime::now();
+    let mut start = Instant::now();
     std::thread::scope(|s| {
         let mut handles = Vec::with_capacity(threads);
         for (t, stream) in streams.iter_mut().enumerate() {
             let done = done_tx.clone();
             let (stop, progress, slot) = (&stop, &progress[t], &slots[t]);
+            let (ready, start_cell, pacer_for) = (&ready, &start_cell, &pacer_for);
             let n = spec.ops_per_thread[t];
-            let pacer = pacer_for(t);
             let seed = spec.seed ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             handles.push(s.spawn(move || {
                 let mut w = Worker::new(
@@ -375,8 +390,18 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                     spec.compression_ratio,
                     intended,
                 );
+                ready.wait();
+                ready.wait();
+                // The sampler sets it between the two waits, so it is
+                // there; the fallback only keeps this total.
+                let start_ns = start_cell
+                    .get()
+                    .copied()
+                    .unwrap_or_else(|| clock.now_ns() as f64);
+                let pacer = pacer_for(t, start_ns);
                 let cpu_start = thread_cpu_ns();
                 let outcome = w.run(stream, n, spec.record, pacer, t);
+                let end = Instant::now();
                 slot.finish();
                 if let (Some(a), Some(b)) = (cpu_start, thread_cpu_ns()) {
                     w.tally.cpu_ns = b.saturating_sub(a);
@@ -391,11 +416,17 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                     w.tally,
                     w.log,
                     w.first_error,
-                    outcome,
+                    (outcome, end),
                 )
             }));
         }
         drop(done_tx);
+        ready.wait();
+        started_at = SystemTime::now();
+        start = Instant::now();
+        // Set once, here, before any thread reads it.
+        let _ = start_cell.set(clock.now_ns() as f64);
+        ready.wait();
 
         // The sampler.
         let tick = Duration::from_millis(100).min(spec.interval);
@@ -403,7 +434,6 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         let (mut last_t, mut last_ops) = (Duration::ZERO, 0u64);
         let (mut user_written, mut ops_now);
         let mut epoch = 0u64;
-        let mut interval_lat = IntervalLatencies::default();
         loop {
             let finished = matches!(
                 done_rx.recv_timeout(tick),
@@ -440,6 +470,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
                             &mut interval_lat,
                         );
                         let rows = interval_lat.per_op();
+                        phase_service.add(&interval_lat);
                         interval_lat.clear();
                         rows
                     };
@@ -477,7 +508,12 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     // thread still held when it finished.
     let mut last_interval = IntervalLatencies::default();
     IntervalSlot::drain_all(&slots, &mut last_interval);
-    for ((lat, current), t, log, first, outcome) in outcomes {
+    // The phase ends when its last thread finished its last operation, not
+    // when the sampler next woke up to see it.
+    if let Some(end) = outcomes.iter().map(|o| o.4 .1).max() {
+        duration = end.saturating_duration_since(start);
+    }
+    for ((lat, current), t, log, first, (outcome, _)) in outcomes {
         if first_error.is_none() {
             first_error = first;
         }
@@ -495,6 +531,8 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
         }
     }
     spec.live.apply_all(&mut logs);
+    phase_service.add(&last_interval);
+    phase_service.add_into(&mut latencies);
     if let Some(last) = samples.last_mut() {
         merge_per_op(&mut last.latencies, last_interval.per_op());
     }
@@ -513,6 +551,96 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use workloads::{Workload, WorkloadArgs};
+
+    /// Run `preset`'s run phase on `mem` with `threads` threads and 1 ms
+    /// intervals; the phase and the per-type counts its streams hold.
+    fn run_counted(preset: &str, threads: usize) -> (PhaseRun, [u64; 6]) {
+        let args = WorkloadArgs {
+            workloads: vec![preset.to_string()],
+            records: Some(300),
+            operations: Some(6_000),
+            ..WorkloadArgs::default()
+        };
+        let (mut w, _) = workloads::resolve(&args).expect("a built-in preset");
+        let w = w.remove(0);
+        let mut want = [0u64; 6];
+        let mut key = Vec::new();
+        for (mut s, n) in w
+            .run_streams(threads)
+            .into_iter()
+            .zip(split(6_000, threads))
+        {
+            for _ in 0..n {
+                want[s.next_op(&mut key).kind.index()] += 1;
+                s.acknowledge();
+            }
+        }
+        let vfs = Vfs::os();
+        let engine = mem::MemEngine::open_boxed(
+            &vfs,
+            std::path::Path::new("."),
+            &engine_core::Options::new(),
+        )
+        .expect("mem opens without touching the file system");
+        let live = LiveSet::new();
+        let spec = PhaseSpec {
+            engine: engine.as_ref(),
+            vfs: &vfs,
+            live: &live,
+            ops_per_thread: split(6_000, threads),
+            record: true,
+            target_ops: None,
+            max_time: None,
+            interval: Duration::from_millis(1),
+            seed: 1,
+            compression_ratio: 1.0,
+            progress: None,
+        };
+        let run = drive(&spec, &mut w.run_streams(threads));
+        assert!(run.failure.is_none() && !run.stopped_early);
+        (run, want)
+    }
+
+    /// Each operation is in its type's histogram exactly once, in the
+    /// phase's and summed over the intervals' (an rmw also once under
+    /// `read` and once under `update`, as YCSB records it). ycsb-e runs
+    /// on one thread: with two, which keys a thread draws depends on when
+    /// the other acknowledges its inserts, so its mix is not known ahead.
+    #[test]
+    fn every_operation_is_recorded_once_per_type() {
+        for (preset, threads) in [("ycsb-a", 1), ("ycsb-f", 2), ("ycsb-e", 1)] {
+            let (run, want) = run_counted(preset, threads);
+            let got: Vec<u64> = run.latencies.service.iter().map(|h| h.len()).collect();
+            assert_eq!(got, want, "{preset}: phase histograms");
+            assert_eq!(run.tally.ops, 6_000, "{preset}");
+            let rmw = want[OpType::Rmw.index()];
+            let named: Vec<(String, u64)> = run
+                .latencies
+                .named()
+                .into_iter()
+                .map(|(n, h)| (n, h.len()))
+                .collect();
+            for op in OpType::ALL {
+                let extra = match op {
+                    OpType::Read | OpType::Update => rmw,
+                    _ => 0,
+                };
+                let n = want[op.index()] + extra;
+                let row = named.iter().find(|(name, _)| name == op.name());
+                assert_eq!(row.map_or(0, |r| r.1), n, "{preset}: {} row", op.name());
+                let in_intervals: u64 = run
+                    .samples
+                    .iter()
+                    .flat_map(|s| &s.latencies)
+                    .filter(|(o, _)| *o == op)
+                    .map(|(_, h)| h.len())
+                    .sum();
+                assert_eq!(in_intervals, n, "{preset}: {} over intervals", op.name());
+            }
+        }
+    }
 
     #[test]
     fn split_is_even_and_complete() {

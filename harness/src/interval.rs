@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use crate::measure::{new_histogram, OpType};
+use crate::measure::{new_histogram, Latencies, OpType};
 
 /// Index of an rmw's get and its put after the six types.
 const RMW_READ: usize = 6;
@@ -71,6 +71,13 @@ impl IntervalLatencies {
                 a.add(b).expect("histograms share bounds");
             }
         }
+    }
+
+    /// Add these service times into a phase's `lat` (the six types'
+    /// histograms, and an rmw's get and put into its parts).
+    pub fn add_into(&self, lat: &mut Latencies) {
+        let (types, parts) = self.hists.split_at(RMW_READ);
+        lat.add_service(types, &parts[0], &parts[1]);
     }
 
     /// Clear every count (the non-empty histograms only: clearing one

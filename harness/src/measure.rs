@@ -80,14 +80,47 @@ impl Latencies {
     /// as YCSB measures every call of a transaction from its intended start.
     #[inline]
     pub fn record_rmw_parts(&mut self, t0: u64, mid: u64, t1: u64, due: Option<u64>) {
-        let parts = self
-            .rmw_parts
-            .get_or_insert_with(|| Box::new(std::array::from_fn(|_| new_histogram())));
+        let parts = self.parts();
         parts[PART_READ].saturating_record(mid.saturating_sub(t0));
         parts[PART_UPDATE].saturating_record(t1.saturating_sub(mid));
-        if let (Some(due), true) = (due, self.intended.is_some()) {
+        if let Some(due) = due {
+            self.record_rmw_intended(mid, t1, due);
+        }
+    }
+
+    /// Record an rmw's get (ending at `mid`) and put (ending at `t1`) from
+    /// the intended start `due` (only under `--target`).
+    #[inline]
+    pub fn record_rmw_intended(&mut self, mid: u64, t1: u64, due: u64) {
+        if self.intended.is_some() {
+            let parts = self.parts();
             parts[PART_INTENDED + PART_READ].saturating_record(mid.saturating_sub(due));
             parts[PART_INTENDED + PART_UPDATE].saturating_record(t1.saturating_sub(due));
+        }
+    }
+
+    fn parts(&mut self) -> &mut [Histogram<u64>; 4] {
+        self.rmw_parts
+            .get_or_insert_with(|| Box::new(std::array::from_fn(|_| new_histogram())))
+    }
+
+    /// Add service times recorded elsewhere: one histogram per type (in
+    /// [`OpType::index`] order) and an rmw's get and put.
+    pub fn add_service(
+        &mut self,
+        types: &[Histogram<u64>],
+        rmw_read: &Histogram<u64>,
+        rmw_update: &Histogram<u64>,
+    ) {
+        for (a, b) in self.service.iter_mut().zip(types) {
+            if !b.is_empty() {
+                add(a, b);
+            }
+        }
+        if !rmw_read.is_empty() || !rmw_update.is_empty() {
+            let parts = self.parts();
+            add(&mut parts[PART_READ], rmw_read);
+            add(&mut parts[PART_UPDATE], rmw_update);
         }
     }
 
