@@ -317,6 +317,9 @@ pub struct PhaseRun {
     pub duration: Duration,
     /// Wall-clock time the phase started (the hlog's StartTime).
     pub started_at: SystemTime,
+    /// The same moment on the monotonic clock: interval times and engine
+    /// events are measured from it.
+    pub start: Instant,
     pub tally: Tally,
     pub latencies: Latencies,
     pub samples: Vec<Sample>,
@@ -539,6 +542,7 @@ pub fn drive<S: OpStream>(spec: &PhaseSpec<'_>, streams: &mut [S]) -> PhaseRun {
     PhaseRun {
         duration,
         started_at,
+        start,
         tally,
         latencies,
         samples,

@@ -26,7 +26,7 @@
 //! [`RunOutcome::failures`] lists them and the CLI exits non-zero.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use engine_core::{Durability, Engine, Options, Vfs};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -670,7 +670,6 @@ impl<'a> PhaseCtx<'a> {
         // out. Work still running now is drained at the end, starting
         // before 0.
         drop(self.engine.drain_events());
-        let phase_start = Instant::now();
         let run: PhaseRun = driver::drive(&spec, streams);
         if let Some(bar) = &bar {
             bar.finish_and_clear();
@@ -743,7 +742,7 @@ impl<'a> PhaseCtx<'a> {
                 &self.cell.spec.spec,
                 self.workload,
                 phase,
-                phase_start,
+                run.start,
             ),
         };
         if !cfg.quiet {
