@@ -127,7 +127,21 @@ fn phase(engine: &str, phase: Phase, rep: u32, kernel: bool) -> PhaseResult {
         unsettled: rep == 1,
         repetition: rep,
         spread: Spread::of(vec![1_000.0, 2_500.5, 1_800.25]),
-        events: Vec::new(),
+        events: if engine == QUOTED && phase == Phase::Run {
+            vec![results::events::EventRow {
+                engine: engine.into(),
+                workload: "ycsb-a".into(),
+                phase,
+                start_s: -0.000_25,
+                end_s: 0.123_456 * k as f64,
+                kind: "compaction".into(),
+                bytes_in: 65_536.0,
+                bytes_out: 61_440.0,
+                detail: "L0+L1->L1, \"quoted\"".into(),
+            }]
+        } else {
+            Vec::new()
+        },
     }
 }
 
