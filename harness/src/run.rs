@@ -114,10 +114,16 @@ impl RunConfig {
     }
 
     fn harness_options(&self) -> Options {
-        Options::new()
-            .with("sync", self.sync.to_string())
-            .with("cache_mb", self.cache_mb.to_string())
+        harness_options(self.sync, self.cache_mb)
     }
+}
+
+/// The settings the harness gives every engine (`--sync`, `--cache-mb`),
+/// under which each spec's own options are merged.
+pub fn harness_options(sync: Durability, cache_mb: u64) -> Options {
+    Options::new()
+        .with("sync", sync.to_string())
+        .with("cache_mb", cache_mb.to_string())
 }
 
 /// What a run produced.

@@ -221,10 +221,16 @@ fn predictions(plan: &Plan, cell: &Cell, notes: &mut Vec<String>) -> Result<Vec<
         workloads::stream::key_name(ws, ws.insert_start + i, &mut key);
         total += key.len() as u64;
     }
+    // The options the cell's engine was opened with, harness-wide ones
+    // (`cache_mb`, `sync`, `background=false` when deterministic) included:
+    // the spec alone left the models assuming the default 64 MiB cache.
+    let opened = spec.effective_options(
+        &crate::run::harness_options(plan.sync, plan.cache_mb),
+        plan.deterministic,
+    );
     let input = models::Cell {
         engine: base_engine(&cell.engine).to_string(),
-        options: spec
-            .options
+        options: opened
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<BTreeMap<_, _>>(),
