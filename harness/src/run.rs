@@ -835,7 +835,7 @@ fn combine_repetitions(mut reps: Vec<Vec<PhaseResult>>) -> Combined {
 
 /// The commit of the source tree the harness was built from (the run may
 /// start from anywhere), if it is a git work tree.
-fn git_commit() -> Option<String> {
+pub(crate) fn git_commit() -> Option<String> {
     let out = std::process::Command::new("git")
         .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
         .stderr(std::process::Stdio::null())

@@ -145,7 +145,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepOutcome> {
         plan_hash: plan.hash(),
         seeds: plan.seeds.clone(),
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: git_commit(),
+        git_commit: crate::run::git_commit(),
         shard: opts.shard,
         cells_total: total,
         machine: here,
@@ -253,16 +253,4 @@ fn now_stamp() -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     utc_stamps(now).0
-}
-
-/// The commit the harness was built from (run.rs keeps its own private;
-/// the same `git rev-parse`, for the manifest).
-fn git_commit() -> Option<String> {
-    let out = std::process::Command::new("git")
-        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && !s.is_empty()).then_some(s)
 }
