@@ -390,3 +390,35 @@ fn changed_engine_options_are_noted_and_judged_by_the_metrics() {
     let report = run_gate(&base, &cand).expect("comparable");
     assert_eq!(failed_metrics(&report), ["read_ios_per_op"]);
 }
+
+/// With repetitions, the CPU check compares each cell's best repetition:
+/// a summary row that happens to come from a disturbed repetition does
+/// not fail the gate while another repetition ran at the baseline's pace;
+/// every repetition slower does.
+#[test]
+fn the_cpu_check_takes_each_cells_best_repetition() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    std::fs::copy(base.join("summary.csv"), base.join("repetitions.csv")).expect("reps");
+    let cand = copy(&base, &tmp.path().join("one-slow-rep"));
+    slow_down(&cand, LSM, "load", 2.0);
+    // The candidate's repetitions: the slowed row (the one summary.csv
+    // kept) and one at the baseline's pace.
+    let slowed = std::fs::read_to_string(cand.join("summary.csv")).expect("summary");
+    let pace = std::fs::read_to_string(base.join("summary.csv")).expect("summary");
+    let rows: Vec<&str> = pace.lines().skip(1).collect();
+    std::fs::write(
+        cand.join("repetitions.csv"),
+        format!("{slowed}{}\n", rows.join("\n")),
+    )
+    .expect("reps");
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert!(!report.failed(), "{}", report.render());
+
+    // Every repetition slower: a regression.
+    let cand = copy(&base, &tmp.path().join("all-slow"));
+    slow_down(&cand, LSM, "load", 2.0);
+    std::fs::copy(cand.join("summary.csv"), cand.join("repetitions.csv")).expect("reps");
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert_eq!(failed_metrics(&report), ["cpu_ops_per_sec / mem"]);
+}

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::latency::{Latency, LatencyRow};
-use crate::names::{LATENCY, RUN_JSON, SUMMARY};
+use crate::names::{LATENCY, REPETITIONS, RUN_JSON, SUMMARY};
 use crate::run_json;
 use crate::summary::{Summary, SummaryRow};
 
@@ -23,6 +23,8 @@ pub struct ResultsDir {
     pub latency: Latency,
     /// run.json's top-level object.
     pub run: Map<String, Value>,
+    /// repetitions.csv, when the run had more than one repetition.
+    pub repetitions: Option<Summary>,
 }
 
 impl ResultsDir {
@@ -49,11 +51,18 @@ impl ResultsDir {
         let summary = Summary::read(&need(SUMMARY)?)?;
         let latency = Latency::read(&need(LATENCY)?)?;
         let run = run_json::read(&need(RUN_JSON)?)?;
+        let reps = dir.join(REPETITIONS);
+        let repetitions = if reps.is_file() {
+            Some(Summary::read(&reps)?)
+        } else {
+            None
+        };
         Ok(ResultsDir {
             dir: dir.to_path_buf(),
             summary,
             latency,
             run,
+            repetitions,
         })
     }
 
@@ -101,6 +110,6 @@ impl ResultsDir {
     }
 }
 
-fn cell_key(engine: &str, workload: &str, phase: &str) -> CellKey {
+pub(crate) fn cell_key(engine: &str, workload: &str, phase: &str) -> CellKey {
     (engine.to_string(), workload.to_string(), phase.to_string())
 }
