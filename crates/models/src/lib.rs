@@ -235,7 +235,7 @@ impl Opts<'_> {
 /// The predictions for `cell`: every figure some model covers, none for
 /// a figure no model covers.
 ///
-/// Covered: the presets of [`workload::PRESETS`] on `lsm`, `btree`,
+/// Covered: the presets [`workload::preset`] knows on `lsm`, `btree`,
 /// `hash-log` and `naive-log` (not `mem`, which does no I/O, nor the
 /// reference engines). Read figures are left out for phases with scans or
 /// deletes, whose costs the models do not state.

@@ -1,10 +1,10 @@
 //! What a workload preset asks of an engine, phase by phase: how many
 //! puts (new keys or overwrites), how many lookups, which keys they hit.
 //!
-//! The proportions restate the preset table of `workloads/src/presets.rs`
-//! (YCSB's published `workloads/workload[a-f]` files and the db_bench-style
-//! presets); the property defaults restate `workloads/src/properties.rs`
-//! (`writeallfields=false`, `requestdistribution=uniform`). How the
+//! The proportions are read from the presets themselves
+//! (`workloads::presets`, YCSB's published `workloads/workload[a-f]` files
+//! and the db_bench-style presets, with `workloads`' property defaults:
+//! `writeallfields=false`, `requestdistribution=uniform`). How the
 //! harness turns an operation into engine calls restates
 //! `harness/src/driver.rs`:
 //!
@@ -44,49 +44,36 @@ pub struct Mix {
     pub access: Access,
 }
 
-const fn mix(read: f64, update: f64, insert: f64, scan: f64, rmw: f64, access: Access) -> Mix {
-    Mix {
-        read,
-        update,
-        insert,
-        scan,
-        rmw,
-        delete: 0.0,
-        access,
-    }
-}
-
-/// The presets' run-phase mixes (source: `workloads/src/presets.rs`).
-/// `fill-seq` is left out: its inserts are in key order, which none of the
-/// models below assume.
-pub const PRESETS: &[(&str, Mix)] = &[
-    ("ycsb-a", mix(0.5, 0.5, 0.0, 0.0, 0.0, Access::Zipfian)),
-    ("ycsb-b", mix(0.95, 0.05, 0.0, 0.0, 0.0, Access::Zipfian)),
-    ("ycsb-c", mix(1.0, 0.0, 0.0, 0.0, 0.0, Access::Zipfian)),
-    ("ycsb-d", mix(0.95, 0.0, 0.05, 0.0, 0.0, Access::Latest)),
-    ("ycsb-e", mix(0.0, 0.0, 0.05, 0.95, 0.0, Access::Zipfian)),
-    ("ycsb-f", mix(0.5, 0.0, 0.0, 0.0, 0.5, Access::Zipfian)),
-    ("fill-random", mix(0.0, 0.0, 1.0, 0.0, 0.0, Access::Uniform)),
-    ("read-random", mix(1.0, 0.0, 0.0, 0.0, 0.0, Access::Uniform)),
-    ("overwrite", mix(0.0, 1.0, 0.0, 0.0, 0.0, Access::Uniform)),
-    (
-        "delete-heavy",
-        Mix {
-            read: 0.3,
-            update: 0.0,
-            insert: 0.3,
-            scan: 0.0,
-            rmw: 0.0,
-            delete: 0.4,
-            access: Access::Uniform,
-        },
-    ),
-    ("scan-heavy", mix(0.0, 0.1, 0.0, 0.9, 0.0, Access::Uniform)),
-];
-
-/// The run-phase mix of preset `name`, if the models know it.
+/// The run-phase mix of preset `name`, read from the preset itself
+/// (`workloads::presets`, parsed as the harness parses it), so the models
+/// cannot drift from what the harness runs. `None` for a name that is no
+/// preset, for `insertorder=ordered` (`fill-seq`: inserts in key order,
+/// which none of the models assume) and for a request distribution the
+/// models do not cover (hotspot, sequential, exponential).
 pub fn preset(name: &str) -> Option<Mix> {
-    PRESETS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+    let (_, text) = workloads::presets::find(name)?;
+    let mut props = workloads::Properties::defaults();
+    props.apply_text(name, text).ok()?;
+    let spec = workloads::Spec::from_properties(&props).ok()?;
+    if spec.ordered || spec.total <= 0.0 {
+        return None;
+    }
+    let access = match spec.distribution {
+        workloads::spec::Distribution::Uniform => Access::Uniform,
+        workloads::spec::Distribution::Zipfian => Access::Zipfian,
+        workloads::spec::Distribution::Latest => Access::Latest,
+        _ => return None,
+    };
+    let share = |p: f64| p / spec.total;
+    Some(Mix {
+        read: share(spec.read),
+        update: share(spec.update),
+        insert: share(spec.insert),
+        scan: share(spec.scan),
+        rmw: share(spec.rmw),
+        delete: share(spec.delete),
+        access,
+    })
 }
 
 /// What one phase does, in records.
@@ -314,5 +301,27 @@ mod tests {
         let z = group_weights(&record_weights(Access::Zipfian, 10_000), 1000);
         let flat = record_weights(Access::Uniform, 1000);
         assert!(lru_miss_rate(&z, 250.0) < lru_miss_rate(&flat, 250.0));
+    }
+
+    #[test]
+    fn mixes_come_from_the_presets() {
+        let a = preset("ycsb-a").expect("ycsb-a");
+        assert_eq!((a.read, a.update, a.access), (0.5, 0.5, Access::Zipfian));
+        let d = preset("ycsb-d").expect("ycsb-d");
+        assert_eq!((d.read, d.insert, d.access), (0.95, 0.05, Access::Latest));
+        let e = preset("ycsb-e").expect("ycsb-e");
+        assert_eq!((e.scan, e.insert), (0.95, 0.05));
+        let f = preset("ycsb-f").expect("ycsb-f");
+        assert_eq!((f.read, f.rmw), (0.5, 0.5));
+        let del = preset("delete-heavy").expect("delete-heavy");
+        assert_eq!((del.read, del.insert, del.delete), (0.3, 0.3, 0.4));
+        let fill = preset("fill-random").expect("fill-random");
+        assert_eq!((fill.insert, fill.access), (1.0, Access::Uniform));
+        assert_eq!(
+            preset("fill-seq"),
+            None,
+            "key-order inserts are not modelled"
+        );
+        assert_eq!(preset("no-such-preset"), None);
     }
 }

@@ -6,7 +6,7 @@
 //! parallel. A `timing` figure comes from a clock: it is reported only for
 //! cells that ran one at a time, and only compares within one machine.
 
-use results::summary::SummaryRow;
+use results::summary::{col, SummaryRow};
 use results::sweep::{self, Kind};
 
 /// One reportable figure.
@@ -21,97 +21,97 @@ pub struct Metric {
 /// Every figure a sweep can report, in sweep.csv order.
 pub const METRICS: &[Metric] = &[
     Metric {
-        name: "write_amp",
+        name: col::WRITE_AMP,
         kind: Kind::Count,
         get: |r| r.write_amp,
     },
     Metric {
-        name: "read_amp",
+        name: col::READ_AMP,
         kind: Kind::Count,
         get: |r| r.read_amp,
     },
     Metric {
-        name: "read_ios_per_op",
+        name: col::READ_IOS_PER_OP,
         kind: Kind::Count,
         get: |r| r.read_ios_per_op,
     },
     Metric {
-        name: "space_amp",
+        name: col::SPACE_AMP,
         kind: Kind::Count,
         get: |r| r.space_amp,
     },
     Metric {
-        name: "user_bytes_written",
+        name: col::USER_BYTES_WRITTEN,
         kind: Kind::Count,
         get: |r| Some(r.user_bytes_written),
     },
     Metric {
-        name: "storage_bytes_written",
+        name: col::STORAGE_BYTES_WRITTEN,
         kind: Kind::Count,
         get: |r| Some(r.storage_bytes_written),
     },
     Metric {
-        name: "user_bytes_read",
+        name: col::USER_BYTES_READ,
         kind: Kind::Count,
         get: |r| Some(r.user_bytes_read),
     },
     Metric {
-        name: "query_bytes_read",
+        name: col::QUERY_BYTES_READ,
         kind: Kind::Count,
         get: |r| Some(r.query_bytes_read),
     },
     Metric {
-        name: "disk_bytes",
+        name: col::DISK_BYTES,
         kind: Kind::Count,
         get: |r| Some(r.disk_bytes),
     },
     Metric {
-        name: "live_bytes",
+        name: col::LIVE_BYTES,
         kind: Kind::Count,
         get: |r| Some(r.live_bytes),
     },
     Metric {
-        name: "fsyncs",
+        name: col::FSYNCS,
         kind: Kind::Count,
         get: |r| Some(r.fsyncs),
     },
     Metric {
-        name: "compaction_bytes_read",
+        name: col::COMPACTION_BYTES_READ,
         kind: Kind::Count,
         get: |r| Some(r.compaction_bytes_read),
     },
     Metric {
-        name: "compaction_bytes_written",
+        name: col::COMPACTION_BYTES_WRITTEN,
         kind: Kind::Count,
         get: |r| Some(r.compaction_bytes_written),
     },
     Metric {
-        name: "lookups",
+        name: col::LOOKUPS,
         kind: Kind::Count,
         get: |r| r.lookups,
     },
     Metric {
-        name: "misses",
+        name: col::MISSES,
         kind: Kind::Count,
         get: |r| r.misses,
     },
     Metric {
-        name: "write_path_bytes_read",
+        name: col::WRITE_PATH_BYTES_READ,
         kind: Kind::Count,
         get: |r| r.write_path_bytes_read,
     },
     Metric {
-        name: "ops_per_sec",
+        name: col::OPS_PER_SEC,
         kind: Kind::Timing,
         get: |r| Some(r.ops_per_sec),
     },
     Metric {
-        name: "duration_s",
+        name: col::DURATION_S,
         kind: Kind::Timing,
         get: |r| Some(r.duration_s),
     },
     Metric {
-        name: "client_cpu_s",
+        name: col::CLIENT_CPU_S,
         kind: Kind::Timing,
         get: |r| r.client_cpu_s,
     },
