@@ -155,3 +155,12 @@ lint: clippy
 
 clean:
 	$(CARGO) clean
+
+## Prove deploy/slurm/ on a real scheduler (scripts/sweep-slurm.sh): a
+## one-node Slurm cluster on this machine (installs slurm-wlm and munge
+## when root), sweeps/slurm-smoke.toml as a 3-shard job array plus the
+## dependent merge job, checked equal to the unsharded run's counters.
+## Not part of CI: runs daemons as root; stops them on exit.
+.PHONY: sweep-slurm
+sweep-slurm:
+	CARGO="$(CARGO)" scripts/sweep-slurm.sh
