@@ -96,7 +96,8 @@ MUNGE_SOCKET="$STATE/munge/munge.socket"
 # --force: munged otherwise refuses to run as root.
 munged -F --force --key-file="$STATE/munge/munge.key" \
     --socket="$MUNGE_SOCKET" --pid-file="$STATE/munge/munged.pid" \
-    --seed-file="$STATE/munge/munged.seed" --log-file="$STATE/munged.log" &
+    --seed-file="$STATE/munge/munged.seed" --log-file="$STATE/munged.log" \
+    >"$STATE/munged.console.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$MUNGE_SOCKET" ] && break; sleep 0.1; done
 munge -n -S "$MUNGE_SOCKET" | unmunge -S "$MUNGE_SOCKET" >/dev/null
@@ -143,10 +144,12 @@ NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS State=UNKNOWN
 PartitionName=smoke Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 CONF
 
-# -D: foreground, for the same reason as munged's -F.
-slurmctld -D -f "$SLURM_CONF" &
+# -D: foreground, for the same reason as munged's -F. In the foreground they
+# also log to stderr: to files, shown only on failure. (slurmd's "can not
+# load PMIx library" errors there are harmless: no MPI is used.)
+slurmctld -D -f "$SLURM_CONF" >"$STATE/slurmctld.console.log" 2>&1 &
 pids+=($!)
-slurmd -D -f "$SLURM_CONF" &
+slurmd -D -f "$SLURM_CONF" >"$STATE/slurmd.console.log" 2>&1 &
 pids+=($!)
 echo "== one-node cluster on $HOST ($CPUS CPUs), state in $STATE"
 for _ in $(seq 100); do
