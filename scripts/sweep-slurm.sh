@@ -20,17 +20,17 @@ CARGO=${CARGO:-cargo}
 
 # --- packages -------------------------------------------------------------
 need=()
-for cmd in slurmctld slurmd sbatch munged; do
+for cmd in slurmctld slurmd sbatch munged python3; do
     command -v "$cmd" >/dev/null 2>&1 || need+=("$cmd")
 done
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "== installing slurm-wlm and munge (missing: ${need[*]})"
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge python3
     else
         echo "sweep-slurm needs Slurm and munge (missing: ${need[*]}); install them with:" >&2
-        echo "  sudo apt-get install slurm-wlm munge" >&2
+        echo "  sudo apt-get install slurm-wlm munge python3" >&2
         echo "and run it as root (the one-node cluster runs its daemons as root)." >&2
         exit 1
     fi
@@ -179,10 +179,13 @@ sbatch --wait --dependency=afterok:"$jid" --kill-on-invalid-dep=yes \
     --chdir="$STATE" --output="$STATE/merge-%j.out" \
     --export=ALL,HARNESS="$HARNESS",OUT="$OUT" \
     "$ROOT/deploy/slurm/sweep-merge.sbatch" || merge_status=$?
+# nullglob: a cancelled merge job leaves no log to show.
+shopt -s nullglob
 for log in "$STATE"/array-*.out "$STATE"/merge-*.out; do
     echo "--- $(basename "$log")"
     cat "$log"
 done
+shopt -u nullglob
 if [ "$merge_status" != 0 ]; then
     echo "merge job failed (sbatch --wait exit $merge_status)" >&2
     exit 1
@@ -199,21 +202,21 @@ echo "== unsharded run of the same plan"
 # time-stamp columns are left out; only count cells' counts are compared
 # (a timed cell's figures are clocks, never equal twice).
 counters() {
-    awk -F, -v want="cell,phase,metric,measured,model,kind" '
-        NR == 1 {
-            n = split(want, w, ",")
-            for (i = 1; i <= n; i++) {
-                for (j = 1; j <= NF; j++) if ($j == w[i]) col[i] = j
-                if (!col[i]) { print "sweep.csv has no column " w[i] > "/dev/stderr"; exit 2 }
-                if (w[i] == "kind") kcol = col[i]
-            }
-            next
-        }
-        $kcol == "count" {
-            line = $col[1]
-            for (i = 2; i <= n; i++) line = line "," $col[i]
-            print line
-        }' "$1" | LC_ALL=C sort
+    # A real CSV reader: spec fields are quoted and hold commas
+    # ("hash-log:merge_ratio=0.2,segment_bytes=65536"), which a split on
+    # commas would shift, silently dropping those rows.
+    python3 - "$1" <<'PY' | LC_ALL=C sort
+import csv, sys
+want = ["cell", "phase", "metric", "measured", "model", "kind"]
+with open(sys.argv[1], newline="") as f:
+    rows = csv.DictReader(f)
+    missing = [c for c in want if c not in (rows.fieldnames or [])]
+    if missing:
+        sys.exit(f"{sys.argv[1]}: no column(s) {', '.join(missing)}")
+    for row in rows:
+        if row["kind"] == "count":
+            print(",".join(row[c] for c in want))
+PY
 }
 counters "$OUT/merged/sweep.csv" >"$STATE/merged.counters"
 counters "$STATE/whole/sweep.csv" >"$STATE/whole.counters"
