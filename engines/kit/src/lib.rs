@@ -100,7 +100,7 @@
 //! reader calls a damaged record corruption exactly when a later marker
 //! vouches for it, a torn tail otherwise (zeros followed by valid records
 //! included: that is what a dropped unsynced page leaves). The self-test's
-//! toy engine (`engines/core/tests/kit_selftest.rs`) shows the smallest
+//! toy engine (`engines/kit/tests/kit_selftest.rs`) shows the smallest
 //! engine that passes everything.
 //!
 //! ## Known failures
@@ -222,6 +222,7 @@ impl KitConfig {
 /// What a passing check did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
+    /// The check's function name (`check_reopen`, ...), as in the test name.
     pub check: &'static str,
     /// False when the check does not apply to the engine.
     pub ran: bool,
@@ -273,7 +274,9 @@ impl fmt::Display for Report {
 /// crash point, mode, key) to replay it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KitFailure {
+    /// The check that failed, by its function name.
     pub check: &'static str,
+    /// What went wrong, with the seed and point needed to replay it.
     pub message: String,
 }
 
