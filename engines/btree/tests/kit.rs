@@ -3,9 +3,9 @@
 //! evictions and root splits, and 512-byte pages so that short workloads
 //! build trees of several levels.
 
-engine_core::conformance_suite!(
+engine_kit::conformance_suite!(
     kit,
-    engine_core::kit::KitConfig {
+    engine_kit::KitConfig {
         name: "btree",
         open: btree::open,
         persistent: true,
@@ -20,9 +20,9 @@ engine_core::conformance_suite!(
 // The same with checkpoints on their own thread, so crashes also land
 // while writers append to the next log and the checkpoint writes pages
 // without the lock (where crash points fall then depends on scheduling).
-engine_core::conformance_suite!(
+engine_kit::conformance_suite!(
     kit_background,
-    engine_core::kit::KitConfig {
+    engine_kit::KitConfig {
         name: "btree",
         open: btree::open,
         persistent: true,

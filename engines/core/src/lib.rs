@@ -14,8 +14,9 @@
 //!    which is what makes write, read and space amplification exact. Under it
 //!    sits either the real filesystem ([`vfs::os`]) or an in-memory
 //!    filesystem that simulates crashes and faults ([`vfs::sim`]).
-//! 3. **One definition of correct.** The [`kit`] module is the conformance
-//!    and crash test kit: a model-checked random workload, reopen-and-verify,
+//! 3. **One definition of correct.** The `engine-kit` crate (engines/kit, a
+//!    dev-dependency only, so rand and tempfile stay out of production
+//!    builds) is the conformance and crash test kit: a model-checked random workload, reopen-and-verify,
 //!    a crash at every I/O point, torn writes, bit flips and injected I/O
 //!    errors. Every engine runs all of it with one line in its tests.
 //!
@@ -28,7 +29,6 @@
 pub mod engine;
 pub mod error;
 pub mod events;
-pub mod kit;
 pub mod log;
 pub mod options;
 pub mod ownership;

@@ -3,9 +3,9 @@
 //! (crash points land inside merges), on the writer's thread so replays
 //! are deterministic.
 
-engine_core::conformance_suite!(
+engine_kit::conformance_suite!(
     kit,
-    engine_core::kit::KitConfig {
+    engine_kit::KitConfig {
         name: "hash-log",
         open: hash_log::open,
         persistent: true,

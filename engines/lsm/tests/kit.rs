@@ -5,7 +5,7 @@
 //! so a replayed workload makes the same storage calls and a crash point
 //! names the same instant in every replay.
 
-use engine_core::kit::KitConfig;
+use engine_kit::KitConfig;
 
 /// Small sizes for every preset.
 const SMALL: &str = "background=false,memtable_bytes=4096,target_file_bytes=4096,block_bytes=512,l0_trigger=2,size_ratio=3";
@@ -26,10 +26,10 @@ fn config(index: usize, known_failures: &'static [&'static str]) -> KitConfig {
     }
 }
 
-engine_core::conformance_suite!(leveled, config(0, &[]));
-engine_core::conformance_suite!(tiered, config(1, &[]));
-engine_core::conformance_suite!(leveled_nobloom, config(2, &[]));
-engine_core::conformance_suite!(tiered_nobloom, config(3, &[]));
+engine_kit::conformance_suite!(leveled, config(0, &[]));
+engine_kit::conformance_suite!(tiered, config(1, &[]));
+engine_kit::conformance_suite!(leveled_nobloom, config(2, &[]));
+engine_kit::conformance_suite!(tiered_nobloom, config(3, &[]));
 
 #[test]
 fn presets_are_the_four_the_kit_runs() {

@@ -2,9 +2,9 @@
 //! reopen, so the kit runs the model, thread and contract checks and reports
 //! the durability checks as skipped.
 
-engine_core::conformance_suite!(
+engine_kit::conformance_suite!(
     kit,
-    engine_core::kit::KitConfig {
+    engine_kit::KitConfig {
         name: "mem",
         open: mem::MemEngine::open_boxed,
         persistent: false,

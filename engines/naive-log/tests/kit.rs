@@ -1,8 +1,8 @@
 //! The conformance and crash kit on the naive log.
 
-engine_core::conformance_suite!(
+engine_kit::conformance_suite!(
     kit,
-    engine_core::kit::KitConfig {
+    engine_kit::KitConfig {
         name: "naive-log",
         open: naive_log::open,
         persistent: true,

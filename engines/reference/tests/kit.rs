@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use engine_core::kit::{self, KitConfig};
 use engine_core::{Engine, Error, OpenFn, Options, Vfs};
+use engine_kit::{self as kit, KitConfig};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 

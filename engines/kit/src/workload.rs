@@ -27,9 +27,13 @@ pub const LARGE_VALUE: usize = 100_000;
 /// One step of a workload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// Write the value under the key; the oracle records it as pending.
     Put(Vec<u8>, Vec<u8>),
+    /// Remove the key; the oracle records a pending tombstone.
     Delete(Vec<u8>),
+    /// Read the key and compare with what the oracle allows.
     Get(Vec<u8>),
+    /// Scan up to `usize` entries from the key, checked against the model.
     Scan(Vec<u8>, usize),
     /// `Engine::sync`; after it returns `Ok` every earlier write is durable.
     Sync,
@@ -81,6 +85,7 @@ impl Mix {
 /// A workload, generated up front from a seed.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The steps, in the order the driver issues them.
     pub steps: Vec<Step>,
     /// Every key a step may write, for verification by point reads.
     pub keys: Vec<Vec<u8>>,

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-use engine_core::kit::{self, KitConfig};
 use engine_core::record::{
     self, check_file_header, decode_header, encode_file_header, LogEnd, LogReader, RecordKind,
     FILE_HEADER_LEN, RECORD_HEADER_LEN,
@@ -15,6 +14,7 @@ use engine_core::{
     Durability, Engine, EngineMetrics, Error, File, OpenMode, Options, Purpose, Result, Vfs,
     COMMON_OPTIONS,
 };
+use engine_kit::{self as kit, KitConfig};
 use parking_lot::Mutex;
 
 const MAGIC: &[u8; 8] = b"KITTOY\0\0";
@@ -287,7 +287,7 @@ fn config(name: &'static str, open: engine_core::OpenFn) -> KitConfig {
 // It shares engine-core's log reader, whose torn-tail rule takes zeros
 // followed by valid records for corruption: the page-drop check fails it
 // until that rule is replaced, and this entry proves it still does.
-engine_core::conformance_suite!(
+engine_kit::conformance_suite!(
     correct_toy,
     KitConfig {
         known_failures: &[],
@@ -401,7 +401,7 @@ fn catches_writes_accepted_after_a_failed_fsync() {
 }
 
 mod oracle {
-    use engine_core::kit::oracle::{Oracle, State};
+    use engine_kit::oracle::{Oracle, State};
 
     fn state(pairs: &[(&[u8], &[u8])]) -> State {
         pairs

@@ -7,7 +7,7 @@ use super::model::{drive, open, verify, verify_gets, Driven};
 use super::oracle::{Oracle, State, SAMPLED_GETS};
 use super::workload::{plan, rng, Mix, Plan, Step, MARKER_KEY};
 use super::{guarded, long_mode, KitConfig, KitFailure, Report};
-use crate::vfs::{CrashMode, SimFs};
+use engine_core::vfs::{CrashMode, SimFs};
 use rand::Rng;
 
 const DIR: &str = "/db";
@@ -73,7 +73,7 @@ struct Sweep<'a> {
     spread: u64,
 }
 
-/// What page-drop crashes of a sweep did (see [`crate::vfs::CrashStats`]).
+/// What page-drop crashes of a sweep did (see [`engine_core::vfs::CrashStats`]).
 #[derive(Default)]
 struct PageFigures {
     dirty: u64,

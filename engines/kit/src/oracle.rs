@@ -26,7 +26,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::engine::Engine;
+use engine_core::engine::Engine;
 
 /// A key-value state.
 pub type State = BTreeMap<Vec<u8>, Vec<u8>>;

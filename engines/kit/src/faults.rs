@@ -12,9 +12,9 @@ use super::model::{drive, open, verify, Driven};
 use super::oracle::{expected_scan, show, show_val, Oracle, State, SAMPLED_GETS};
 use super::workload::{plan, rng, Mix, Step};
 use super::{guarded, long_mode, panic_message, KitConfig, KitFailure, Report};
-use crate::engine::Engine;
-use crate::error::Error;
-use crate::vfs::SimFs;
+use engine_core::engine::Engine;
+use engine_core::error::Error;
+use engine_core::vfs::SimFs;
 
 const DIR: &str = "/db";
 
@@ -329,8 +329,9 @@ pub fn check_failed_sync(cfg: &KitConfig) -> Result<Report, KitFailure> {
         for extra in ["sync=never", "sync=always"] {
             let sim = SimFs::new(41);
             let db = open(cfg, &sim.vfs(), dir, extra, "failed sync")?;
-            let w =
-                |r: crate::Result<()>, what: &str| r.map_err(|e| format!("{extra}: {what}: {e}"));
+            let w = |r: engine_core::Result<()>, what: &str| {
+                r.map_err(|e| format!("{extra}: {what}: {e}"))
+            };
             w(db.put(b"a", b"1"), "put a")?;
             w(db.sync(), "sync")?;
             sim.fail_syncs(false);
@@ -367,7 +368,7 @@ pub fn check_failed_sync(cfg: &KitConfig) -> Result<Report, KitFailure> {
                 Err(_) => {} // refusing reads too is allowed
             }
             drop(db);
-            sim.crash(crate::vfs::CrashMode::DropUnsynced);
+            sim.crash(engine_core::vfs::CrashMode::DropUnsynced);
             let db = open(
                 cfg,
                 &sim.vfs(),

@@ -4,7 +4,7 @@
 //! crate runs all of it with one line in its tests:
 //!
 //! ```ignore
-//! engine_core::conformance_suite!(kit, engine_core::kit::KitConfig {
+//! engine_kit::conformance_suite!(kit, engine_kit::KitConfig {
 //!     name: "my-engine",
 //!     open: my_engine::open,
 //!     persistent: true,
@@ -32,14 +32,14 @@
 //! | [`check_crash_sync_never`] | the same with `sync=never` and a `sync()` every few dozen writes |
 //! | [`check_double_crash`] | (persistent) a crash at each mutation of *recovery* itself, then a second recovery, satisfies the same oracle |
 //! | [`check_torn_tail`] | (persistent) a power loss with unsynced writes torn at a random byte, zero-filled or turned to garbage never costs a synced write |
-//! | [`check_bit_flips`] | (persistent) a bit flipped anywhere in any file of a cleanly closed engine makes reads return the right data or [`Error::Corruption`](crate::Error::Corruption), never wrong data, a panic or an endless loop of I/O |
+//! | [`check_bit_flips`] | (persistent) a bit flipped anywhere in any file of a cleanly closed engine makes reads return the right data or [`Error::Corruption`](engine_core::Error::Corruption), never wrong data, a panic or an endless loop of I/O |
 //! | [`check_io_errors`] | (persistent) an I/O error injected at the N-th storage call reaches the caller; the engine keeps answering correctly or refuses; after a reopen every acknowledged write is there |
 //! | [`check_failed_sync`] | (persistent) after a failed fsync, `sync()` and `sync=always` writes fail and later writes are refused until a reopen, which loses nothing acknowledged |
-//! | [`check_page_drops`] | (persistent) a crash at spread points of a `sync=always` and a `sync=never` workload that keeps or drops each unsynced 4 KiB page of each file independently ([`CrashMode::DropPages`](crate::vfs::CrashMode::DropPages): zeros or old bytes before pages that survived) loses nothing synced, leaves no hole, and the engine opens: refusing to open after a power loss is a failure even at `sync=never` |
+//! | [`check_page_drops`] | (persistent) a crash at spread points of a `sync=always` and a `sync=never` workload that keeps or drops each unsynced 4 KiB page of each file independently ([`CrashMode::DropPages`](engine_core::vfs::CrashMode::DropPages): zeros or old bytes before pages that survived) loses nothing synced, leaves no hole, and the engine opens: refusing to open after a power loss is a failure even at `sync=never` |
 //! | [`check_option_reopen`] | (persistent) reopened with each option of `COMMON_OPTIONS` (but `sync`) and of [`KitConfig::option_table`] changed, one at a time (bools flipped, numbers doubled and halved, [`KitConfig::option_values`]), the engine serves the same data and takes writes, or refuses with an error naming the option; either way a reopen with the original options shows the data intact and takes writes |
 //! | [`check_crashed_bit_flips`] | (persistent) a bit flipped anywhere in a directory left by a crash (kill -9: synced data, an unsynced tail, no clean close) at spread points of a `sync=never` workload is reported as corruption, or the engine reads a state the crash oracle allows; the one tolerance is a flip no engine can tell from a torn tail (see below) |
 //! | [`check_crash_background`] | (persistent, [`KitConfig::background`] set) the `sync=always` and `sync=never` sweeps with the engine's background threads on; not deterministic, so points past a replay's end are skipped |
-//! | [`check_contract`] | an unknown option is [`Error::UnknownOption`](crate::Error::UnknownOption) naming it; an oversized key is [`Error::TooLarge`](crate::Error::TooLarge) (persistent engines; an in-memory engine may accept it); an unwritable directory is a clear error naming it |
+//! | [`check_contract`] | an unknown option is [`Error::UnknownOption`](engine_core::Error::UnknownOption) naming it; an oversized key is [`Error::TooLarge`](engine_core::Error::TooLarge) (persistent engines; an in-memory engine may accept it); an unwritable directory is a clear error naming it |
 //!
 //! Checks that need a disk report themselves as skipped for an engine with
 //! `persistent: false`.
@@ -54,13 +54,13 @@
 //! ## Crash points and modes
 //!
 //! A crash point is the N-th mutating call of the simulated filesystem
-//! ([`SimFs::crash_at_mutation`](crate::vfs::SimFs::crash_at_mutation)):
+//! ([`SimFs::crash_at_mutation`](engine_core::vfs::SimFs::crash_at_mutation)):
 //! writes, truncations, file and directory syncs, renames, removals and
 //! creating opens. Creating the engine counts, so early points crash inside
 //! the first open. Each point replays the workload from scratch on a fresh
 //! filesystem (the workload is generated up front from a seed, so a replay
 //! makes the same calls) and crashes in the next of the four
-//! [`CrashMode`](crate::vfs::CrashMode)s in rotation (drop, tear, zero-fill,
+//! [`CrashMode`](engine_core::vfs::CrashMode)s in rotation (drop, tear, zero-fill,
 //! garbage). [`check_page_drops`] crashes in `DropPages` only, and
 //! [`check_crashed_bit_flips`] in `ProcessKill`; neither joins the rotation,
 //! so each failure names the mode that found it.
@@ -95,12 +95,12 @@
 //! right. After a *sync* it is not: it was durable, and dropping it loses
 //! an acknowledged write, which the bit-flip checks catch. So a log must
 //! leave evidence of what it made durable: the shared
-//! [`LogWriter`](crate::log::LogWriter) writes a sync marker after each of
-//! its fsyncs and seals a log it closes (see [`crate::log`]), and its
+//! [`LogWriter`](engine_core::log::LogWriter) writes a sync marker after each of
+//! its fsyncs and seals a log it closes (see [`engine_core::log`]), and its
 //! reader calls a damaged record corruption exactly when a later marker
 //! vouches for it, a torn tail otherwise (zeros followed by valid records
 //! included: that is what a dropped unsynced page leaves). The self-test's
-//! toy engine (`engines/core/tests/kit_selftest.rs`) shows the smallest
+//! toy engine (`engines/kit/tests/kit_selftest.rs`) shows the smallest
 //! engine that passes everything.
 //!
 //! ## Known failures
@@ -144,10 +144,10 @@ use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use crate::engine::{Engine, OpenFn};
-use crate::error::Result;
-use crate::options::{OptionSpec, Options};
-use crate::vfs::Vfs;
+use engine_core::engine::{Engine, OpenFn};
+use engine_core::error::Result;
+use engine_core::options::{OptionSpec, Options};
+use engine_core::vfs::Vfs;
 
 pub use contract::check_contract;
 pub use crash::{
@@ -173,7 +173,7 @@ pub struct KitConfig {
     /// kit's own `sync=...` settings are applied after these.
     pub options: &'static str,
     /// The engine's own option table (its `OPTIONS`, without
-    /// [`COMMON_OPTIONS`](crate::options::COMMON_OPTIONS), which the kit adds):
+    /// [`COMMON_OPTIONS`](engine_core::options::COMMON_OPTIONS), which the kit adds):
     /// [`check_option_reopen`] changes each of them, one at a time.
     pub option_table: &'static [OptionSpec],
     /// `key=value` changes to try besides the ones the kit derives (a bool
@@ -222,6 +222,7 @@ impl KitConfig {
 /// What a passing check did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
+    /// The check's function name (`check_reopen`, ...), as in the test name.
     pub check: &'static str,
     /// False when the check does not apply to the engine.
     pub ran: bool,
@@ -273,7 +274,9 @@ impl fmt::Display for Report {
 /// crash point, mode, key) to replay it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KitFailure {
+    /// The check that failed, by its function name.
     pub check: &'static str,
+    /// What went wrong, with the seed and point needed to replay it.
     pub message: String,
 }
 
@@ -420,7 +423,7 @@ macro_rules! conformance_suite {
             #[allow(unused_imports)]
             use super::*;
 
-            fn __kit_config() -> $crate::kit::KitConfig {
+            fn __kit_config() -> $crate::KitConfig {
                 $config
             }
 
@@ -436,7 +439,7 @@ macro_rules! conformance_suite {
         $(
             #[test]
             fn $check() {
-                $crate::kit::run($crate::kit::$check, &__kit_config());
+                $crate::run($crate::$check, &__kit_config());
             }
         )*
     };

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use super::{guarded, KitConfig, KitFailure, Report};
-use crate::error::Error;
-use crate::record::MAX_KEY_LEN;
-use crate::vfs::SimFs;
+use engine_core::error::Error;
+use engine_core::record::MAX_KEY_LEN;
+use engine_core::vfs::SimFs;
 
 /// Unknown option, oversized key, unwritable directory.
 pub fn check_contract(cfg: &KitConfig) -> Result<Report, KitFailure> {

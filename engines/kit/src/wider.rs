@@ -12,9 +12,9 @@ use super::model::{drive, open, verify, verify_gets, Driven};
 use super::oracle::{show, show_val, Oracle, State, SAMPLED_GETS};
 use super::workload::{plan, rng, Mix, Plan, Step, MARKER_KEY};
 use super::{guarded, long_mode, panic_message, KitConfig, KitFailure, Report};
-use crate::error::Error;
-use crate::options::COMMON_OPTIONS;
-use crate::vfs::{CrashMode, SimFs};
+use engine_core::error::Error;
+use engine_core::options::COMMON_OPTIONS;
+use engine_core::vfs::{CrashMode, SimFs};
 
 const DIR: &str = "/db";
 
@@ -88,7 +88,7 @@ fn option_changes(cfg: &KitConfig) -> Result<Vec<(String, String)>, String> {
 
 /// Run `p` on `db`; a failure is a failure of the check.
 fn run_plan(
-    db: &dyn crate::engine::Engine,
+    db: &dyn engine_core::engine::Engine,
     p: &Plan,
     live: &mut State,
     ops: &mut u64,

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use super::oracle::{expected_scan, read_state, show, show_val, Oracle, State};
 use super::workload::{plan, Mix, Plan, Step};
 use super::{guarded, long_mode, KitConfig, KitFailure, Report};
-use crate::engine::Engine;
-use crate::error::Error;
-use crate::vfs::{CrashMode, SimFs, Vfs};
+use engine_core::engine::Engine;
+use engine_core::error::Error;
+use engine_core::vfs::{CrashMode, SimFs, Vfs};
 
 /// How a workload run ended.
 #[derive(Debug)]
