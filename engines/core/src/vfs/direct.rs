@@ -93,6 +93,17 @@ impl DirectBackend {
     /// is removed again).
     pub fn probe(dir: &Path) -> io::Result<DirectBackend> {
         fs::create_dir_all(dir)?;
+        if let Some(kind) = memory_filesystem(dir)? {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "{} is on {kind}, which is memory with no device behind it: direct I/O \
+                     there would time memory copies and report them as the disk's; run with \
+                     `--io buffered` (or `--io memory`), or give a `--data-dir` on a real disk",
+                    dir.display()
+                ),
+            ));
+        }
         let path = dir.join(".direct-io-probe");
         let result = probe_file(&path);
         let _ = fs::remove_file(&path);
@@ -117,6 +128,32 @@ impl DirectBackend {
     pub fn device_stats(&self) -> Arc<DeviceStats> {
         Arc::clone(&self.device)
     }
+}
+
+/// The name of `dir`'s filesystem if it keeps files in memory. Linux 6.6
+/// and later accept `O_DIRECT` on tmpfs, so the probe write alone would let
+/// a "direct" run measure RAM.
+fn memory_filesystem(dir: &Path) -> io::Result<Option<&'static str>> {
+    use std::os::unix::ffi::OsStrExt;
+    // f_type values from Linux's include/uapi/linux/magic.h.
+    const TMPFS_MAGIC: i64 = 0x0102_1994;
+    const RAMFS_MAGIC: i64 = 0x8584_58f6;
+    let c_path = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: `st` is plain old data that statfs fills in; `c_path` is a
+    // NUL-terminated path that outlives the call.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(c_path.as_ptr(), &mut st) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // f_type's integer type differs between libc targets.
+    #[allow(clippy::unnecessary_cast)]
+    let kind = match st.f_type as i64 {
+        TMPFS_MAGIC => Some("tmpfs"),
+        RAMFS_MAGIC => Some("ramfs"),
+        _ => None,
+    };
+    Ok(kind)
 }
 
 fn probe_file(path: &Path) -> io::Result<()> {
@@ -464,6 +501,56 @@ mod tests {
                 None
             }
         }
+    }
+
+    #[test]
+    fn a_memory_filesystem_is_refused_by_name() {
+        // /dev/shm is tmpfs on every Linux with a standard layout; where it
+        // is not, the refusal has nothing to be shown on.
+        let shm = Path::new("/dev/shm");
+        if memory_filesystem(shm).ok().flatten() != Some("tmpfs") {
+            eprintln!("SKIPPED: /dev/shm is not a tmpfs here");
+            return;
+        }
+        let dir = tempfile::tempdir_in(shm).expect("temp dir in /dev/shm");
+        let e = DirectBackend::probe(dir.path())
+            .err()
+            .expect("tmpfs must be refused");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("tmpfs") && msg.contains(&dir.path().display().to_string()),
+            "{msg}"
+        );
+        assert!(!dir.path().join(".direct-io-probe").exists());
+        // A directory on another filesystem is not mistaken for memory:
+        // statfs must agree with the mount table (a second, independent
+        // source) about the checkout's filesystem.
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mounted = mount_type(here).expect("the checkout is mounted somewhere");
+        let in_memory = mounted == "tmpfs" || mounted == "ramfs";
+        assert_eq!(
+            memory_filesystem(here).expect("statfs").is_some(),
+            in_memory,
+            "{} is on {mounted}",
+            here.display()
+        );
+    }
+
+    /// The filesystem type of the longest mount point above `path`, from
+    /// /proc/self/mounts.
+    fn mount_type(path: &Path) -> Option<String> {
+        let path = path.canonicalize().ok()?;
+        let mounts = fs::read_to_string("/proc/self/mounts").ok()?;
+        mounts
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split(' ');
+                let (_dev, point, kind) = (f.next()?, f.next()?, f.next()?);
+                path.starts_with(point)
+                    .then(|| (point.len(), kind.to_string()))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, kind)| kind)
     }
 
     #[test]
