@@ -52,13 +52,12 @@ crash-loop:
 ## The main job: all engines x YCSB A-F, CSV + charts + report under results/.
 ## The harness draws the charts and report.html itself once the run is
 ## written (the plots crate, as `make plots` does); results/latest points at it.
-## It measures the device: `--io direct` where $(RESULTS)'s filesystem takes
-## O_DIRECT, buffered with a warning where not (scripts/bench.sh;
-## BENCH_IO=buffered|direct to choose).
+## It measures the device: `--io auto` is direct where $(RESULTS)'s
+## filesystem takes O_DIRECT (not tmpfs), buffered with a warning where not;
+## BENCH_IO=buffered|direct to choose.
 BENCH_IO ?= auto
 bench:
-	CARGO="$(CARGO)" RESULTS="$(RESULTS)" BENCH_IO="$(BENCH_IO)" \
-	  BENCH_FLAGS="$(BENCH_FLAGS)" WORKLOADS="$(WORKLOADS)" scripts/bench.sh
+	$(CARGO) run --release -p harness -- $(WORKLOADS) $(BENCH_FLAGS) --io $(BENCH_IO) --out $(RESULTS)
 
 ## A one-minute smoke version of `make bench`.
 bench-quick:

@@ -98,6 +98,22 @@ impl FromStr for IoMode {
     }
 }
 
+/// `--io auto`: direct where `dir`'s filesystem takes it, else buffered
+/// with the reason (for the caller to print). The decision is
+/// [`Vfs::direct`]'s own probe, so `auto` refuses exactly what an explicit
+/// `--io direct` would (tmpfs included: memory is not a device).
+pub fn auto(dir: &Path) -> (IoMode, Option<String>) {
+    match Vfs::direct(dir) {
+        Ok(_) => (IoMode::Direct, None),
+        Err(e) => (
+            IoMode::Buffered,
+            Some(format!(
+                "--io auto: running buffered, so reads may come from the page cache: {e}"
+            )),
+        ),
+    }
+}
+
 /// Drop every file under `dir` from the page cache (after `fdatasync`, so
 /// no dirty page is left that the kernel would keep). Returns the files
 /// evicted.
@@ -171,6 +187,20 @@ mod tests {
             "a fresh filesystem"
         );
         assert!(!dir.exists(), "nothing on the real disk");
+    }
+
+    #[test]
+    fn auto_falls_back_to_buffered_on_memory_and_names_why() {
+        let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).expect("temp dir");
+        let (mode, why) = auto(dir.path());
+        assert_eq!(mode == IoMode::Direct, why.is_none(), "{why:?}");
+        if Path::new("/dev/shm").is_dir() {
+            let shm = tempfile::tempdir_in("/dev/shm").expect("temp dir in /dev/shm");
+            let (mode, why) = auto(shm.path());
+            let why = why.expect("tmpfs is not a device");
+            assert_eq!(mode, IoMode::Buffered);
+            assert!(why.contains(&shm.path().display().to_string()), "{why}");
+        }
     }
 
     #[test]

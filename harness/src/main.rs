@@ -158,7 +158,8 @@ struct RunArgs {
     /// `memory` (an in-memory filesystem per cell, nothing on disk: the
     /// same byte and I/O counters as buffered, timings not meaningful;
     /// implies --deterministic; not with reference engines, --cold or
-    /// --keep-data).
+    /// --keep-data); `auto`: direct where the data directory's filesystem
+    /// supports it, else buffered with a warning (what `make bench` uses).
     #[arg(long, default_value = "buffered", value_name = "MODE")]
     io: String,
     /// Before each timed phase, sync the engine and evict its files from
@@ -332,10 +333,25 @@ fn run(args: RunArgs) -> harness::Result<ExitCode> {
     };
     cfg.sync = sync;
     cfg.cache_mb = args.cache_mb;
-    cfg.io = args
-        .io
-        .parse()
-        .map_err(|e| Error::Usage(format!("--io: {e}")))?;
+    cfg.io = if args.io == "auto" {
+        // Where the engines' files will live: the data directory, else
+        // (a temporary directory inside) the run directory, which is
+        // under --out unless given.
+        let probe_dir = args
+            .data_dir
+            .as_deref()
+            .or(args.run_dir.as_deref())
+            .unwrap_or(&args.out);
+        let (mode, why) = harness::io_mode::auto(probe_dir);
+        if let Some(why) = why {
+            eprintln!("warning: {why}");
+        }
+        mode
+    } else {
+        args.io
+            .parse()
+            .map_err(|e| Error::Usage(format!("--io: {e}")))?
+    };
     cfg.cold = args.cold;
     cfg.compression_ratio = harness::values::check_ratio(args.compression_ratio)
         .map_err(|e| Error::Usage(format!("--compression-ratio: {e}")))?;
