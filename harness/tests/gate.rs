@@ -229,6 +229,50 @@ fn latency_regression_fails_naming_the_op() {
     assert_eq!(failed_metrics(&report), ["p99_us read / mem"]);
 }
 
+/// latency.csv with `repetition` appended, one copy per repetition number,
+/// as latency_repetitions.csv (the repetitions' rows, in order).
+fn latency_repetitions(dir: &Path, reps: &[&Path]) {
+    let mut out = String::new();
+    for (i, from) in reps.iter().enumerate() {
+        let text = std::fs::read_to_string(from).expect("latency.csv");
+        let mut lines = text.lines();
+        let header = lines.next().expect("header");
+        if i == 0 {
+            out.push_str(&format!("{header},repetition\n"));
+        }
+        for line in lines {
+            out.push_str(&format!("{line},{i}\n"));
+        }
+    }
+    std::fs::write(dir.join("latency_repetitions.csv"), out).expect("write");
+}
+
+/// latency.csv keeps one repetition per cell (the run phase's median by
+/// throughput); a p99 that only that repetition had is noise, and the gate
+/// compares each side's median over repetitions instead. A slowdown in
+/// most repetitions moves the median and still fails.
+#[test]
+fn latency_checks_take_each_cells_median_repetition() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("one-slow-rep"));
+    edit_csv(&cand.join("latency.csv"), |h, row| {
+        let c = h.iter().position(|x| x == "p99_us").expect("col");
+        if row[0] == LSM && row[2] == "run" && row[3] == "read" {
+            let v: f64 = row[c].parse().expect("number");
+            row[c] = format!("{}", v * 5.0 + 1.0);
+        }
+    });
+    let (slow, pace) = (cand.join("latency.csv"), base.join("latency.csv"));
+    latency_repetitions(&cand, &[&slow, &pace, &pace]);
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert!(!report.failed(), "{}", report.render());
+
+    latency_repetitions(&cand, &[&slow, &slow, &pace]);
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert_eq!(failed_metrics(&report), ["p99_us read / mem"]);
+}
+
 #[test]
 fn a_phase_that_now_hits_the_time_limit_fails() {
     let tmp = tempfile::tempdir().expect("tmp");

@@ -24,7 +24,9 @@
 //!   (a 2x slowdown is a 50 % drop; unchanged runs measured within 20 %
 //!   on a quiet machine, and one cell 31 % off while a cold build ran on
 //!   both cores, which failed the first tolerance of 30 %);
-//!   latencies, noisier, may double (p50) or triple (p99).
+//!   latencies, noisier, may double (p50) or triple (p99). Each side's
+//!   latency is the median of its repetitions, not latency.csv's single
+//!   repetition (see [`ResultsDir::latency_medians`]).
 //!   `mem` itself is the reference and is not gated on timings.
 //! - **CPU-time throughput** (`operations / client_cpu_s`) is what the 40 %
 //!   applies to when both runs report it. Wall-clock throughput counts the
@@ -174,7 +176,9 @@ fn worse_if_lower(b: Option<f64>, c: Option<f64>, tol: f64) -> Verdict {
 /// One side of the comparison, indexed for lookups.
 struct Side<'a> {
     cells: HashMap<CellKey, &'a SummaryRow>,
-    latency: HashMap<(CellKey, String), &'a LatencyRow>,
+    /// Per (cell, op), p50 and p99 as medians over repetitions (see
+    /// [`ResultsDir::latency_medians`]).
+    latency: HashMap<(CellKey, String), LatencyRow>,
     /// Per timing column, the reference engine's geometric mean over its
     /// cells; absent when the run has no usable reference.
     reference: HashMap<&'static str, f64>,
@@ -215,7 +219,7 @@ impl<'a> Side<'a> {
         }
         let mut side = Side {
             cells: dir.summary_cells()?.into_iter().collect(),
-            latency: dir.latency_cells()?,
+            latency: dir.latency_medians()?,
             reference: HashMap::new(),
             best_cpu: best_cpu(dir.repetitions.as_ref()),
         };
@@ -270,9 +274,7 @@ impl<'a> Side<'a> {
     }
 
     fn latency(&self, key: &CellKey, op: &str, value: Timing) -> Option<f64> {
-        self.latency
-            .get(&(key.clone(), op.to_string()))
-            .map(|row| value(row))
+        self.latency.get(&(key.clone(), op.to_string())).map(value)
     }
 
     /// A timing divided by the reference engine's geometric mean for that
