@@ -196,6 +196,32 @@ fn a_busy_machine_is_tolerated_but_an_engine_that_waits_is_not() {
     assert_eq!(failed_metrics(&report), ["ops_per_sec / mem"]);
 }
 
+/// The wall-clock check reads each cell's median repetition: one
+/// repetition 3x slower on the wall clock (the one summary.csv kept) is a
+/// disturbed sample; two of three are the engine.
+#[test]
+fn the_wall_clock_check_takes_each_cells_median_repetition() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = baseline(tmp.path());
+    let cand = copy(&base, &tmp.path().join("one-waits"));
+    scale(&cand, LSM, "run", "ops_per_sec", 1.0 / 3.0, 0.0);
+    let slow = std::fs::read_to_string(cand.join("summary.csv")).expect("summary");
+    let pace = std::fs::read_to_string(base.join("summary.csv")).expect("summary");
+    let rows = |text: &str| text.lines().skip(1).collect::<Vec<_>>().join("\n");
+    let reps = |texts: [&str; 3]| {
+        let body: Vec<String> = texts.iter().map(|t| rows(t)).collect();
+        let header = slow.lines().next().expect("header");
+        format!("{header}\n{}\n", body.join("\n"))
+    };
+    std::fs::write(cand.join("repetitions.csv"), reps([&slow, &pace, &pace])).expect("reps");
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert!(!report.failed(), "{}", report.render());
+
+    std::fs::write(cand.join("repetitions.csv"), reps([&slow, &slow, &pace])).expect("reps");
+    let report = run_gate(&base, &cand).expect("comparable");
+    assert_eq!(failed_metrics(&report), ["ops_per_sec / mem"]);
+}
+
 #[test]
 fn a_fluke_in_one_short_mem_cell_does_not_fail_the_others() {
     let tmp = tempfile::tempdir().expect("tmp");

@@ -164,7 +164,7 @@ impl ResultsDir {
 
 /// The middle value (the mean of the middle two for an even count) of a
 /// non-empty sample; NaNs sort last.
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     let n = values.len();
     if n % 2 == 1 {
