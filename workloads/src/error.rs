@@ -14,14 +14,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// `--workload NAME` that is neither a preset nor a property file.
     #[error("unknown workload `{name}`; valid workloads: {valid}")]
-    UnknownWorkload { name: String, valid: String },
+    UnknownWorkload {
+        /// The name as given (`(none given)` when there was none).
+        name: String,
+        /// The preset names, comma-separated, to pick from.
+        valid: String,
+    },
 
     /// A line of a property file (or a `-p`) that is not `name=value`.
     #[error("{file}, line {line}: {message}")]
     Syntax {
         /// The file's path, `preset NAME` or `-p NAME=VALUE`.
         file: String,
+        /// 1-based line number in `file`.
         line: usize,
+        /// What is wrong with the line.
         message: String,
     },
 
@@ -33,7 +40,9 @@ pub enum Error {
     /// A property file that cannot be read.
     #[error("cannot read property file {path}: {source}")]
     Io {
+        /// The file as named on the command line.
         path: PathBuf,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },

@@ -66,11 +66,18 @@ pub use stream::Stream;
 /// The workload flags shared by `run`, `ops` and `overhead`.
 #[derive(Debug, Clone, Default)]
 pub struct WorkloadArgs {
+    /// `--workload NAME`s, each a preset name or a property file's path;
+    /// one workload comes out per name.
     pub workloads: Vec<String>,
+    /// `-P FILE`s, applied in order on top of every workload.
     pub property_files: Vec<PathBuf>,
+    /// `-p NAME=VALUE`s, applied after the files.
     pub properties: Vec<String>,
+    /// `--records`: overrides `recordcount` last of all.
     pub records: Option<u64>,
+    /// `--operations`: overrides `operationcount` last of all.
     pub operations: Option<u64>,
+    /// `--seed`: with the thread number, fixes every stream.
     pub seed: u64,
 }
 

@@ -7,11 +7,17 @@ use std::collections::BTreeMap;
 /// The six operation types, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpType {
+    /// A lookup of one existing record (YCSB `readproportion`).
     Read,
+    /// A write of an existing record (`updateproportion`).
     Update,
+    /// A write of a record not loaded yet (`insertproportion`).
     Insert,
+    /// A range read from a key (`scanproportion`).
     Scan,
+    /// A read then a write of the same record (`readmodifywriteproportion`).
     Rmw,
+    /// A removal of an existing record (`deleteproportion`).
     Delete,
 }
 
@@ -47,6 +53,7 @@ impl OpType {
 /// One operation of a stream; its key is in the caller's buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Op {
+    /// What to do with the key.
     pub kind: OpType,
     /// Bytes of value for inserts, updates and read-modify-writes.
     pub value_len: usize,

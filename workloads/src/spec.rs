@@ -7,50 +7,99 @@ use crate::properties::Properties;
 /// How the run phase chooses records (`requestdistribution`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Distribution {
+    /// Every record equally likely.
     Uniform,
+    /// YCSB's scrambled zipfian: popular records spread over the key space.
     Zipfian,
+    /// Zipfian over recency: the newest records most likely.
     Latest,
-    Hotspot { data: f64, opn: f64 },
+    /// A hot set at the low end of the records and a uniform cold rest.
+    Hotspot {
+        /// Fraction of the records in the hot set (`hotspotdatafraction`),
+        /// at most 1.
+        data: f64,
+        /// Fraction of the operations that go to it (`hotspotopnfraction`),
+        /// at most 1.
+        opn: f64,
+    },
+    /// Record after record in order, one counter per thread.
     Sequential,
-    Exponential { percentile: f64, frac: f64 },
+    /// Popularity decaying exponentially with distance from the newest
+    /// record.
+    Exponential {
+        /// Percentage of operations that fall in the newest `frac` of the
+        /// records (`exponential.percentile`), below 100.
+        percentile: f64,
+        /// That fraction of the records (`exponential.frac`), above 0.
+        frac: f64,
+    },
 }
 
 /// How long each field is (`fieldlengthdistribution`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldLength {
+    /// Every field is `fieldlength` bytes.
     Constant,
+    /// Uniform in `minfieldlength..=fieldlength`.
     Uniform,
+    /// Zipfian over `minfieldlength..=fieldlength`, short fields most likely.
     Zipfian,
 }
 
 /// Everything the streams need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spec {
+    /// Records in the whole data set (`recordcount`).
     pub records: u64,
+    /// Operations of the run phase (`operationcount`).
     pub operations: u64,
+    /// First record number this client loads (`insertstart`);
+    /// `insert_start + insert_count <= records`.
     pub insert_start: u64,
     /// Records the run phase chooses among (`insertcount`, default
     /// `recordcount`).
     pub insert_count: u64,
+    /// Fields per record (`fieldcount`); a value is all of them end to end.
     pub field_count: u64,
+    /// Bytes per field, the maximum when lengths vary (`fieldlength`);
+    /// `field_count * field_len` is at most 64 MiB.
     pub field_len: u64,
+    /// Shortest field when lengths vary (`minfieldlength`), at least 1 and,
+    /// for a varying length, at most `field_len`.
     pub min_field: u64,
+    /// How field lengths are drawn.
     pub field_length: FieldLength,
+    /// Weight of reads among the operations (`readproportion`); like the
+    /// five below, finite and non-negative, a share of `total`.
     pub read: f64,
+    /// Weight of updates (`updateproportion`).
     pub update: f64,
+    /// Weight of inserts (`insertproportion`).
     pub insert: f64,
+    /// Weight of scans (`scanproportion`).
     pub scan: f64,
+    /// Weight of read-modify-writes (`readmodifywriteproportion`).
     pub rmw: f64,
+    /// Weight of deletes (`deleteproportion`).
     pub delete: f64,
     /// Sum of the proportions.
     pub total: f64,
+    /// How the run phase picks records (`requestdistribution`).
     pub distribution: Distribution,
+    /// The zipfian and latest distributions' constant (`zipfianconstant`),
+    /// in (0, 1).
     pub zipfian_constant: f64,
+    /// Fewest pairs a scan asks for (`minscanlength`), at least 1.
     pub min_scan: u64,
+    /// Most pairs a scan asks for (`maxscanlength`), at least `min_scan`.
     pub max_scan: u64,
+    /// `scanlengthdistribution=zipfian`: short scans most likely; otherwise
+    /// uniform between the bounds.
     pub scan_zipfian: bool,
     /// `insertorder=ordered`: record numbers are not hashed.
     pub ordered: bool,
+    /// Digits a key's record number is zero-padded to after `user`
+    /// (`zeropadding`), at most 20.
     pub zero_padding: usize,
     /// `writeallfields`: an update writes every field. When false (YCSB's
     /// default) it writes one, which a key-value store, holding a record

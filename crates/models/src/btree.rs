@@ -62,9 +62,11 @@ use crate::{Error, Figures, Opts, Record, LOG_FILE_HEADER, LOG_MARKER};
 
 /// Defaults of `engines/btree/src/lib.rs`'s `OPTIONS`.
 pub mod defaults {
+    /// `page_size`: bytes per page.
     pub const PAGE_SIZE: u64 = 4096;
-    /// 0 = `cache_mb / page_size`.
+    /// `cache_pages`: 0 = `cache_mb / page_size`.
     pub const CACHE_PAGES: u64 = 0;
+    /// `checkpoint_bytes`: log bytes that make a checkpoint due.
     pub const CHECKPOINT_BYTES: u64 = 16_777_216;
 }
 
@@ -77,10 +79,16 @@ pub const INTERNAL_ENTRY_HEADER: f64 = 10.0;
 /// `DW_HEADER` of `engines/btree/src/doublewrite.rs`.
 pub const DW_HEADER: f64 = 64.0;
 
+/// The engine's settings as the model uses them, checked as the engine
+/// checks them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// Bytes per page, a power of two in 512..=65536.
     pub page_size: f64,
+    /// Page cache capacity in pages (from `cache_mb` when 0 was given),
+    /// clamped to 8..=2^30.
     pub cache_pages: f64,
+    /// Log bytes after which a checkpoint writes the dirty pages back.
     pub checkpoint_bytes: f64,
 }
 

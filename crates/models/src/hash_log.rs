@@ -28,7 +28,9 @@ use crate::{Error, Figures, Opts, Record, LOG_BUFFER, LOG_FILE_HEADER, LOG_MARKE
 
 /// Defaults of `engines/hash-log/src/lib.rs`'s `OPTIONS`.
 pub mod defaults {
+    /// `segment_bytes`: size at which the active segment is sealed.
     pub const SEGMENT_BYTES: u64 = 67_108_864;
+    /// `merge_ratio`: dead share of the sealed segments that starts a merge.
     pub const MERGE_RATIO: f64 = 0.5;
 }
 
@@ -36,9 +38,13 @@ pub mod defaults {
 /// key (`engines/hash-log/src/hint.rs`).
 pub const HINT_ENTRY_HEADER: f64 = 20.0;
 
+/// The engine's settings as the model uses them, checked as the engine
+/// checks them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// Size at which the active segment is sealed, at least 1 byte.
     pub segment_bytes: f64,
+    /// Dead bytes over sealed bytes that starts a merge, in (0, 1).
     pub merge_ratio: f64,
 }
 

@@ -87,8 +87,9 @@ pub struct Cell {
     pub records: u64,
     /// Run-phase operations.
     pub operations: u64,
-    /// Bytes of one key and one value as the workload writes them.
+    /// Bytes of one key as the workload writes it.
     pub key_bytes: u64,
+    /// Bytes of one value as the workload writes it.
     pub value_bytes: u64,
 }
 
@@ -99,46 +100,63 @@ pub struct Estimate {
     pub phase: &'static str,
     /// A `summary.csv` column name: `write_amp`, `read_ios_per_op`, `space_amp`, ...
     pub metric: &'static str,
+    /// The prediction, in the column's own unit (a ratio or a count per
+    /// operation).
     pub value: f64,
 }
 
 /// A cell a model cannot judge (an option value it cannot parse).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An option value the model cannot use: it does not parse, or it is
+    /// outside what the engine itself would accept.
     #[error("option `{option}` = `{value}`: {why}")]
     BadOption {
+        /// The option's name as the cell gives it.
         option: String,
+        /// Its value as given.
         value: String,
+        /// What was expected instead.
         why: String,
     },
 }
 
 /// Phase names, as `summary.csv` writes them.
 pub mod phase {
+    /// The phase that inserts the `records` records into an empty engine.
     pub const LOAD: &str = "load";
+    /// The phase that runs the workload's `operations` on the loaded engine.
     pub const RUN: &str = "run";
 }
 
 /// The `summary.csv` columns the models predict (names as
 /// `results::summary::col` defines them).
 pub mod metric {
+    /// Storage bytes written per user byte put, WAL included.
     pub const WRITE_AMP: &str = "write_amp";
+    /// Storage reads per get, hits and misses alike.
     pub const READ_IOS_PER_OP: &str = "read_ios_per_op";
+    /// Engine file bytes after the phase over live key + value bytes.
     pub const SPACE_AMP: &str = "space_amp";
 }
 
 /// What a model predicts for one phase; `None` where it does not judge.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Figures {
+    /// Predicted [`metric::WRITE_AMP`].
     pub write_amp: Option<f64>,
+    /// Predicted [`metric::READ_IOS_PER_OP`]; `None` for a phase with no gets.
     pub read_ios_per_op: Option<f64>,
+    /// Predicted [`metric::SPACE_AMP`].
     pub space_amp: Option<f64>,
 }
 
 /// Key and value sizes of one record, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Record {
+    /// Key bytes.
     pub key: f64,
+    /// Value bytes.
     pub value: f64,
 }
 

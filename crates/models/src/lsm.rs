@@ -86,19 +86,30 @@ use crate::{bloom, Error, Figures, Opts, Record, LOG_FILE_HEADER, LOG_MARKER};
 
 /// Defaults of `engines/lsm/src/options.rs` (`OPTIONS` and `LsmOptions::parse`).
 pub mod defaults {
+    /// `compaction`: `leveled` or `tiered`.
     pub const COMPACTION: &str = "leveled";
+    /// `bloom_bits`: filter bits per key; 0 = no filters.
     pub const BLOOM_BITS: u64 = 10;
+    /// `memtable_mb`: memtable size that triggers a flush.
     pub const MEMTABLE_MB: u64 = 16;
+    /// `block_bytes`: target size of a data block.
     pub const BLOCK_BYTES: u64 = 4096;
+    /// `restart_interval`: keys between prefix-compression restart points.
     pub const RESTART_INTERVAL: u64 = 16;
+    /// `target_file_mb`: size compaction output files are split at.
     pub const TARGET_FILE_MB: u64 = 8;
+    /// `l0_trigger`: L0 files that start an L0->L1 compaction (leveled).
     pub const L0_TRIGGER: u64 = 4;
+    /// `size_ratio`: of adjacent levels, or of adjacent tiers.
     pub const SIZE_RATIO: u64 = 10;
-    /// 0 = `size_ratio`.
+    /// `tier_runs`: runs of a tier merged together; 0 = `size_ratio`.
     pub const TIER_RUNS: u64 = 0;
+    /// `max_space_amp`: percent of extra space that forces a full merge
+    /// (tiered).
     pub const MAX_SPACE_AMP: u64 = 200;
-    /// 0 = `l0_trigger x memtable`.
+    /// `base_mb`: target size of L1; 0 = `l0_trigger x memtable`.
     pub const BASE_MB: u64 = 0;
+    /// `max_levels`: levels including L0 (leveled).
     pub const MAX_LEVELS: u64 = 7;
 }
 
@@ -111,18 +122,34 @@ pub const FOOTER: f64 = 56.0;
 /// The engine's settings, as `LsmOptions::parse` reads them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// `compaction=leveled`; false is tiered.
     pub leveled: bool,
+    /// Filter bits per key, 0..=64; 0 = no filters.
     pub bloom_bits: u32,
+    /// Memtable bytes that trigger a flush (`memtable_bytes`, else
+    /// `memtable_mb`), at least 1.
     pub memtable_bytes: f64,
+    /// Target data block size, at least 64 bytes.
     pub block_bytes: f64,
+    /// Keys between restart points in a block, at least 1.
     pub restart_interval: f64,
+    /// Size compaction output files are split at, at least 1 byte.
     pub target_file_bytes: f64,
+    /// L0 files that start an L0->L1 compaction, at least 1.
     pub l0_trigger: usize,
+    /// Size ratio of adjacent levels (or tiers), at least 2.
     pub size_ratio: f64,
+    /// Runs of one tier merged together, at least 2 (`size_ratio` when 0
+    /// was given).
     pub tier_runs: usize,
+    /// Extra space, in percent of the oldest run, that forces a full merge
+    /// (tiered), at least 1.
     pub max_space_amp_pct: f64,
+    /// Target size of L1 in bytes (`l0_trigger x memtable` when 0 was given).
     pub base_bytes: f64,
+    /// Levels including L0, 2..=20.
     pub max_levels: usize,
+    /// Block cache bytes (`cache_mb`).
     pub cache_bytes: f64,
 }
 

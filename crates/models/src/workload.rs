@@ -35,12 +35,19 @@ pub enum Access {
 /// Fractions of the run phase's operations, as the preset states them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Mix {
+    /// Share of gets; the six shares sum to 1.
     pub read: f64,
+    /// Share of updates of loaded records.
     pub update: f64,
+    /// Share of inserts of new records.
     pub insert: f64,
+    /// Share of scans.
     pub scan: f64,
+    /// Share of read-modify-writes (a get, then a put of the same key).
     pub rmw: f64,
+    /// Share of deletes.
     pub delete: f64,
+    /// How the run phase picks the records it reads and updates.
     pub access: Access,
 }
 
@@ -91,6 +98,8 @@ pub struct PhaseWork {
     pub scans: f64,
     /// Tombstones written.
     pub deletes: f64,
+    /// How the phase picks the records it reads and updates (`Uniform` for
+    /// a load, which touches each record once).
     pub access: Access,
 }
 

@@ -60,8 +60,11 @@ impl fmt::Display for EventKind {
 /// One piece of background work, recorded when it ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// What the work was.
     pub kind: EventKind,
+    /// When it began; never after `end`.
     pub start: Instant,
+    /// When it ended, which is when the event was recorded.
     pub end: Instant,
     /// Bytes the work read (a flush: the memtable's bytes; a compaction or
     /// merge: its input files' bytes); 0 where it means nothing (a stall).
@@ -84,6 +87,7 @@ impl EventLog {
     /// Events kept between two drains; beyond it the oldest go.
     pub const CAPACITY: usize = 4096;
 
+    /// An empty log that has dropped nothing.
     pub fn new() -> EventLog {
         EventLog::default()
     }

@@ -15,8 +15,12 @@ use crate::error::{Error, Result};
 /// One option an engine understands: its name, default and a line of help.
 #[derive(Debug, Clone, Copy)]
 pub struct OptionSpec {
+    /// The key as written on the command line (`bloom_bits`).
     pub name: &'static str,
+    /// The value used when the key is absent, in the same string form.
     pub default: &'static str,
+    /// One line for `--help` and the unknown-option message: what it does
+    /// and the accepted forms.
     pub help: &'static str,
 }
 

@@ -87,7 +87,9 @@ pub fn checksum(bytes: &[u8]) -> u32 {
 /// What a record says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordKind {
+    /// The key now has this value.
     Put = 1,
+    /// A tombstone: the key has no value from here on. Its value is empty.
     Delete = 2,
     /// A sync marker (see the module docs): written by the log writer only;
     /// [`crate::log::LogReader`] checks it and never hands it out.
@@ -146,9 +148,14 @@ pub fn encode(out: &mut Vec<u8>, kind: RecordKind, key: &[u8], value: &[u8]) {
 /// A decoded record header: enough to know the record's length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
+    /// The stored CRC-32, to compare with the checksum of the rest of the
+    /// record once it has been read.
     pub crc: u32,
+    /// The record's kind, already known to be a valid one.
     pub kind: RecordKind,
+    /// Key length in bytes, at most [`MAX_KEY_LEN`].
     pub key_len: usize,
+    /// Value length in bytes, at most [`MAX_VALUE_LEN`]; 0 for a delete.
     pub value_len: usize,
 }
 
@@ -163,7 +170,10 @@ impl Header {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
     /// Fewer bytes than the header or the declared lengths need.
-    Incomplete { needed: usize },
+    Incomplete {
+        /// Bytes from the record's start that decoding needs to go on.
+        needed: usize,
+    },
     /// Kind byte or a length is impossible.
     Invalid(String),
     /// The record is complete but its checksum does not match.
@@ -206,8 +216,11 @@ pub fn decode_header(b: &[u8]) -> std::result::Result<Header, DecodeError> {
 /// A record borrowed from a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Record<'a> {
+    /// Put, delete or marker.
     pub kind: RecordKind,
+    /// The key's bytes in the buffer.
     pub key: &'a [u8],
+    /// The value's bytes in the buffer; empty for a delete.
     pub value: &'a [u8],
 }
 

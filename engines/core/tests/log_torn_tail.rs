@@ -1,6 +1,10 @@
 //! The torn-tail rule of the shared log reader: a damaged record is the
 //! torn tail unless a later sync marker vouches that it was durable.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use engine_core::log::LogWriter;

@@ -1,6 +1,10 @@
 //! The shared log writer: exact byte counts, reads of buffered bytes,
 //! durability per mode across a simulated crash, group commit, poisoning.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -1,6 +1,10 @@
 //! The simulated filesystem's definition of a crash: what survives, what is
 //! lost, and what each crash mode does to unsynced bytes.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use engine_core::vfs::sim::DEAD_HANDLE_MESSAGE;

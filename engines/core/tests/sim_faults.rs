@@ -1,6 +1,10 @@
 //! The simulated filesystem's counters, crash triggers, injected faults,
 //! permissions and POSIX-like errors, and counting through the Vfs.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::io::ErrorKind;
 use std::path::PathBuf;
 

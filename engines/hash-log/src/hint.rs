@@ -46,8 +46,12 @@ const END: u32 = u32::MAX;
 /// One keydir entry of a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HintEntry {
+    /// The record's key, at most `MAX_KEY_LEN` bytes.
     pub key: Vec<u8>,
+    /// Where the record starts in the segment: at or after the file header.
     pub offset: u64,
+    /// The whole record's encoded length, header included; the record ends
+    /// within the segment.
     pub len: u32,
 }
 
@@ -75,7 +79,9 @@ pub fn encode(entries: &[HintEntry]) -> Vec<u8> {
 /// Why a hint cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadHint {
+    /// Byte offset in the hint file of the entry (or header) that failed.
     pub offset: u64,
+    /// What was wrong with it, for `verify`'s report.
     pub what: String,
 }
 

@@ -54,7 +54,10 @@ pub const WRITE_STEP: u64 = 1 << 20;
 /// One segment file and its writer (which also serves reads of bytes it
 /// still buffers).
 pub struct Segment {
+    /// The id in the file name; a higher id holds newer records.
     pub id: u64,
+    /// Appends to the segment and reads it back, buffered bytes included;
+    /// sealed once the segment stops being written.
     pub log: LogWriter,
 }
 
@@ -65,10 +68,13 @@ impl Segment {
     }
 }
 
+/// Whether `id` belongs to a write segment (a multiple of [`WRITE_STEP`])
+/// rather than a merge output.
 pub fn is_write_id(id: u64) -> bool {
     id % WRITE_STEP == 0
 }
 
+/// Where segment `id` lives in `dir`: `{id:016x}.seg`, so names sort by id.
 pub fn seg_path(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("{id:016x}.seg"))
 }
@@ -86,6 +92,7 @@ pub fn is_own_tmp(name: &str) -> bool {
     parse_name(name, ".seg.tmp").is_some() || parse_name(name, ".hint.tmp").is_some()
 }
 
+/// Where the hint file of merge output `id` lives in `dir`: `{id:016x}.hint`.
 pub fn hint_path(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("{id:016x}.hint"))
 }

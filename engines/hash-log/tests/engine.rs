@@ -14,7 +14,12 @@ fn setup() -> (SimFs, Vfs, PathBuf) {
 }
 
 fn open(vfs: &Vfs, dir: &Path, opts: &str) -> Box<dyn Engine> {
-    hash_log::open(vfs, dir, &Options::parse(opts).unwrap()).expect("open")
+    hash_log::open(
+        vfs,
+        dir,
+        &Options::parse(opts).expect("the tests pass well-formed options"),
+    )
+    .expect("open")
 }
 
 const SMALL: &str = "segment_bytes=65536,merge_ratio=0.5,background=false";

@@ -14,6 +14,10 @@
 //! [`Engine::quiesce`] run the merge inline, right after an unsynced
 //! overwrite.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use engine_core::vfs::{CrashMode, SimFs};

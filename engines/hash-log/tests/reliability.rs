@@ -2,6 +2,10 @@
 //! torn tail; the engine only touches directories it owns; hostile lengths
 //! and offsets read from files are refused, never trusted.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use engine_core::ownership::OWNER_FILE;

@@ -121,6 +121,7 @@ impl<'a> Filter<'a> {
         self.bits.len() as u64 * 8
     }
 
+    /// Bit positions a key sets and a lookup tests (`k`, 1..=30).
     pub fn probes(&self) -> u32 {
         self.k
     }

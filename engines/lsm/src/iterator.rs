@@ -22,11 +22,16 @@ use crate::sstable::reader::Table;
 
 /// A sorted input of a merge.
 pub trait Source {
+    /// Whether the source is at an entry; the other calls need it to be.
     fn valid(&self) -> bool;
+    /// The current entry's key.
     fn key(&self) -> &[u8];
     /// Sequence number and kind, packed as in [`crate::sstable::block::tag`].
     fn tag(&self) -> u64;
+    /// The current entry's value; empty for a tombstone.
     fn value(&self) -> &[u8];
+    /// Move to the next entry in (key, newest first) order; an error is an
+    /// I/O failure or a damaged block.
     fn next(&mut self) -> Result<()>;
 }
 
@@ -58,6 +63,8 @@ pub struct RunIter {
 }
 
 impl RunIter {
+    /// An iterator over `tables` (in key order, disjoint), unpositioned until
+    /// a seek; reads are counted under `purpose`, `readahead` bytes a call.
     pub fn new(tables: Vec<Arc<Table>>, purpose: Purpose, readahead: usize) -> Self {
         RunIter {
             tables,
@@ -87,6 +94,7 @@ impl RunIter {
         Ok(())
     }
 
+    /// Position at the run's first entry.
     pub fn seek_first(&mut self) -> Result<()> {
         self.open(0)?;
         if let Some(c) = &mut self.cur {
@@ -242,6 +250,7 @@ impl MergeIter {
         }
     }
 
+    /// Whether some source still has an entry; the other calls need it.
     pub fn valid(&self) -> bool {
         !self.heap.is_empty()
     }
@@ -250,10 +259,12 @@ impl MergeIter {
         self.sources[self.heap[0]].as_ref()
     }
 
+    /// The current key: the smallest left, in its newest version.
     pub fn key(&self) -> &[u8] {
         self.top().key()
     }
 
+    /// The newest version's value; empty for a tombstone.
     pub fn value(&self) -> &[u8] {
         self.top().value()
     }

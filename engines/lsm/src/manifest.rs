@@ -60,20 +60,29 @@ use crate::sstable::FileMeta;
 use crate::wal::{self, Replayed};
 use engine_core::record::MAX_KEY_LEN;
 
+/// Manifest file magic.
 pub const MAGIC: &[u8; 8] = b"LSMMANIF";
 /// Manifest format version (2: sync markers, seal at clean close).
 pub const VERSION: u32 = 2;
 /// Rewrite the manifest as a snapshot when it grows past this.
 pub const REWRITE_BYTES: u64 = 8 << 20;
 
+/// The manifest's file name in the engine directory.
 pub const NAME: &str = "MANIFEST";
+/// A rewrite's file until it is renamed over [`NAME`]; one left over from a
+/// crash is deleted at open.
 pub const TMP_NAME: &str = "MANIFEST.tmp";
 
 /// One atomic change to the file set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VersionEdit {
+    /// The oldest WAL still needed: older ones hold only writes already in
+    /// tables. `None` leaves it as it was.
     pub log_number: Option<u64>,
+    /// The next file number to allocate. `None` leaves it as it was.
     pub next_file: Option<u64>,
+    /// Every table holds sequence numbers at most this. `None` leaves it
+    /// as it was.
     pub last_seq: Option<u64>,
     /// (level, run, table)
     pub added: Vec<(u32, u64, FileMeta)>,
@@ -87,6 +96,8 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 impl VersionEdit {
+    /// The edit's bytes in the tagged format of the module docs: the value
+    /// of its manifest record.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         for (tag, v) in [
@@ -219,10 +230,13 @@ impl ManifestWriter {
         self.log.seal()
     }
 
+    /// Bytes appended so far, header included, written or buffered:
+    /// compared with [`REWRITE_BYTES`].
     pub fn len(&self) -> u64 {
         self.log.len()
     }
 
+    /// True when nothing past the file header was appended.
     pub fn is_empty(&self) -> bool {
         self.log.is_empty()
     }

@@ -26,15 +26,21 @@ pub const ENTRY_OVERHEAD: u64 = 64;
 /// A value in the memtable: a put or a tombstone, with its sequence number.
 #[derive(Debug)]
 pub struct MemValue {
+    /// The write's sequence number; an insert of the same key replaces
+    /// the entry, so this is the newest write of the key.
     pub seq: u64,
+    /// The value put, `None` for a tombstone.
     pub value: Option<Box<[u8]>>,
 }
 
 /// What the memtable knows about a key.
 #[derive(Debug, PartialEq, Eq)]
 pub enum MemLookup {
+    /// No entry for the key: older memtables and tables decide.
     Missing,
+    /// A tombstone: the key is deleted, whatever older data holds.
     Deleted,
+    /// The key's newest value.
     Found(Vec<u8>),
 }
 
@@ -52,6 +58,7 @@ pub struct Memtable {
 pub type OwnedEntry = (Vec<u8>, u64, Option<Box<[u8]>>);
 
 impl Memtable {
+    /// An empty memtable whose writes go to WAL file `wal_number`.
     pub fn new(wal_number: u64) -> Self {
         Memtable {
             map: SkipMap::new(),
@@ -80,6 +87,7 @@ impl Memtable {
         self.max_seq.load(Ordering::Relaxed)
     }
 
+    /// What this memtable says about `key` (a copy of the value).
     pub fn get(&self, key: &[u8]) -> MemLookup {
         match self.map.get(key) {
             None => MemLookup::Missing,
@@ -95,10 +103,12 @@ impl Memtable {
         self.bytes.load(Ordering::Relaxed)
     }
 
+    /// True when no key was inserted (nothing to flush).
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
+    /// Distinct keys held, tombstones included.
     pub fn len(&self) -> usize {
         self.map.len()
     }

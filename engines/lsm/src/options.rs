@@ -100,7 +100,11 @@ pub const OPTIONS: &[OptionSpec] = &[
 /// Which compaction policy shapes the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
+    /// Flushes land in L0; levels 1.. are one sorted run each, each
+    /// `size_ratio` times the one above.
     Leveled,
+    /// Everything is a run in level 0; runs of similar size are merged
+    /// `tier_runs` at a time (size-tiered / universal).
     Tiered,
 }
 
@@ -112,22 +116,48 @@ pub const MAX_LEVELS_LIMIT: u64 = 20;
 /// Parsed, validated settings.
 #[derive(Debug, Clone)]
 pub struct LsmOptions {
+    /// `compaction`: the policy that shapes the tree.
     pub style: Style,
+    /// `bloom_bits`: filter bits per key, 0..=64; 0 = no filters.
     pub bloom_bits: u32,
+    /// Memtable bytes that trigger a flush (`memtable_bytes`, 256..=2^40,
+    /// else `memtable_mb` MiB, 1..=2^20).
     pub memtable_bytes: u64,
+    /// `max_imm`: immutable memtables waiting for flush before writes
+    /// stall, 1..=64.
     pub max_imm: usize,
+    /// `block_bytes`: target data block size, 64..=16 MiB.
     pub block_bytes: usize,
+    /// `restart_interval`: keys between restart points, 1..=1024.
     pub restart_interval: usize,
+    /// Compaction output file size (`target_file_bytes`, else
+    /// `target_file_mb` MiB), in the same ranges as the memtable's.
     pub target_file_bytes: u64,
+    /// `l0_trigger`: L0 files that start an L0->L1 compaction (leveled),
+    /// 1..=1000.
     pub l0_trigger: usize,
+    /// `l0_stop`: L0 files (leveled) or runs (tiered) at which writes
+    /// stall; always above the compaction trigger (3 x it when 0 was given).
     pub l0_stop: usize,
+    /// `size_ratio`: of adjacent levels or tiers, 2..=1000.
     pub size_ratio: u64,
+    /// `tier_runs`: runs merged together (tiered), at least 2
+    /// (`size_ratio` when 0 was given).
     pub tier_runs: usize,
+    /// `max_space_amp`: percent of extra space (newer runs over the oldest
+    /// run) that forces a full merge (tiered), at least 1.
     pub max_space_amp_pct: u64,
+    /// Target size of L1 in bytes (`base_mb`; `l0_trigger x memtable_bytes`
+    /// when 0 was given).
     pub base_bytes: u64,
+    /// `max_levels`: levels including L0, 2..=[`MAX_LEVELS_LIMIT`].
     pub max_levels: usize,
+    /// `background`: flush and compact on background threads; false runs
+    /// them inline at deterministic points.
     pub background: bool,
+    /// `sync`: when WAL writes are made durable.
     pub durability: Durability,
+    /// `cache_mb` in bytes: the block cache's capacity.
     pub cache_bytes: u64,
 }
 

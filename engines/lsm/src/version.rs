@@ -28,13 +28,17 @@ use crate::sstable::FileMeta;
 /// One sorted run.
 #[derive(Clone)]
 pub struct Run {
+    /// 0 for flushed and tiered runs; 1.. for leveled levels.
     pub level: u32,
+    /// Orders the runs of level 0, newest highest (see the module docs); 0
+    /// in levels 1 and below, which hold one run each.
     pub id: u64,
     /// In key order, disjoint.
     pub tables: Vec<Arc<Table>>,
 }
 
 impl Run {
+    /// File bytes of the run's tables.
     pub fn bytes(&self) -> u64 {
         self.tables.iter().map(|t| t.meta.size).sum()
     }
@@ -66,12 +70,16 @@ pub struct Version {
 /// A metadata-only view of one run: what compaction policies decide from.
 #[derive(Debug, Clone)]
 pub struct RunView<'a> {
+    /// The run's level, as in [`Run::level`].
     pub level: u32,
+    /// The run's id, as in [`Run::id`].
     pub id: u64,
+    /// Its tables' metadata, in key order.
     pub files: Vec<&'a FileMeta>,
 }
 
 impl RunView<'_> {
+    /// File bytes of the run's tables.
     pub fn bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
@@ -116,6 +124,7 @@ impl Version {
             .collect()
     }
 
+    /// The runs as metadata only, newest first, for a compaction policy.
     pub fn view(&self) -> Vec<RunView<'_>> {
         self.runs
             .iter()
@@ -127,6 +136,7 @@ impl Version {
             .collect()
     }
 
+    /// Every table of every run, newest run first.
     pub fn tables(&self) -> impl Iterator<Item = &Arc<Table>> {
         self.runs.iter().flat_map(|r| r.tables.iter())
     }

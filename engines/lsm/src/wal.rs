@@ -62,7 +62,10 @@ pub enum Replayed {
     Clean,
     /// The writer died mid-record; records after `valid_len` are lost, and
     /// so must be everything in later WALs (they would leave a hole).
-    Torn { valid_len: u64 },
+    Torn {
+        /// End of the last whole record: the length the WAL is cut to.
+        valid_len: u64,
+    },
 }
 
 /// Replay WAL `path`, calling `apply` for each record in order. `newest`

@@ -5,6 +5,10 @@
 //! recovery every acknowledged-durable write must be there and nothing but
 //! durable or in-flight values may appear.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -2,6 +2,10 @@
 //! every configuration, with memtables and files small enough that flushes
 //! and compactions of every kind happen many times.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -2,6 +2,10 @@
 //! each reproduces the failure on the simulated filesystem and checks the
 //! behaviour the contract asks for instead.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use engine_core::ownership;

@@ -3,6 +3,10 @@
 //! misses; tiered compaction writes less than leveled; leveled takes less
 //! space. These are the claims the harness's charts make, checked small.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use engine_core::{Engine, IoSnapshot, Options, Purpose, Vfs};

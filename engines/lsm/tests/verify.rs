@@ -3,6 +3,10 @@
 //! the file and the offset of the damaged structure; garbage files never
 //! make it panic.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use engine_core::{Options, VerifyReport, Vfs};

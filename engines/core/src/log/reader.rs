@@ -11,9 +11,13 @@ use crate::vfs::{File, Purpose};
 /// One record as read from a log file, with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnedRecord {
+    /// Byte offset of the record's first header byte in the file.
     pub offset: u64,
+    /// Put or delete; never a marker (the reader consumes those).
     pub kind: RecordKind,
+    /// The key's bytes.
     pub key: Vec<u8>,
+    /// The value's bytes; empty for a delete.
     pub value: Vec<u8>,
 }
 
@@ -21,10 +25,18 @@ pub struct OwnedRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogEnd {
     /// Every byte was a whole record.
-    Clean { len: u64 },
+    Clean {
+        /// The file's length, which is where the next record goes.
+        len: u64,
+    },
     /// The log ends in a torn or zero-filled tail starting at `valid_len`;
     /// the writer died there. Truncate to `valid_len` and go on.
-    TornTail { valid_len: u64, file_len: u64 },
+    TornTail {
+        /// End of the last whole record: the length to truncate to.
+        valid_len: u64,
+        /// The file's length as found, so `file_len - valid_len` bytes are lost.
+        file_len: u64,
+    },
 }
 
 /// Reads a log sequentially in large chunks, telling a torn tail apart from

@@ -108,15 +108,22 @@ pub enum OpenMode {
 
 /// The narrow interface a storage backend implements.
 pub trait Backend: Send + Sync + 'static {
+    /// Open `path` as `mode` says; `NotFound` for a missing file opened
+    /// [`OpenMode::Existing`], `AlreadyExists` for an existing one opened
+    /// [`OpenMode::CreateNew`].
     fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn BackendFile>>;
+    /// Unlink a file; the removal is durable only after `sync_dir`.
     fn remove_file(&self, path: &Path) -> io::Result<()>;
     /// Atomically replace `to` with `from`.
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Create `path` and any missing parents; an existing directory is fine.
     fn create_dir_all(&self, path: &Path) -> io::Result<()>;
     /// Make creations, renames and removals in `path` durable.
     fn sync_dir(&self, path: &Path) -> io::Result<()>;
     /// Names of the files (not directories) in `path`, sorted.
     fn list_dir(&self, path: &Path) -> io::Result<Vec<String>>;
+    /// Whether a file or directory is at `path`; an error only when that
+    /// cannot be told (a permission denied on the way).
     fn exists(&self, path: &Path) -> io::Result<bool>;
     /// Bytes the device was asked to transfer (read, written), for a
     /// backend that knows them (the direct one); `None` when the kernel's
@@ -135,7 +142,9 @@ pub trait BackendFile: Send + Sync {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
     /// Write all of `buf` at `offset`, extending the file if needed.
     fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()>;
+    /// The file's current length, written but unsynced bytes included.
     fn len(&self) -> io::Result<u64>;
+    /// Truncate or zero-extend the file to `len` bytes (durable at `sync`).
     fn set_len(&self, len: u64) -> io::Result<()>;
     /// Make the file's contents and length durable.
     fn sync(&self) -> io::Result<()>;

@@ -57,10 +57,18 @@ impl IoStats {
 /// Counters of one purpose at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PurposeSnapshot {
+    /// Bytes that [`File`](super::File) reads returned (fewer than asked
+    /// for at end of file); what the engine read, not what the device
+    /// moved (see `Backend::device_bytes`).
     pub read_bytes: u64,
+    /// Read calls, however many bytes each asked for.
     pub read_calls: u64,
+    /// Bytes written through [`File`](super::File) calls.
     pub write_bytes: u64,
+    /// Write calls, however many bytes each wrote.
     pub write_calls: u64,
+    /// Syncs attempted, failed ones included: file syncs, plus directory
+    /// syncs under the `meta` purpose.
     pub syncs: u64,
 }
 

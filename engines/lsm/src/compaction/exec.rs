@@ -28,20 +28,32 @@ pub const READAHEAD: usize = 256 << 10;
 
 /// What a compaction needs besides the task.
 pub struct Ctx<'a> {
+    /// Where the inputs are read and the outputs written.
     pub vfs: &'a Vfs,
+    /// The engine directory the output tables are created in.
     pub dir: &'a Path,
+    /// Block size, restart interval and bloom bits of the output tables.
     pub shape: TableShape,
+    /// An output table is finished once its estimated size reaches this.
     pub target_file_bytes: u64,
+    /// The block cache the output tables are opened with (inputs bypass it).
     pub cache: &'a Arc<BlockCache>,
 }
 
 /// The result: an edit to commit and the tables it adds.
 pub struct Output {
+    /// Deletes every input table and adds every output table, into the
+    /// task's output level and run; not yet in the manifest.
     pub edit: VersionEdit,
+    /// The output tables, opened, by file number: what `Version::apply`
+    /// needs to install the edit.
     pub added: HashMap<u64, Arc<Table>>,
     /// Tables the edit removes (to delete once it is committed).
     pub removed: Vec<Arc<Table>>,
+    /// File bytes of the input tables (0 for a trivial move, which reads
+    /// nothing).
     pub bytes_read: u64,
+    /// File bytes of the output tables (0 for a trivial move).
     pub bytes_written: u64,
 }
 

@@ -32,12 +32,17 @@ pub struct Task {
     pub inputs: Vec<(u32, u64)>,
     /// Input runs as (level, run id), newest first: the merge order.
     pub input_runs: Vec<(u32, u64)>,
+    /// The level the output tables go to.
     pub output_level: u32,
+    /// The run id in that level: 0 for levels 1 and below (one run each);
+    /// tiered, the largest input run id, so the output sorts where its
+    /// inputs did.
     pub output_run: u64,
     /// No older run can hold any input key: tombstones can be dropped.
     pub bottommost: bool,
     /// A single table moves down a level unchanged (no overlap below).
     pub trivial_move: bool,
+    /// Which rule of the policy chose the task.
     pub reason: Reason,
 }
 

@@ -32,7 +32,9 @@ use engine_core::record::{MAX_KEY_LEN, MAX_VALUE_LEN};
 /// What a key maps to in one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// The key has the entry's value.
     Put,
+    /// A tombstone: the key is deleted; its value is empty.
     Delete,
 }
 
@@ -58,6 +60,7 @@ pub struct BlockBuilder {
 }
 
 impl BlockBuilder {
+    /// An empty block with a restart point every `interval` keys.
     pub fn new(interval: usize) -> Self {
         BlockBuilder {
             buf: Vec::new(),
@@ -99,10 +102,13 @@ impl BlockBuilder {
         self.buf.len() + 4 * self.restarts.len() + 4
     }
 
+    /// True when no entry was added since the last finish.
     pub fn is_empty(&self) -> bool {
         self.entries == 0
     }
 
+    /// The last key added: a table's largest key once its last block is
+    /// built.
     pub fn last_key(&self) -> &[u8] {
         &self.last_key
     }
@@ -269,18 +275,22 @@ impl BlockIter {
         }
     }
 
+    /// Whether the iterator is at an entry; the accessors need it to be.
     pub fn valid(&self) -> bool {
         self.valid
     }
 
+    /// The current entry's key, prefix compression undone.
     pub fn key(&self) -> &[u8] {
         &self.key
     }
 
+    /// The current entry's value; empty for a tombstone.
     pub fn value(&self) -> &[u8] {
         &self.block.data[self.value.0..self.value.1]
     }
 
+    /// The current entry's sequence number and kind, packed by [`tag`].
     pub fn tag(&self) -> u64 {
         self.tag
     }

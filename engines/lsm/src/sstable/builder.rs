@@ -25,8 +25,11 @@ const WRITE_CHUNK: usize = 256 << 10;
 /// Settings that shape a table.
 #[derive(Debug, Clone, Copy)]
 pub struct TableShape {
+    /// A data block is finished once its estimated size reaches this.
     pub block_bytes: usize,
+    /// Keys between prefix-compression restart points in a block.
     pub restart_interval: usize,
+    /// Filter bits per key; 0 writes no filter.
     pub bloom_bits: u32,
 }
 
@@ -98,6 +101,8 @@ impl TableBuilder {
         self.offset + self.out.len() as u64 + self.block.size_estimate() as u64
     }
 
+    /// Entries added so far, tombstones included; 0 means `finish` writes
+    /// no table.
     pub fn entries(&self) -> u64 {
         self.entries
     }

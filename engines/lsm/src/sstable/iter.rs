@@ -95,6 +95,7 @@ impl TableIter {
         }
     }
 
+    /// Whether the cursor is at an entry; false past the table's end.
     pub fn valid(&self) -> bool {
         self.cur.as_ref().is_some_and(|c| c.valid())
     }
@@ -104,10 +105,14 @@ impl TableIter {
         self.cur.as_ref().map_or(&[], |c| c.key())
     }
 
+    /// Value at the cursor (empty for a tombstone); only while
+    /// [`TableIter::valid`].
     pub fn value(&self) -> &[u8] {
         self.cur.as_ref().map_or(&[], |c| c.value())
     }
 
+    /// Sequence number and kind at the cursor, packed by
+    /// [`tag`](crate::sstable::block::tag); only while [`TableIter::valid`].
     pub fn tag(&self) -> u64 {
         self.cur.as_ref().map_or(0, |c| c.tag())
     }

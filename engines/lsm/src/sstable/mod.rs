@@ -76,30 +76,43 @@ const MAGIC_AT: usize = CRC_AT + 4;
 /// What the manifest records about one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileMeta {
+    /// The file number, which names the table file.
     pub number: u64,
+    /// The file's length in bytes, footer included.
     pub size: u64,
+    /// Entries in the table, tombstones included (as in the footer).
     pub entries: u64,
+    /// The table's first key.
     pub smallest: Vec<u8>,
+    /// The table's last key; `smallest <= largest`.
     pub largest: Vec<u8>,
+    /// The largest sequence number of any entry in the table.
     pub max_seq: u64,
 }
 
 /// Where a block lies in its file (length includes the CRC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Handle {
+    /// The block's first byte in the file.
     pub offset: u64,
+    /// Body plus the 4-byte CRC; 0 for an absent filter.
     pub len: u64,
 }
 
 /// The decoded footer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Footer {
+    /// Where the index block is.
     pub index: Handle,
+    /// Where the filter block is; length 0 when the table has none.
     pub filter: Handle,
+    /// Entries in the table, tombstones included.
     pub entries: u64,
 }
 
 impl Footer {
+    /// The footer's [`FOOTER_LEN`] bytes as laid out in the module docs,
+    /// version, checksum and magic included.
     pub fn encode(&self) -> [u8; FOOTER_LEN] {
         let mut b = [0u8; FOOTER_LEN];
         b[INDEX_OFF..INDEX_LEN].copy_from_slice(&self.index.offset.to_le_bytes());
@@ -237,10 +250,12 @@ impl Index {
         Ok(idx)
     }
 
+    /// Data blocks in the table.
     pub fn len(&self) -> usize {
         self.handles.len()
     }
 
+    /// True for a table without data blocks (which no builder writes).
     pub fn is_empty(&self) -> bool {
         self.handles.is_empty()
     }
@@ -255,6 +270,7 @@ impl Index {
         &self.keys[start..self.key_ends[i] as usize]
     }
 
+    /// Where data block `i` is; `i < len()`.
     pub fn handle(&self, i: usize) -> Handle {
         self.handles[i]
     }

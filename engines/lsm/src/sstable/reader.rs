@@ -16,6 +16,7 @@ use crate::cache::BlockCache;
 
 /// An open, immutable table.
 pub struct Table {
+    /// What the manifest records about the table: number, size, key range.
     pub meta: FileMeta,
     file: File,
     index: Index,
@@ -43,6 +44,8 @@ pub struct Readahead {
 }
 
 impl Readahead {
+    /// An empty buffer that refills `chunk` bytes a read (a larger block
+    /// whole, never past the data blocks).
     pub fn new(chunk: usize) -> Self {
         Readahead {
             start: 0,
@@ -129,10 +132,12 @@ impl Table {
         }
     }
 
+    /// The table file's path, for error messages.
     pub fn path(&self) -> &Path {
         self.file.path()
     }
 
+    /// The table's index block, pinned in memory since open.
     pub fn index(&self) -> &Index {
         &self.index
     }

@@ -22,7 +22,10 @@ pub enum CrashMode {
     /// survives without every earlier write to the same file. Files are torn
     /// independently of each other: without a sync between them, nothing
     /// orders writes to different files.
-    TornWrite { seed: u64 },
+    TornWrite {
+        /// Picks the prefixes and cut points; the same seed, the same crash.
+        seed: u64,
+    },
     /// Unsynced writes that extended a file leave the extension zero-filled:
     /// the file keeps its current length (its size reached the journal, its
     /// data blocks did not, as ext4 can leave it), while unsynced overwrites
@@ -30,14 +33,20 @@ pub enum CrashMode {
     ZeroTail,
     /// Every unsynced write survives with its length, but its bytes are
     /// random: the sectors were allocated and never written.
-    Garbage { seed: u64 },
+    Garbage {
+        /// Picks the random bytes; the same seed, the same crash.
+        seed: u64,
+    },
     /// Writeback in no particular order: the file keeps its current length,
     /// and each 4 KiB page ([`PAGE`]) that an unsynced change touched is
     /// independently kept (as readers saw it) or dropped (as it was durable,
     /// zeros past the old durable length), with probability one half each.
     /// Unlike every other mode, a later page can survive while an earlier
     /// one is lost: a file can hold zeros followed by valid records.
-    DropPages { seed: u64 },
+    DropPages {
+        /// Picks which pages are kept; the same seed, the same crash.
+        seed: u64,
+    },
     /// The process dies, the machine does not: every write reached the
     /// page cache and survives, synced or not. Only handles die (no clean
     /// close, no close marker). Models `kill -9`.
