@@ -135,10 +135,22 @@ impl Verdict {
 /// One metric of one cell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
+    /// The (engine, workload, phase) compared.
     pub cell: CellKey,
+    /// What was compared: a summary.csv column, `ops_per_sec / mem` or
+    /// `cpu_ops_per_sec / mem` for a normalised throughput, `<p50_us|p99_us>
+    /// <op> / mem` for a normalised latency (without `/ mem` for the reference
+    /// engine).
     pub metric: String,
+    /// The baseline's value; for a timing, divided by the geometric mean of
+    /// `mem`'s (left as measured in a run without `mem`). `None` where
+    /// undefined: an empty ratio, a cell missing from the file, or a `mem`
+    /// reference with a hole in it.
     pub baseline: Option<f64>,
+    /// The candidate's value, on the same terms as
+    /// [`baseline`](Self::baseline).
     pub candidate: Option<f64>,
+    /// What the gate made of the two values.
     pub verdict: Verdict,
 }
 

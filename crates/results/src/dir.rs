@@ -20,8 +20,11 @@ pub type CellKey = (String, String, String);
 /// The files of one results directory the gate needs.
 #[derive(Debug, Clone)]
 pub struct ResultsDir {
+    /// The results directory read.
     pub dir: PathBuf,
+    /// Its summary.csv.
     pub summary: Summary,
+    /// Its latency.csv.
     pub latency: Latency,
     /// run.json's top-level object.
     pub run: Map<String, Value>,

@@ -13,10 +13,19 @@ use crate::table::{float, CsvOut, Table};
 
 /// The column names.
 pub mod col {
+    /// `engine`: the engine spec, as in summary.csv.
     pub const ENGINE: &str = "engine";
+    /// `workload`: the workload name, as in summary.csv.
     pub const WORKLOAD: &str = "workload";
+    /// `phase`: `load` or `run`.
     pub const PHASE: &str = "phase";
+    /// `metric`: the engine's name for the counter (they differ per engine), or
+    /// `device_bytes_read`/`device_bytes_written` added by the harness under
+    /// `--io direct`.
     pub const METRIC: &str = "metric";
+    /// `value`: the counter at the end of the phase (3 decimals): an engine
+    /// counter runs from the engine's open, a `device_bytes_*` row covers
+    /// the phase only.
     pub const VALUE: &str = "value";
 }
 
@@ -28,11 +37,17 @@ pub const COLUMNS: &[&str] = &[ENGINE, WORKLOAD, PHASE, METRIC, VALUE];
 /// One counter of one engine x workload x phase.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineMetricRow {
+    /// Engine spec, as in summary.csv.
     pub engine: String,
+    /// Workload name, as in summary.csv.
     pub workload: String,
+    /// The phase measured.
     pub phase: Phase,
     /// The engine's name for the counter.
     pub metric: String,
+    /// The counter at the end of the phase. An engine counter runs from the
+    /// engine's open, so a run row includes the load's share; a
+    /// `device_bytes_*` row covers the phase only.
     pub value: f64,
 }
 

@@ -17,14 +17,30 @@ use crate::table::{count, float, Cells, CsvOut, Table};
 
 /// The column names.
 pub mod col {
+    /// `engine`: the engine spec, as in summary.csv.
     pub const ENGINE: &str = "engine";
+    /// `workload`: the workload name, as in summary.csv.
     pub const WORKLOAD: &str = "workload";
+    /// `phase`: `load` or `run`.
     pub const PHASE: &str = "phase";
+    /// `start_s`: when the work began, seconds since the phase started (6
+    /// decimals); negative for work begun before the phase.
     pub const START_S: &str = "start_s";
+    /// `end_s`: when the work ended, seconds since the phase started (6
+    /// decimals); can be past the phase's last interval (work done while it
+    /// settled).
     pub const END_S: &str = "end_s";
+    /// `kind`: one of [`KINDS`](super::KINDS).
     pub const KIND: &str = "kind";
+    /// `bytes_in`: bytes the work read or consumed (a flush: the memtable's
+    /// bytes; a compaction or merge: its input files' bytes); 0 for a stall or
+    /// a checkpoint.
     pub const BYTES_IN: &str = "bytes_in";
+    /// `bytes_out`: bytes the work wrote to storage (a checkpoint: page file
+    /// and doublewrite bytes together).
     pub const BYTES_OUT: &str = "bytes_out";
+    /// `detail`: free text from the engine (`L1->L2`, `3 segments -> 1`),
+    /// quoted when it holds a comma.
     pub const DETAIL: &str = "detail";
 }
 
@@ -41,16 +57,27 @@ pub const KINDS: &[&str] = &["flush", "compaction", "checkpoint", "merge", "writ
 /// One event of one engine x workload x phase.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRow {
+    /// Engine spec, as in summary.csv.
     pub engine: String,
+    /// Workload name, as in summary.csv.
     pub workload: String,
+    /// The phase measured.
     pub phase: Phase,
     /// Seconds since the phase started.
     pub start_s: f64,
+    /// When the work ended, seconds since the phase started; may be past the
+    /// phase's last interval (work done while it settled).
     pub end_s: f64,
     /// One of [`KINDS`].
     pub kind: String,
+    /// Bytes the work read or consumed (a flush's memtable bytes, a
+    /// compaction's or merge's input file bytes); 0 for a stall or a
+    /// checkpoint.
     pub bytes_in: f64,
+    /// Bytes the work wrote to storage.
     pub bytes_out: f64,
+    /// Free text from the engine: the levels or tiers of a compaction, the
+    /// pages of a checkpoint, what a stall waited for.
     pub detail: String,
 }
 

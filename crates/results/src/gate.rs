@@ -40,8 +40,11 @@ pub const CONFIG_FIELDS: &[&str] = &[
 /// What the gate compares and how strictly.
 #[derive(Debug, Clone)]
 pub struct GateOptions {
+    /// The results directory compared against (e.g. the committed baseline).
     pub baseline: PathBuf,
+    /// The results directory being judged.
     pub candidate: PathBuf,
+    /// How far each kind of metric may move before it counts.
     pub tolerances: Tolerances,
     /// Printed when the gate fails; default: copy the candidate over the
     /// baseline.
@@ -51,9 +54,13 @@ pub struct GateOptions {
 /// The gate's findings.
 #[derive(Debug, Clone)]
 pub struct GateReport {
+    /// Every comparison made, baseline cells in order; a failed gate has at
+    /// least one [`Verdict::Regression`].
     pub checks: Vec<Check>,
     /// Things worth knowing that do not fail the gate.
     pub notes: Vec<String>,
+    /// The command that makes the candidate the new baseline:
+    /// [`GateOptions::update_command`] or the default copy.
     pub update_command: String,
 }
 

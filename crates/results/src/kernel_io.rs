@@ -16,21 +16,48 @@ use crate::table::{optional, optional_count, CsvOut, Table};
 
 /// The column names.
 pub mod col {
+    /// `engine`: the engine spec, as in summary.csv.
     pub const ENGINE: &str = "engine";
+    /// `workload`: the workload name, as in summary.csv.
     pub const WORKLOAD: &str = "workload";
+    /// `phase`: `load` or `run`.
     pub const PHASE: &str = "phase";
+    /// `io_source`: `vfs` or `kernel`, the accounting of the matching
+    /// summary.csv row.
     pub const IO_SOURCE: &str = "io_source";
+    /// `vfs_bytes_written`: bytes written through the Vfs, all purposes; empty
+    /// on kernel rows.
     pub const VFS_BYTES_WRITTEN: &str = "vfs_bytes_written";
+    /// `vfs_query_bytes_read`: Vfs bytes read for gets and scans; empty on
+    /// kernel rows.
     pub const VFS_QUERY_BYTES_READ: &str = "vfs_query_bytes_read";
+    /// `vfs_compaction_bytes_read`: Vfs bytes read by flush, compaction and
+    /// merge; empty on kernel rows.
     pub const VFS_COMPACTION_BYTES_READ: &str = "vfs_compaction_bytes_read";
+    /// `rchar`: bytes returned by read-like system calls of the whole process
+    /// (`/proc/self/io`), page-cache hits included.
     pub const RCHAR: &str = "rchar";
+    /// `wchar`: bytes passed to write-like system calls of the whole process
+    /// (`/proc/self/io`).
     pub const WCHAR: &str = "wchar";
+    /// `syscr`: read-like system calls of the process (`/proc/self/io`).
     pub const SYSCR: &str = "syscr";
+    /// `syscw`: write-like system calls of the process (`/proc/self/io`).
     pub const SYSCW: &str = "syscw";
+    /// `read_bytes`: bytes the process caused to be read from the block layer,
+    /// i.e. page-cache misses (`/proc/self/io`).
     pub const READ_BYTES: &str = "read_bytes";
+    /// `write_bytes`: bytes the process caused to be sent to the block layer,
+    /// whole pages counted when first dirtied (`/proc/self/io`).
     pub const WRITE_BYTES: &str = "write_bytes";
+    /// `cancelled_write_bytes`: dirty bytes dropped before write-back, from
+    /// deleted or truncated files (`/proc/self/io`).
     pub const CANCELLED_WRITE_BYTES: &str = "cancelled_write_bytes";
+    /// `wchar_over_vfs_written`: `wchar / vfs_bytes_written` (4 decimals);
+    /// empty on kernel rows or with no Vfs writes.
     pub const WCHAR_OVER_VFS_WRITTEN: &str = "wchar_over_vfs_written";
+    /// `write_bytes_over_vfs_written`: `write_bytes / vfs_bytes_written` (4
+    /// decimals); empty on kernel rows or with no Vfs writes.
     pub const WRITE_BYTES_OVER_VFS_WRITTEN: &str = "write_bytes_over_vfs_written";
 }
 
@@ -59,21 +86,47 @@ pub const COLUMNS: &[&str] = &[
 /// One row; `None` is an empty cell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KernelIoRow {
+    /// Engine spec, as in summary.csv.
     pub engine: String,
+    /// Workload name, as in summary.csv.
     pub workload: String,
+    /// The phase measured.
     pub phase: Phase,
+    /// The accounting of the matching summary.csv row.
     pub io_source: IoSource,
+    /// Vfs bytes written, all purposes; `None` on a kernel-counted row.
     pub vfs_bytes_written: Option<f64>,
+    /// Vfs bytes read for gets and scans; `None` on a kernel-counted row.
     pub vfs_query_bytes_read: Option<f64>,
+    /// Vfs bytes read by flush, compaction and merge; `None` on a
+    /// kernel-counted row.
     pub vfs_compaction_bytes_read: Option<f64>,
+    /// Bytes returned by the process's read-like system calls, page-cache hits
+    /// included; `None` where `/proc/self/io` could not be read.
     pub rchar: Option<f64>,
+    /// Bytes passed to the process's write-like system calls; `None` where
+    /// `/proc/self/io` could not be read.
     pub wchar: Option<f64>,
+    /// Read-like system calls of the process; `None` where `/proc/self/io`
+    /// could not be read.
     pub syscr: Option<f64>,
+    /// Write-like system calls of the process; `None` where `/proc/self/io`
+    /// could not be read.
     pub syscw: Option<f64>,
+    /// Bytes the process caused to be read from the block layer (page-cache
+    /// misses); `None` where `/proc/self/io` could not be read.
     pub read_bytes: Option<f64>,
+    /// Bytes the process caused to be sent to the block layer, whole pages when
+    /// first dirtied; `None` where `/proc/self/io` could not be read.
     pub write_bytes: Option<f64>,
+    /// Dirty bytes dropped before write-back (deleted or truncated files);
+    /// `None` where `/proc/self/io` could not be read.
     pub cancelled_write_bytes: Option<f64>,
+    /// `wchar / vfs_bytes_written`; `None` on a kernel-counted row, with no Vfs
+    /// writes, or without `/proc/self/io`.
     pub wchar_over_vfs_written: Option<f64>,
+    /// `write_bytes / vfs_bytes_written`; `None` as for
+    /// [`wchar_over_vfs_written`](Self::wchar_over_vfs_written).
     pub write_bytes_over_vfs_written: Option<f64>,
 }
 

@@ -21,18 +21,36 @@ use crate::table::{count, float, Cells, CsvOut, Table};
 
 /// The column names.
 pub mod col {
+    /// `engine`: the engine spec, as in summary.csv.
     pub const ENGINE: &str = "engine";
+    /// `workload`: the workload name, as in summary.csv.
     pub const WORKLOAD: &str = "workload";
+    /// `phase`: `load` or `run`.
     pub const PHASE: &str = "phase";
+    /// `op`: the operation type (`read`, `update`, `insert`, `scan`, `rmw`,
+    /// `delete`), with `_intended` under `--target` or `-failed` for failed
+    /// operations.
     pub const OP: &str = "op";
+    /// `count`: operations of this type recorded in the phase (an rmw's get and
+    /// put also count under `read` and `update`).
     pub const COUNT: &str = "count";
+    /// `mean_us`: mean latency in microseconds (3 decimals).
     pub const MEAN_US: &str = "mean_us";
+    /// `p50_us`: median latency in microseconds (3 decimals).
     pub const P50_US: &str = "p50_us";
+    /// `p90_us`: 90th percentile latency in microseconds (3 decimals).
     pub const P90_US: &str = "p90_us";
+    /// `p99_us`: 99th percentile latency in microseconds (3 decimals).
     pub const P99_US: &str = "p99_us";
+    /// `p999_us`: 99.9th percentile latency in microseconds (3 decimals).
     pub const P999_US: &str = "p999_us";
+    /// `p9999_us`: 99.99th percentile latency in microseconds (3 decimals).
     pub const P9999_US: &str = "p9999_us";
+    /// `max_us`: largest latency in microseconds (3 decimals), the top of its
+    /// histogram bucket.
     pub const MAX_US: &str = "max_us";
+    /// `hgrm_file`: path of the row's `.hgrm` histogram file, relative to the
+    /// run directory.
     pub const HGRM_FILE: &str = "hgrm_file";
     /// Only in `latency_repetitions.csv`.
     pub const REPETITION: &str = "repetition";
@@ -49,17 +67,30 @@ pub const COLUMNS: &[&str] = &[
 /// One row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatencyRow {
+    /// Engine spec, as in summary.csv.
     pub engine: String,
+    /// Workload name, as in summary.csv.
     pub workload: String,
+    /// The phase measured.
     pub phase: Phase,
+    /// The operation type, with its `_intended` or `-failed` variant.
     pub op: LatencyOp,
+    /// Operations recorded (an rmw's get and put also count under `read` and
+    /// `update`).
     pub count: f64,
+    /// Mean latency, microseconds.
     pub mean_us: f64,
+    /// Median latency, microseconds.
     pub p50_us: f64,
+    /// 90th percentile latency, microseconds.
     pub p90_us: f64,
+    /// 99th percentile latency, microseconds.
     pub p99_us: f64,
+    /// 99.9th percentile latency, microseconds.
     pub p999_us: f64,
+    /// 99.99th percentile latency, microseconds.
     pub p9999_us: f64,
+    /// Largest latency, microseconds (the top of the largest value's bucket).
     pub max_us: f64,
     /// Histogram file, relative to the run directory.
     pub hgrm_file: String,

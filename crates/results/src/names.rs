@@ -62,11 +62,19 @@ impl fmt::Display for Phase {
 /// The operation types, in report order (the order charts show them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
+    /// `read`: a get of one existing record (YCSB `readproportion`).
     Read,
+    /// `update`: a put over an existing record (`updateproportion`).
     Update,
+    /// `insert`: a put of a record not loaded yet (`insertproportion`).
     Insert,
+    /// `scan`: a range read from a key (`scanproportion`).
     Scan,
+    /// `rmw`: a get then a put of the same record
+    /// (`readmodifywriteproportion`); its get and put are also recorded under
+    /// `read` and `update`.
     Rmw,
+    /// `delete`: a removal of an existing record (`deleteproportion`).
     Delete,
 }
 
@@ -124,7 +132,9 @@ impl Measured {
 /// A latency row's `op` cell: an operation type and what was measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LatencyOp {
+    /// The operation type.
     pub op: Op,
+    /// Service time, time from the intended start, or a failure.
     pub measured: Measured,
 }
 

@@ -32,6 +32,8 @@ pub struct EngineEntry {
 /// One workload as run.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct WorkloadEntry {
+    /// Workload name (`ycsb-a`, `fill-random`, or the property file's stem), as
+    /// in summary.csv.
     pub name: String,
     /// Every resolved property (defaults included), as YCSB names them.
     pub properties: BTreeMap<String, String>,
@@ -41,13 +43,18 @@ pub struct WorkloadEntry {
 /// from two machines are not comparable, and the gate says so.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Machine {
+    /// CPU brand string of the first CPU (`unknown` where the OS gives none).
     pub cpu: String,
     /// Logical CPUs the process can use.
     pub cores: usize,
     /// Physical cores, where the OS says.
     pub physical_cores: Option<usize>,
+    /// Total physical memory, bytes.
     pub memory_bytes: u64,
+    /// Operating system name and version (`Debian 12`; `unknown` where not
+    /// reported).
     pub os: String,
+    /// Kernel version (`6.1`; `unknown` where not reported).
     pub kernel: String,
     /// Filesystem type of the data directory (from /proc/mounts), if known.
     pub filesystem: Option<String>,
@@ -56,34 +63,64 @@ pub struct Machine {
 /// The content of run.json, in file order.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunInfo {
+    /// The run directory's name, `YYYYMMDD-HHMMSS-<seed>` (UTC).
     pub run_id: String,
+    /// When the run started, RFC 3339 in UTC (`2026-11-24T12:00:00Z`).
     pub started_at: String,
+    /// The workbench's `git rev-parse HEAD`; `None` (null) where git could
+    /// not tell (no checkout, no git).
     pub git_commit: Option<String>,
+    /// Seed of every workload generator: the same seed replays the same
+    /// operations.
     pub seed: u64,
+    /// Client threads per phase (`--threads`).
     pub threads: usize,
+    /// Durability every engine was opened with (`--sync`): `always`, `never` or
+    /// `bytes:N`.
     pub sync: String,
+    /// Memory budget of each engine in MiB (`--cache-mb`, the engines'
+    /// `cache_mb` option).
     pub cache_mb: u64,
+    /// Rate limit in operations per second over all threads (`--target`);
+    /// `None` (null) when not set.
     pub target_ops: Option<f64>,
+    /// Unmeasured operations run before the run phase (`--warmup-ops`).
     pub warmup_ops: u64,
+    /// Per-phase time limit in seconds (`--max-time`); `None` (null) for no
+    /// limit.
     pub max_time_s: Option<f64>,
+    /// The engines run, in command-line order.
     pub engines: Vec<EngineEntry>,
+    /// The workloads run, in command-line order.
     pub workloads: Vec<WorkloadEntry>,
+    /// The machine the run was measured on.
     pub machine: Machine,
+    /// The harness crate's version.
     pub harness_version: String,
+    /// Whether engines ran background work inline (`--deterministic`, always
+    /// under `io = memory`), so one thread's counters repeat exactly.
     pub deterministic: bool,
+    /// Repetitions per engine x workload cell (`--repeat`/`--repetitions`), at
+    /// least 1.
     pub repeat: u32,
+    /// Length of a timeseries interval in seconds (`--interval`).
     pub interval_s: f64,
     /// Compressed size / raw size of the values written (1.0: fresh
     /// random bytes, incompressible).
     pub compression_ratio: f64,
-    /// How our engines' files reached the device: `buffered` (through
-    /// the page cache) or `direct` (O_DIRECT); engines doing their own
-    /// I/O (the reference ones) always run buffered.
+    /// How our engines' files reached the device (`--io`): `buffered`
+    /// (through the page cache), `direct` (O_DIRECT) or `memory` (an
+    /// in-memory filesystem per cell: the same counters as buffered,
+    /// timings not meaningful); engines doing their own I/O (the reference
+    /// ones) always run buffered and are refused under `memory`.
     pub io: String,
     /// Whether every timed phase started with the engine's files evicted
     /// from the page cache (`--cold`).
     pub cold: bool,
+    /// The harness's argument list, so a baseline can be regenerated.
     pub command: Vec<String>,
+    /// The engine errors that stopped a cell, one line each naming engine,
+    /// workload, phase and operation; empty when none.
     pub failures: Vec<String>,
 }
 

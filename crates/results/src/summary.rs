@@ -30,41 +30,106 @@ use crate::table::{count, float, optional, optional_count, Cells, CsvOut, Table}
 
 /// The column names.
 pub mod col {
+    /// `engine`: the engine spec as given on the command line (`lsm-leveled`,
+    /// `lsm:bloom_bits=0,compaction=tiered`).
     pub const ENGINE: &str = "engine";
+    /// `workload`: the workload name (`ycsb-a`, `fill-random`, or the property
+    /// file's stem).
     pub const WORKLOAD: &str = "workload";
+    /// `phase`: `load` or `run`.
     pub const PHASE: &str = "phase";
+    /// `threads`: client threads driving the engine.
     pub const THREADS: &str = "threads";
+    /// `records`: records loaded (the workload's `recordcount`).
     pub const RECORDS: &str = "records";
+    /// `operations`: operations executed in this phase, failed ones excluded.
     pub const OPERATIONS: &str = "operations";
+    /// `duration_s`: wall time of the phase in seconds (6 decimals).
     pub const DURATION_S: &str = "duration_s";
+    /// `ops_per_sec`: `operations / duration_s` (2 decimals).
     pub const OPS_PER_SEC: &str = "ops_per_sec";
+    /// `user_bytes_written`: key+value bytes of puts, inserts and updates, plus
+    /// key bytes of deletes.
     pub const USER_BYTES_WRITTEN: &str = "user_bytes_written";
+    /// `storage_bytes_written`: bytes the engine wrote to storage, all purposes
+    /// (`wchar` on kernel rows).
     pub const STORAGE_BYTES_WRITTEN: &str = "storage_bytes_written";
+    /// `write_amp`: `storage_bytes_written / user_bytes_written` (6 decimals);
+    /// empty when there were no user writes.
     pub const WRITE_AMP: &str = "write_amp";
+    /// `user_bytes_read`: key+value bytes returned by gets and scans.
     pub const USER_BYTES_READ: &str = "user_bytes_read";
+    /// `query_bytes_read`: storage bytes read to answer gets and scans
+    /// (`Purpose::Query`), never a write's reads (`rchar`, every purpose, on
+    /// kernel rows).
     pub const QUERY_BYTES_READ: &str = "query_bytes_read";
+    /// `read_amp`: `query_bytes_read / user_bytes_read`, bytes read per byte
+    /// returned (6 decimals); empty when nothing was returned.
     pub const READ_AMP: &str = "read_amp";
+    /// `read_ios_per_op`: query read calls per lookup, hits and misses alike (6
+    /// decimals); empty when there were no lookups.
     pub const READ_IOS_PER_OP: &str = "read_ios_per_op";
+    /// `disk_bytes`: total size in bytes of the engine's files after the phase
+    /// and a sync.
     pub const DISK_BYTES: &str = "disk_bytes";
+    /// `live_bytes`: key+value bytes of the live data, as tracked by the
+    /// harness.
     pub const LIVE_BYTES: &str = "live_bytes";
+    /// `space_amp`: `disk_bytes / live_bytes` (6 decimals); empty when
+    /// `live_bytes` is 0.
     pub const SPACE_AMP: &str = "space_amp";
+    /// `fsyncs`: file and directory syncs in the phase (0 on kernel rows: not
+    /// measured).
     pub const FSYNCS: &str = "fsyncs";
+    /// `peak_rss_bytes`: peak resident set size of the process so far, in
+    /// bytes.
     pub const PEAK_RSS_BYTES: &str = "peak_rss_bytes";
+    /// `compaction_bytes_read`: storage bytes read for background work (flush,
+    /// compaction, merge); 0 on kernel rows (not measured).
     pub const COMPACTION_BYTES_READ: &str = "compaction_bytes_read";
+    /// `compaction_bytes_written`: storage bytes written by flush and
+    /// compaction (and merge); 0 on kernel rows (not measured).
     pub const COMPACTION_BYTES_WRITTEN: &str = "compaction_bytes_written";
+    /// `errors`: operations that returned an error; not counted in
+    /// `operations`.
     pub const ERRORS: &str = "errors";
+    /// `io_source` (appended): `vfs` or `kernel`, see
+    /// [`IoSource`](super::IoSource).
     pub const IO_SOURCE: &str = "io_source";
+    /// `time_limited` (appended): 1 when `--max-time` or a fatal engine error
+    /// stopped the phase early, else 0.
     pub const TIME_LIMITED: &str = "time_limited";
+    /// `client_cpu_s` (appended): CPU seconds of the client threads in the
+    /// phase (6 decimals); empty where not reported.
     pub const CLIENT_CPU_S: &str = "client_cpu_s";
+    /// `lookups` (appended): gets (an rmw's get included) and scans.
     pub const LOOKUPS: &str = "lookups";
+    /// `misses` (appended): lookups that found nothing (a get of an absent key,
+    /// a scan that returned no pair).
     pub const MISSES: &str = "misses";
+    /// `write_path_bytes_read` (appended): storage bytes read on a write's
+    /// behalf (`Purpose::WritePath`), in no read metric; empty on kernel rows.
     pub const WRITE_PATH_BYTES_READ: &str = "write_path_bytes_read";
+    /// `write_path_read_ios` (appended): read calls made on a write's behalf;
+    /// empty on kernel rows.
     pub const WRITE_PATH_READ_IOS: &str = "write_path_read_ios";
+    /// `unsettled` (appended): 1 when the engine's `quiesce` gave up with
+    /// background work still running, else 0.
     pub const UNSETTLED: &str = "unsettled";
+    /// `repetition` (appended): the 0-based repetition this row was measured
+    /// in.
     pub const REPETITION: &str = "repetition";
+    /// `repetitions` (appended): how many repetitions the cell ran
+    /// (`--repetitions`).
     pub const REPETITIONS: &str = "repetitions";
+    /// `ops_per_sec_min` (appended): the lowest throughput of this phase over
+    /// all repetitions (2 decimals).
     pub const OPS_PER_SEC_MIN: &str = "ops_per_sec_min";
+    /// `ops_per_sec_median` (appended): the median throughput of this phase
+    /// over all repetitions (2 decimals).
     pub const OPS_PER_SEC_MEDIAN: &str = "ops_per_sec_median";
+    /// `ops_per_sec_max` (appended): the highest throughput of this phase over
+    /// all repetitions (2 decimals).
     pub const OPS_PER_SEC_MAX: &str = "ops_per_sec_max";
 }
 
@@ -144,41 +209,98 @@ impl IoSource {
 /// are undefined ratios, or columns an older file lacks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryRow {
+    /// Engine spec as given on the command line.
     pub engine: String,
+    /// Workload name (`ycsb-a`, `fill-random`, or a property file's stem).
     pub workload: String,
+    /// The phase measured.
     pub phase: Phase,
+    /// Client threads.
     pub threads: f64,
+    /// Records loaded (`recordcount`).
     pub records: f64,
+    /// Operations executed in the phase; failed ones are in
+    /// [`errors`](Self::errors) instead.
     pub operations: f64,
+    /// Wall time of the phase, seconds.
     pub duration_s: f64,
+    /// Throughput: `operations / duration_s`.
     pub ops_per_sec: f64,
+    /// Key+value bytes of puts, inserts and updates, plus key bytes of deletes.
     pub user_bytes_written: f64,
+    /// Bytes the engine wrote to storage, all purposes (the kernel's `wchar` on
+    /// a kernel-counted row).
     pub storage_bytes_written: f64,
+    /// `storage_bytes_written / user_bytes_written`; `None` when there were no
+    /// user writes.
     pub write_amp: Option<f64>,
+    /// Key+value bytes returned by gets and scans.
     pub user_bytes_read: f64,
+    /// Storage bytes read to answer gets and scans, never a write's reads (the
+    /// kernel's `rchar`, every purpose, on a kernel-counted row).
     pub query_bytes_read: f64,
+    /// `query_bytes_read / user_bytes_read`; `None` when nothing was returned
+    /// (a miss-only run).
     pub read_amp: Option<f64>,
+    /// Query read calls per lookup, hits and misses alike; `None` when there
+    /// were no lookups.
     pub read_ios_per_op: Option<f64>,
+    /// Total size in bytes of the engine's files after the phase and a sync.
     pub disk_bytes: f64,
+    /// Key+value bytes of the live data, tracked by the harness.
     pub live_bytes: f64,
+    /// `disk_bytes / live_bytes`; `None` when `live_bytes` is 0.
     pub space_amp: Option<f64>,
+    /// File and directory syncs in the phase (0 on a kernel-counted row: not
+    /// measured).
     pub fsyncs: f64,
+    /// Peak resident set size of the process so far, bytes.
     pub peak_rss_bytes: f64,
+    /// Storage bytes read for flush, compaction and merge (0 on a
+    /// kernel-counted row: not measured).
     pub compaction_bytes_read: f64,
+    /// Storage bytes written by flush, compaction and merge (0 on a
+    /// kernel-counted row: not measured).
     pub compaction_bytes_written: f64,
+    /// Operations that returned an error (each also in latency.csv under
+    /// `<op>-failed`).
     pub errors: f64,
+    /// Which accounting the storage figures come from; `None` in a file older
+    /// than the column.
     pub io_source: Option<IoSource>,
+    /// Whether `--max-time` or a fatal engine error stopped the phase early;
+    /// `None` in a file older than the column.
     pub time_limited: Option<bool>,
+    /// CPU seconds of the client threads; `None` where the platform does not
+    /// report it or the file predates the column.
     pub client_cpu_s: Option<f64>,
+    /// Gets (an rmw's get included) and scans; `None` in a file older than the
+    /// column.
     pub lookups: Option<f64>,
+    /// Lookups that found nothing; `None` in a file older than the column.
     pub misses: Option<f64>,
+    /// Storage bytes read on a write's behalf, in no read metric; `None` on a
+    /// kernel-counted row or in an older file.
     pub write_path_bytes_read: Option<f64>,
+    /// Read calls made on a write's behalf; `None` on a kernel-counted row or
+    /// in an older file.
     pub write_path_read_ios: Option<f64>,
+    /// Whether the engine's quiesce gave up with background work still running,
+    /// so its counters spill into or out of the phase; `None` in an older file.
     pub unsettled: Option<bool>,
+    /// The 0-based repetition the row was measured in (a cell's load and run
+    /// rows share it); `None` in an older file.
     pub repetition: Option<f64>,
+    /// How many repetitions the cell ran; `None` in an older file.
     pub repetitions: Option<f64>,
+    /// Lowest throughput of this phase over the cell's repetitions; `None` in
+    /// an older file.
     pub ops_per_sec_min: Option<f64>,
+    /// Median throughput of this phase over the cell's repetitions; `None` in
+    /// an older file.
     pub ops_per_sec_median: Option<f64>,
+    /// Highest throughput of this phase over the cell's repetitions; `None` in
+    /// an older file.
     pub ops_per_sec_max: Option<f64>,
     /// Line of the row in its file (0 for a row not read from a file).
     pub line: u64,

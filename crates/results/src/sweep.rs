@@ -34,17 +34,36 @@ use crate::table::{float, optional, Cells, CsvOut, Table};
 
 /// The fixed column names.
 pub mod col {
+    /// `cell`: the cell's id, unique in the plan (also its directory under
+    /// `cells/`).
     pub const CELL: &str = "cell";
+    /// `engine`: the engine's base name (`lsm`, `btree`, ...).
     pub const ENGINE: &str = "engine";
+    /// `spec`: the full engine spec the cell ran
+    /// (`lsm:size_ratio=4,compaction=tiered`).
     pub const SPEC: &str = "spec";
+    /// `workload`: the workload name, as in summary.csv.
     pub const WORKLOAD: &str = "workload";
+    /// `phase`: `load` or `run`.
     pub const PHASE: &str = "phase";
+    /// `records`: records the cell loaded (its `recordcount`), a whole number.
     pub const RECORDS: &str = "records";
+    /// `seed`: the cell's seed, a whole number; the parameter columns follow
+    /// it.
     pub const SEED: &str = "seed";
+    /// `metric`: the summary.csv column the row's figures are (`write_amp`,
+    /// `read_ios_per_op`, ...); the parameter columns end before it.
     pub const METRIC: &str = "metric";
+    /// `measured`: the figure as measured (4 decimals); empty when undefined
+    /// for the phase.
     pub const MEASURED: &str = "measured";
+    /// `model`: the model's prediction of it (4 decimals); empty when no model
+    /// covers the cell.
     pub const MODEL: &str = "model";
+    /// `gap_pct`: `100 * (measured - model) / model` (1 decimal); empty unless
+    /// both are present and the model is not zero.
     pub const GAP_PCT: &str = "gap_pct";
+    /// `kind`: `count` or `timing`, see [`Kind`](super::Kind).
     pub const KIND: &str = "kind";
 }
 
@@ -65,6 +84,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The `kind` cell: `count` or `timing`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Count => "count",
@@ -72,6 +92,7 @@ impl Kind {
         }
     }
 
+    /// The kind whose cell is `s`; `None` for any other text.
     pub fn parse(s: &str) -> Option<Kind> {
         match s {
             "count" => Some(Kind::Count),
@@ -84,20 +105,30 @@ impl Kind {
 /// One cell x phase x metric.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepRow {
+    /// The cell's id, unique in the plan (also its directory under `cells/`).
     pub cell: String,
+    /// The engine's base name (`lsm`, `btree`, ...).
     pub engine: String,
+    /// The full engine spec the cell ran.
     pub spec: String,
+    /// Workload name, as in summary.csv.
     pub workload: String,
     /// `load` or `run`.
     pub phase: String,
+    /// Records the cell loaded (`recordcount`).
     pub records: u64,
+    /// The cell's seed.
     pub seed: u64,
     /// Parameter name -> value, for the parameters that apply to this
     /// cell (a missing name is written as an empty cell).
     pub params: BTreeMap<String, String>,
+    /// The summary.csv column the figures are.
     pub metric: String,
+    /// The figure as measured; `None` when undefined for the phase.
     pub measured: Option<f64>,
+    /// The model's prediction; `None` when no model covers the cell.
     pub model: Option<f64>,
+    /// Whether the figure comes from exact counters or from a clock.
     pub kind: Kind,
     /// Line of the row in its file (0 for a row not read from a file).
     pub line: u64,

@@ -13,14 +13,27 @@ use crate::table::{count, float, optional_count, Cells, CsvOut, Table};
 
 /// The column names.
 pub mod col {
+    /// `engine`: the engine spec, as in summary.csv.
     pub const ENGINE: &str = "engine";
+    /// `workload`: the workload name, as in summary.csv.
     pub const WORKLOAD: &str = "workload";
+    /// `phase`: `load` or `run`.
     pub const PHASE: &str = "phase";
+    /// `t_s`: end of the interval in seconds since the phase started (3
+    /// decimals).
     pub const T_S: &str = "t_s";
+    /// `interval_s`: length of the interval in seconds (3 decimals); the last
+    /// interval may be shorter.
     pub const INTERVAL_S: &str = "interval_s";
+    /// `ops`: operations completed in the interval.
     pub const OPS: &str = "ops";
+    /// `ops_per_sec`: `ops / interval_s` (2 decimals).
     pub const OPS_PER_SEC: &str = "ops_per_sec";
+    /// `storage_bytes_written`: storage bytes written, cumulative since the
+    /// phase started.
     pub const STORAGE_BYTES_WRITTEN: &str = "storage_bytes_written";
+    /// `user_bytes_written` (appended): user bytes written, cumulative since
+    /// the phase started.
     pub const USER_BYTES_WRITTEN: &str = "user_bytes_written";
 }
 
@@ -42,8 +55,11 @@ pub const COLUMNS: &[&str] = &[
 /// One interval of one engine x workload x phase.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeseriesRow {
+    /// Engine spec, as in summary.csv.
     pub engine: String,
+    /// Workload name, as in summary.csv.
     pub workload: String,
+    /// The phase measured.
     pub phase: Phase,
     /// End of the interval, seconds since the phase started.
     pub t_s: f64,

@@ -21,15 +21,28 @@ use crate::table::{count, float, Cells, CsvOut, Table};
 
 /// The column names.
 pub mod col {
+    /// `engine`: the engine spec, as in summary.csv.
     pub const ENGINE: &str = "engine";
+    /// `workload`: the workload name, as in summary.csv.
     pub const WORKLOAD: &str = "workload";
+    /// `phase`: `load` or `run`.
     pub const PHASE: &str = "phase";
+    /// `t_s`: end of the interval in seconds since the phase started (3
+    /// decimals), the same value as the timeseries.csv row of that interval.
     pub const T_S: &str = "t_s";
+    /// `op`: the operation type, latency.csv's plain names only (no `_intended`
+    /// or `-failed` rows).
     pub const OP: &str = "op";
+    /// `count`: successful operations of the type completed in the interval.
     pub const COUNT: &str = "count";
+    /// `p50_us`: median service time in microseconds (3 decimals).
     pub const P50_US: &str = "p50_us";
+    /// `p99_us`: 99th percentile service time in microseconds (3 decimals).
     pub const P99_US: &str = "p99_us";
+    /// `p999_us`: 99.9th percentile service time in microseconds (3 decimals).
     pub const P999_US: &str = "p999_us";
+    /// `max_us`: largest service time in microseconds (3 decimals), the top of
+    /// its histogram bucket.
     pub const MAX_US: &str = "max_us";
 }
 
@@ -43,17 +56,26 @@ pub const COLUMNS: &[&str] = &[
 /// One operation type in one interval of one engine x workload x phase.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeseriesLatencyRow {
+    /// Engine spec, as in summary.csv.
     pub engine: String,
+    /// Workload name, as in summary.csv.
     pub workload: String,
+    /// The phase measured.
     pub phase: Phase,
     /// End of the interval, seconds since the phase started.
     pub t_s: f64,
+    /// The operation type (plain: no `_intended` or `-failed`).
     pub op: Op,
     /// Operations of this type completed in the interval.
     pub count: f64,
+    /// Median service time of the interval's operations, microseconds.
     pub p50_us: f64,
+    /// 99th percentile service time, microseconds.
     pub p99_us: f64,
+    /// 99.9th percentile service time, microseconds.
     pub p999_us: f64,
+    /// Largest service time, microseconds (the top of its bucket); never above
+    /// latency.csv's `max_us` for the op.
     pub max_us: f64,
     /// Line of the row in its file (0 for a row not read from a file).
     pub line: u64,
