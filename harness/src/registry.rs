@@ -1,11 +1,12 @@
 //! The engine registry: every built-in engine by name, with its options.
 //!
 //! The harness's engine list: which engine crates exist is decided here
-//! (the kit lines in each engine's tests and `kernel_io`'s list of engines
-//! that do their own I/O are the other places an engine is named). An engine is
-//! one [`EngineInfo`] line: a name, a line of description, a preset option
-//! string (how the LSM's four configurations share one crate), the crate's
-//! open function and its option table. `--engine SPEC` is `NAME` or
+//! (the kit lines in each engine's tests are the other place an engine is
+//! named). An engine is one [`EngineInfo`] line: a name, a line of
+//! description, a preset option string (how the LSM's four configurations
+//! share one crate), the crate's open function, its option table and whose
+//! counters measure its I/O. The rest of the harness asks the entry, never
+//! the name. `--engine SPEC` is `NAME` or
 //! `NAME:opt=val,...`; the spec's options are applied over the preset's.
 
 use std::path::Path;
@@ -13,6 +14,7 @@ use std::path::Path;
 use engine_core::{Engine, OpenFn, OptionSpec, Options, VerifyFn, Vfs, COMMON_OPTIONS};
 
 use crate::error::{Error, Result};
+use crate::kernel_io::IoSource;
 
 /// One registered engine.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +37,11 @@ pub struct EngineInfo {
     pub persistent: bool,
     /// The engine's offline checker, for `harness verify`.
     pub verify: Option<VerifyFn>,
+    /// Whose counters measure its I/O: [`IoSource::Vfs`] for engines whose
+    /// files go through our Vfs, [`IoSource::Kernel`] (`/proc/self/io`, see
+    /// `kernel_io`) for engines that open their files themselves, which
+    /// `--io memory` and `--io direct` cannot reach.
+    pub io_source: IoSource,
 }
 
 impl EngineInfo {
@@ -66,6 +73,7 @@ pub fn builtin() -> Vec<EngineInfo> {
         default,
         persistent: true,
         verify: Some(lsm::verify),
+        io_source: IoSource::Vfs,
     };
     let mut engines = vec![
         EngineInfo {
@@ -77,6 +85,7 @@ pub fn builtin() -> Vec<EngineInfo> {
             default: true,
             persistent: false,
             verify: None,
+            io_source: IoSource::Vfs,
         },
         EngineInfo {
             name: "naive-log",
@@ -87,6 +96,7 @@ pub fn builtin() -> Vec<EngineInfo> {
             default: true,
             persistent: true,
             verify: Some(naive_log::verify),
+            io_source: IoSource::Vfs,
         },
         EngineInfo {
             name: "hash-log",
@@ -97,6 +107,7 @@ pub fn builtin() -> Vec<EngineInfo> {
             default: true,
             persistent: true,
             verify: Some(hash_log::verify),
+            io_source: IoSource::Vfs,
         },
         EngineInfo {
             name: "btree",
@@ -107,6 +118,7 @@ pub fn builtin() -> Vec<EngineInfo> {
             default: true,
             persistent: true,
             verify: Some(btree::verify),
+            io_source: IoSource::Vfs,
         },
         lsm_entry(
             "lsm-leveled",
@@ -155,6 +167,7 @@ fn reference_engines() -> Vec<EngineInfo> {
         default: true,
         persistent: true,
         verify: None,
+        io_source: IoSource::Kernel,
     };
     #[allow(unused_mut)] // pushed to only with the `rocksdb` feature
     let mut v = vec![
@@ -186,6 +199,11 @@ fn reference_engines() -> Vec<EngineInfo> {
     Vec::new()
 }
 
+/// The registry entry named `name` (a name, not a spec).
+pub fn find(name: &str) -> Option<EngineInfo> {
+    builtin().into_iter().find(|e| e.name == name)
+}
+
 /// Names of the engines run when no `--engine` is given.
 pub fn default_specs() -> Vec<String> {
     builtin()
@@ -211,19 +229,14 @@ impl EngineSpec {
     /// against the engine's table.
     pub fn parse(spec: &str) -> Result<EngineSpec> {
         let (name, opts) = spec.split_once(':').unwrap_or((spec, ""));
-        let engines = builtin();
-        let info = engines
-            .iter()
-            .find(|e| e.name == name)
-            .copied()
-            .ok_or_else(|| Error::UnknownEngine {
-                name: name.to_string(),
-                valid: engines
-                    .iter()
-                    .map(|e| e.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+        let info = find(name).ok_or_else(|| Error::UnknownEngine {
+            name: name.to_string(),
+            valid: builtin()
+                .iter()
+                .map(|e| e.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
         let bad = |source| Error::EngineOption {
             spec: spec.to_string(),
             source: Box::new(source),
@@ -296,6 +309,34 @@ mod tests {
         assert!(msg.contains("bloom") && msg.contains("bloom_bits"), "{msg}");
         let msg = EngineSpec::parse("mem:x").unwrap_err().to_string();
         assert!(msg.contains("mem:x"), "{msg}");
+    }
+
+    #[test]
+    fn our_engines_use_the_vfs_and_reference_engines_the_kernel() {
+        for name in [
+            "mem",
+            "naive-log",
+            "hash-log",
+            "btree",
+            "lsm",
+            "lsm-leveled",
+        ] {
+            assert_eq!(
+                find(name).map(|e| e.io_source),
+                Some(IoSource::Vfs),
+                "{name}"
+            );
+        }
+        let spec = EngineSpec::parse("mem").expect("valid spec");
+        assert_eq!(spec.info.io_source, IoSource::Vfs);
+        #[cfg(feature = "reference")]
+        for name in reference::ENGINES {
+            assert_eq!(
+                find(name).map(|e| e.io_source),
+                Some(IoSource::Kernel),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
 use crate::io_mode::IoMode;
-use crate::kernel_io::{self, IoSource};
+use crate::kernel_io::IoSource;
 use crate::machine;
 use crate::output::run_json::{utc_stamps, EngineEntry, RunInfo, WorkloadEntry};
 use crate::output::{self};
@@ -244,7 +244,7 @@ fn direct_io_warnings(cfg: &RunConfig) -> Vec<String> {
     };
     cfg.engines
         .iter()
-        .filter(|s| kernel_io::io_source_for(&s.spec) == IoSource::Kernel)
+        .filter(|s| s.info.io_source == IoSource::Kernel)
         .map(|s| {
             format!(
                 "{}: does its own file I/O, so --io direct does not apply: it ran through the page cache{after}",

@@ -9,7 +9,7 @@ use engine_core::{Durability, Options};
 
 use crate::error::{Error, Result};
 use crate::io_mode::IoMode;
-use crate::kernel_io::{self, IoSource};
+use crate::kernel_io::IoSource;
 use crate::registry::EngineSpec;
 
 /// Everything `harness run` was asked to do.
@@ -103,7 +103,7 @@ pub fn check_io_mode(cfg: &RunConfig) -> Result<()> {
     let own_io: Vec<&str> = cfg
         .engines
         .iter()
-        .filter(|s| kernel_io::io_source_for(&s.spec) == IoSource::Kernel)
+        .filter(|s| s.info.io_source == IoSource::Kernel)
         .map(|s| s.spec.as_str())
         .collect();
     if !own_io.is_empty() {

@@ -118,7 +118,7 @@ impl<'a> PhaseCtx<'a> {
         let bar = progress_bar(cfg.quiet, total, &self.cell.spec.spec, self.workload, phase);
         let mut spec = self.spec(ops_per_thread, true);
         spec.progress = bar.as_ref();
-        let source = kernel_io::io_source_for(&self.cell.spec.spec);
+        let source = self.cell.spec.info.io_source;
         if cfg.cold {
             if let Err(e) = self.evict() {
                 return (

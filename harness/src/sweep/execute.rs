@@ -20,7 +20,6 @@ use results::sweep::Kind;
 use workloads::{WorkloadArgs, YcsbWorkload};
 
 use crate::error::{Error, Result};
-use crate::kernel_io::io_source_for;
 use crate::machine;
 use crate::output::run_json::utc_stamps;
 use crate::registry::EngineSpec;
@@ -58,9 +57,12 @@ pub struct SweepOutcome {
     pub notes: Vec<String>,
 }
 
-/// A cell's kind: may it run beside others?
+/// A cell's kind: may it run beside others? Only where its counters are
+/// the Vfs's, which other processes' I/O cannot reach (an engine the
+/// registry does not know cannot run, and would run alone).
 pub fn kind_of(plan: &Plan, cell: &Cell) -> Kind {
-    if plan.deterministic && plan.threads == 1 && io_source_for(&cell.spec) == IoSource::Vfs {
+    let vfs = crate::registry::find(&cell.engine).is_some_and(|e| e.io_source == IoSource::Vfs);
+    if plan.deterministic && plan.threads == 1 && vfs {
         Kind::Count
     } else {
         Kind::Timing

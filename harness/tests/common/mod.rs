@@ -188,6 +188,7 @@ pub fn custom(name: &'static str, open: engine_core::OpenFn) -> harness::registr
             default: false,
             persistent: false,
             verify: None,
+            io_source: harness::kernel_io::IoSource::Vfs,
         },
         options: engine_core::Options::new(),
     }
