@@ -119,4 +119,4 @@ pub mod values;
 pub mod verify_cmd;
 pub mod workload;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, Stage};

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use engine_core::{Engine, OpenFn, OptionSpec, Options, VerifyFn, Vfs, COMMON_OPTIONS};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stage};
 use crate::kernel_io::IoSource;
 
 /// One registered engine.
@@ -237,10 +237,7 @@ impl EngineSpec {
                 .collect::<Vec<_>>()
                 .join(", "),
         })?;
-        let bad = |source| Error::EngineOption {
-            spec: spec.to_string(),
-            source: Box::new(source),
-        };
+        let bad = |source| Error::engine(spec, Stage::Spec, source);
         let preset = Options::parse(info.preset).map_err(bad)?;
         let own = Options::parse(opts).map_err(bad)?;
         let options = preset.merged(&own);
@@ -265,11 +262,17 @@ impl EngineSpec {
         base.merged(&self.options)
     }
 
-    /// Open the engine in `dir`, naming the spec in any error.
+    /// Open the engine in `dir`, naming the spec and the directory in any
+    /// error (a bad option value is one: engines parse values at open).
     pub fn open(&self, vfs: &Vfs, dir: &Path, options: &Options) -> Result<Box<dyn Engine>> {
-        (self.info.open)(vfs, dir, options).map_err(|source| Error::EngineOption {
-            spec: self.spec.clone(),
-            source: Box::new(source),
+        (self.info.open)(vfs, dir, options).map_err(|source| {
+            Error::engine(
+                &self.spec,
+                Stage::Open {
+                    path: dir.to_path_buf(),
+                },
+                source,
+            )
         })
     }
 }
@@ -337,6 +340,28 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn a_bad_option_value_names_the_option_and_the_directory_at_open() {
+        let spec = EngineSpec::parse("lsm:bloom_bits=ten").expect("names are checked, values not");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let err = spec
+            .open(&Vfs::os(), tmp.path(), &spec.options)
+            .err()
+            .expect("a bad value fails the open");
+        assert!(
+            matches!(&err, Error::Engine { stage: Stage::Open { path }, .. } if path == tmp.path()),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("lsm:bloom_bits=ten") && msg.contains("opening"),
+            "{msg}"
+        );
+        assert!(msg.contains("bloom_bits") && msg.contains("ten"), "{msg}");
+        let msg = EngineSpec::parse("lsm:bloom=3").unwrap_err().to_string();
+        assert!(msg.contains("parsing its spec"), "{msg}");
     }
 
     #[test]

@@ -65,7 +65,8 @@ use repetitions::{combine_repetitions, Combined};
 pub struct RunOutcome {
     pub run_dir: PathBuf,
     pub results: Vec<PhaseResult>,
-    /// Engine errors, each naming engine, workload, phase and operation.
+    /// Engine errors, each naming the engine and what failed: opening it
+    /// (with its directory), or the workload, phase and operation.
     pub failures: Vec<Error>,
     /// Non-fatal problems (a chart that could not be drawn).
     pub warnings: Vec<String>,

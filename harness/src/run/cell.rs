@@ -9,7 +9,7 @@ use engine_core::Options;
 use super::phase::{describe, PhaseCtx};
 use super::RunConfig;
 use crate::driver::{self, split};
-use crate::error::Error;
+use crate::error::{Error, Stage};
 use crate::live::LiveSet;
 use crate::measure::reset_peak_rss;
 use crate::registry::EngineSpec;
@@ -31,12 +31,13 @@ impl Cell<'_> {
     /// failed one partial) and the error.
     pub(super) fn run<W: Workload>(&self, w: &W) -> (Vec<PhaseResult>, Option<Error>) {
         let mut results = Vec::new();
-        let fail = |phase: Phase, at: String, source| Error::Engine {
-            engine: self.spec.spec.clone(),
-            workload: w.name().to_string(),
-            phase: phase.name().to_string(),
-            at,
-            source: Box::new(source),
+        let fail = |phase: Phase, at: String, source| {
+            let stage = Stage::Phase {
+                workload: w.name().to_string(),
+                phase: phase.name().to_string(),
+                at,
+            };
+            Error::engine(&self.spec.spec, stage, source)
         };
         let dir = self.data_root.join(format!(
             "{}.{}.{}",
@@ -59,18 +60,15 @@ impl Cell<'_> {
         }
         let vfs = match self.cfg.io.vfs(&dir) {
             Ok(v) => v,
-            Err(e) => return (results, Some(fail(Phase::Load, "open".into(), e))),
+            Err(e) => {
+                let stage = Stage::Open { path: dir.clone() };
+                return (results, Some(Error::engine(&self.spec.spec, stage, e)));
+            }
         };
         reset_peak_rss();
         let engine = match self.spec.open(&vfs, &dir, &self.options) {
             Ok(e) => e,
-            Err(e) => {
-                let source = match e {
-                    Error::EngineOption { source, .. } => *source,
-                    other => return (results, Some(other)),
-                };
-                return (results, Some(fail(Phase::Load, "open".into(), source)));
-            }
+            Err(e) => return (results, Some(e)),
         };
         let live = LiveSet::new();
         let ctx = PhaseCtx {
