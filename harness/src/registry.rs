@@ -42,6 +42,10 @@ pub struct EngineInfo {
     /// `kernel_io`) for engines that open their files themselves, which
     /// `--io memory` and `--io direct` cannot reach.
     pub io_source: IoSource,
+    /// The design the analytical models (crate `models`) and sweep.csv's
+    /// `engine` column know it by: `lsm` for every LSM preset, else its
+    /// name.
+    pub model: &'static str,
 }
 
 impl EngineInfo {
@@ -74,6 +78,7 @@ pub fn builtin() -> Vec<EngineInfo> {
         persistent: true,
         verify: Some(lsm::verify),
         io_source: IoSource::Vfs,
+        model: "lsm",
     };
     let mut engines = vec![
         EngineInfo {
@@ -86,6 +91,7 @@ pub fn builtin() -> Vec<EngineInfo> {
             persistent: false,
             verify: None,
             io_source: IoSource::Vfs,
+            model: "mem",
         },
         EngineInfo {
             name: "naive-log",
@@ -97,6 +103,7 @@ pub fn builtin() -> Vec<EngineInfo> {
             persistent: true,
             verify: Some(naive_log::verify),
             io_source: IoSource::Vfs,
+            model: "naive-log",
         },
         EngineInfo {
             name: "hash-log",
@@ -108,6 +115,7 @@ pub fn builtin() -> Vec<EngineInfo> {
             persistent: true,
             verify: Some(hash_log::verify),
             io_source: IoSource::Vfs,
+            model: "hash-log",
         },
         EngineInfo {
             name: "btree",
@@ -119,6 +127,7 @@ pub fn builtin() -> Vec<EngineInfo> {
             persistent: true,
             verify: Some(btree::verify),
             io_source: IoSource::Vfs,
+            model: "btree",
         },
         lsm_entry(
             "lsm-leveled",
@@ -168,6 +177,7 @@ fn reference_engines() -> Vec<EngineInfo> {
         persistent: true,
         verify: None,
         io_source: IoSource::Kernel,
+        model: name,
     };
     #[allow(unused_mut)] // pushed to only with the `rocksdb` feature
     let mut v = vec![
@@ -362,6 +372,17 @@ mod tests {
         assert!(msg.contains("bloom_bits") && msg.contains("ten"), "{msg}");
         let msg = EngineSpec::parse("lsm:bloom=3").unwrap_err().to_string();
         assert!(msg.contains("parsing its spec"), "{msg}");
+    }
+
+    #[test]
+    fn lsm_presets_are_one_design_to_the_models() {
+        for (name, _) in lsm::PRESETS {
+            assert_eq!(find(name).map(|e| e.model), Some("lsm"), "{name}");
+        }
+        assert_eq!(find("lsm").map(|e| e.model), Some("lsm"));
+        for e in builtin().iter().filter(|e| !e.name.starts_with("lsm")) {
+            assert_eq!(e.model, e.name);
+        }
     }
 
     #[test]

@@ -189,6 +189,7 @@ pub fn custom(name: &'static str, open: engine_core::OpenFn) -> harness::registr
             persistent: false,
             verify: None,
             io_source: harness::kernel_io::IoSource::Vfs,
+            model: name,
         },
         options: engine_core::Options::new(),
     }
