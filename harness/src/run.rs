@@ -28,9 +28,10 @@
 //! This file is the orchestration; each job has its module:
 //! `config` (what was asked), `probe` (engines opened once before any
 //! work), `datadir` (where engine files live), `cell` (one engine x
-//! workload x repetition), `phase` (one measured phase), `progress` (the
-//! progress bar), `repetitions` (several repetitions reported as one) and
-//! `git` (the commit run.json records).
+//! workload x repetition), `phase` (one measured phase, whose progress
+//! and status lines go through a [`crate::report::Reporter`]),
+//! `repetitions` (several repetitions reported as one) and `git` (the
+//! commit run.json records).
 
 mod cell;
 mod config;
@@ -38,7 +39,6 @@ mod datadir;
 mod git;
 mod phase;
 mod probe;
-mod progress;
 mod repetitions;
 
 use std::path::PathBuf;
@@ -137,6 +137,7 @@ pub fn execute<W: Workload>(cfg: &RunConfig, workloads: &[W]) -> Result<RunOutco
                 options: spec.effective_options(&harness_opts, cfg.deterministic),
                 data_root: data.path(),
                 rep,
+                report: crate::report::for_quiet(cfg.quiet),
             };
             let (results, failure) = cell.run(&workloads[wi]);
             if let Some(f) = failure {

@@ -13,6 +13,7 @@ use crate::error::{Error, Stage};
 use crate::live::LiveSet;
 use crate::measure::reset_peak_rss;
 use crate::registry::EngineSpec;
+use crate::report::Reporter;
 use crate::result::{Phase, PhaseResult};
 use crate::workload::Workload;
 use results::names::sanitize;
@@ -24,6 +25,8 @@ pub(super) struct Cell<'a> {
     pub(super) options: Options,
     pub(super) data_root: &'a Path,
     pub(super) rep: u32,
+    /// Where its progress and status lines go.
+    pub(super) report: &'a dyn Reporter,
 }
 
 impl Cell<'_> {

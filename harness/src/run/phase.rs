@@ -6,7 +6,6 @@ use std::path::Path;
 use engine_core::{Engine, Vfs};
 
 use super::cell::Cell;
-use super::progress::progress_bar;
 use crate::driver::{self, OpFailure, PhaseRun, PhaseSpec};
 use crate::kernel_io::{self, IoSource, KernelIo, KernelPhase};
 use crate::live::LiveSet;
@@ -44,10 +43,10 @@ impl<'a> PhaseCtx<'a> {
     /// `<op>-failed` rows), naming the first.
     pub(super) fn warn_failed_ops(&self, phase: &str, errors: u64, first: OpFailure) {
         let (at, e) = describe(first, "");
-        eprintln!(
-            "warning: {} {} {phase}: {errors} operation(s) failed and the phase went on; first: {at}: {e}",
+        self.cell.report.warning(&format!(
+            "{} {} {phase}: {errors} operation(s) failed and the phase went on; first: {at}: {e}",
             self.cell.spec.spec, self.workload
-        );
+        ));
     }
 
     /// Wait for the engine's background work. Ok(false) when the engine
@@ -57,10 +56,10 @@ impl<'a> PhaseCtx<'a> {
         match self.engine.quiesce() {
             Ok(()) => Ok(true),
             Err(e @ engine_core::Error::StillBusy { .. }) => {
-                eprintln!(
-                    "warning: {} {} after {after}: {e}; the row is marked unsettled",
+                self.cell.report.warning(&format!(
+                    "{} {} after {after}: {e}; the row is marked unsettled",
                     self.cell.spec.spec, self.workload
-                );
+                ));
                 Ok(false)
             }
             Err(e) => Err(e),
@@ -115,7 +114,10 @@ impl<'a> PhaseCtx<'a> {
     ) -> (Option<PhaseResult>, Option<PhaseError>) {
         let cfg = self.cell.cfg;
         let total: u64 = ops_per_thread.iter().sum();
-        let bar = progress_bar(cfg.quiet, total, &self.cell.spec.spec, self.workload, phase);
+        let bar = self
+            .cell
+            .report
+            .phase_started(&self.cell.spec.spec, self.workload, phase, total);
         let mut spec = self.spec(ops_per_thread, true);
         spec.progress = bar.as_ref();
         let source = self.cell.spec.info.io_source;
@@ -210,22 +212,9 @@ impl<'a> PhaseCtx<'a> {
                 run.start,
             ),
         };
-        if !cfg.quiet {
-            eprintln!(
-                "{} {} {}: {} ops in {:.2} s ({:.0} ops/s){}",
-                result.engine,
-                result.workload,
-                phase,
-                result.operations(),
-                result.duration_s,
-                result.ops_per_sec(),
-                if result.time_limited && err.is_none() {
-                    " - stopped at --max-time"
-                } else {
-                    ""
-                }
-            );
-        }
+        self.cell
+            .report
+            .phase_finished(&result, result.time_limited && err.is_none());
         (Some(result), err)
     }
 }

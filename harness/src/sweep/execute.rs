@@ -93,9 +93,10 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepOutcome> {
         Some(s) => expand::shard(all, s.index, s.count),
         None => all,
     };
+    let reporter = crate::report::for_quiet(opts.quiet);
     // Unknown property names are warned about once, before any cell.
     for w in &plan.warnings {
-        eprintln!("warning: {w}");
+        reporter.warning(w);
     }
     prepare(&opts.out, &plan)?;
     let started = now_stamp();
@@ -107,19 +108,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepOutcome> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let report = |cell: &Cell, e: &CellEntry| {
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if !opts.quiet {
-            let status = if e.failures.is_empty() {
-                "ok"
-            } else {
-                "FAILED"
-            };
-            eprintln!(
-                "[{n}/{}] {} {status} ({:.1}s)",
-                mine.len(),
-                cell.id,
-                e.seconds
-            );
-        }
+        reporter.cell_finished(n, mine.len(), &cell.id, e.failures.is_empty(), e.seconds);
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
