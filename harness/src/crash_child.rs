@@ -19,7 +19,7 @@ use std::path::Path;
 
 use engine_core::{Options, Vfs};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stage};
 use crate::registry::EngineSpec;
 
 /// Distinct keys the stream touches: few enough that overwrites and
@@ -56,10 +56,7 @@ pub fn run(spec: &str, dir: &Path, seed: u64, limit: u64, sync_every: u64) -> Re
     let db = spec.open(&Vfs::os(), dir, &options)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let engine_error = |source| Error::EngineOption {
-        spec: spec.spec.clone(),
-        source: Box::new(source),
-    };
+    let engine_error = |source| Error::engine(&spec.spec, Stage::Write, source);
     let stdout_error =
         |e: std::io::Error| Error::Usage(format!("crash-child cannot write to stdout: {e}"));
     for i in 0..limit {

@@ -2,9 +2,11 @@
 //!
 //! Every variant says what the user can do about it: an unknown name comes
 //! with the valid ones, a file problem names the file (and line, where there
-//! is one), an engine failure names the engine, workload, phase and the
-//! operation that failed.
+//! is one), an engine failure names the engine and what was being done with
+//! it ([`Stage`]): its spec parsed, opened in a directory, written, verified,
+//! or a workload's phase at the operation that failed.
 
+use std::fmt;
 use std::path::PathBuf;
 
 /// Result alias for the harness.
@@ -17,10 +19,14 @@ pub enum Error {
     #[error("unknown engine `{name}`; valid engines: {valid}")]
     UnknownEngine { name: String, valid: String },
 
-    /// A bad engine spec or option (unknown key, unparsable value).
-    #[error("engine `{spec}`: {source}")]
-    EngineOption {
+    /// An engine failed at one [`Stage`]: its spec (an unknown option
+    /// name, with the valid ones), opening it (a bad option value, with the
+    /// option named), a write, a verify, or a measured phase.
+    #[error("engine `{spec}`, {stage}: {source}")]
+    Engine {
+        /// The spec as given (`lsm:bloom_bits=ten`).
         spec: String,
+        stage: Stage,
         #[source]
         source: Box<engine_core::Error>,
     },
@@ -51,18 +57,6 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// An engine call failed while a phase ran (or while opening/syncing).
-    #[error("engine `{engine}`, workload `{workload}`, {phase} phase, {at}: {source}")]
-    Engine {
-        engine: String,
-        workload: String,
-        phase: String,
-        /// Where in the phase: `operation 1234 (update, thread 0)`, `open`, `sync`.
-        at: String,
-        #[source]
-        source: Box<engine_core::Error>,
-    },
-
     /// A results file that cannot be written or read back, or two runs
     /// the gate refuses to compare (the `results` crate's error, which
     /// names the file, line and column).
@@ -86,7 +80,57 @@ pub enum Error {
     Merge(String),
 }
 
+/// What the harness was doing with an engine when it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// Parsing its spec: the options' syntax, and their names against the
+    /// engine's option table (no engine is opened for that).
+    Spec,
+    /// Opening (or recovering) it in `path`. Option values are checked
+    /// here: each engine parses its values when it opens.
+    Open { path: PathBuf },
+    /// Writing to it outside a measured phase (the crash child's puts,
+    /// deletes and syncs).
+    Write,
+    /// Checking its files in `path` offline (`harness verify`).
+    Verify { path: PathBuf },
+    /// A measured phase of a workload.
+    Phase {
+        workload: String,
+        /// `load` or `run`.
+        phase: String,
+        /// Where in the phase: `operation 1234 (update, thread 0)`,
+        /// `quiesce`, `sync`.
+        at: String,
+    },
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stage::Spec => write!(f, "parsing its spec"),
+            Stage::Open { path } => write!(f, "opening {}", path.display()),
+            Stage::Write => write!(f, "writing"),
+            Stage::Verify { path } => write!(f, "verifying {}", path.display()),
+            Stage::Phase {
+                workload,
+                phase,
+                at,
+            } => write!(f, "workload `{workload}`, {phase} phase, {at}"),
+        }
+    }
+}
+
 impl Error {
+    /// An [`Error::Engine`] of `spec` at `stage`.
+    pub fn engine(spec: impl Into<String>, stage: Stage, source: engine_core::Error) -> Self {
+        Error::Engine {
+            spec: spec.into(),
+            stage,
+            source: Box::new(source),
+        }
+    }
+
     /// Convenience constructor for [`Error::Io`].
     pub fn io(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

@@ -108,27 +108,6 @@ impl KernelIo {
     }
 }
 
-/// The accounting for an engine spec (`NAME` or `NAME:opts`): kernel for
-/// the engines of the `reference` crate, which bypass the Vfs.
-pub fn io_source_for(spec: &str) -> IoSource {
-    let name = spec.split_once(':').map_or(spec, |(n, _)| n);
-    if reference_engines().contains(&name) {
-        IoSource::Kernel
-    } else {
-        IoSource::Vfs
-    }
-}
-
-#[cfg(feature = "reference")]
-fn reference_engines() -> &'static [&'static str] {
-    reference::ENGINES
-}
-
-#[cfg(not(feature = "reference"))]
-fn reference_engines() -> &'static [&'static str] {
-    &[]
-}
-
 /// The kernel side of one phase, kept for every engine.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KernelPhase {
@@ -213,17 +192,6 @@ mod tests {
         let d = KernelIo::now().expect("readable once").since(&before);
         assert!(d.wchar >= 100_000, "wchar grew by {}", d.wchar);
         assert!(d.syscw >= 1);
-    }
-
-    #[test]
-    fn our_engines_use_the_vfs() {
-        assert_eq!(io_source_for("lsm-leveled"), IoSource::Vfs);
-        assert_eq!(io_source_for("mem:x=1"), IoSource::Vfs);
-        #[cfg(feature = "reference")]
-        {
-            assert_eq!(io_source_for("fjall"), IoSource::Kernel);
-            assert_eq!(io_source_for("redb:cache_mb=4"), IoSource::Kernel);
-        }
     }
 
     #[test]

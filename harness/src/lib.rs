@@ -92,6 +92,7 @@
 //! - [`gate`], [`compare`]: the `results` crate's comparison of two runs.
 //! - [`sweep`]: `harness sweep PLAN` (a design-space sweep: cells, shards)
 //!   and `harness merge` (shards into one results directory).
+//! - [`report`]: where progress and status lines go (terminal or quiet).
 //! - [`list`], [`ops_cmd`], [`overhead`]: the other subcommands.
 
 pub mod ahead;
@@ -112,6 +113,7 @@ pub mod ops_cmd;
 pub mod output;
 pub mod overhead;
 pub mod registry;
+pub mod report;
 pub mod result;
 pub mod run;
 pub mod sweep;
@@ -119,4 +121,4 @@ pub mod values;
 pub mod verify_cmd;
 pub mod workload;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, Stage};

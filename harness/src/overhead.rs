@@ -34,6 +34,7 @@ use crate::driver::{self, split, Op, OpStream, PhaseSpec};
 use crate::error::{Error, Result};
 use crate::live::{LiveLog, LiveSet};
 use crate::measure::{Latencies, OpType};
+use crate::registry::EngineSpec;
 use crate::values::ValueGen;
 use crate::workload::Workload;
 
@@ -131,13 +132,7 @@ impl OpStream for Replay<'_> {
 }
 
 fn open_loaded<W: Workload>(w: &W, vfs: &Vfs) -> Result<(Box<dyn Engine>, LiveSet)> {
-    let engine =
-        mem::MemEngine::open_boxed(vfs, Path::new("."), &Options::new()).map_err(|source| {
-            Error::EngineOption {
-                spec: "mem".into(),
-                source: Box::new(source),
-            }
-        })?;
+    let engine = EngineSpec::parse("mem")?.open(vfs, Path::new("."), &Options::new())?;
     let live = LiveSet::new();
     let mut loads = w.load_streams(1);
     let counts: Vec<u64> = loads.iter().map(|(_, n)| *n).collect();

@@ -1,18 +1,20 @@
 //! The engine registry: every built-in engine by name, with its options.
 //!
 //! The harness's engine list: which engine crates exist is decided here
-//! (the kit lines in each engine's tests and `kernel_io`'s list of engines
-//! that do their own I/O are the other places an engine is named). An engine is
-//! one [`EngineInfo`] line: a name, a line of description, a preset option
-//! string (how the LSM's four configurations share one crate), the crate's
-//! open function and its option table. `--engine SPEC` is `NAME` or
+//! (the kit lines in each engine's tests are the other place an engine is
+//! named). An engine is one [`EngineInfo`] line: a name, a line of
+//! description, a preset option string (how the LSM's four configurations
+//! share one crate), the crate's open function, its option table and whose
+//! counters measure its I/O. The rest of the harness asks the entry, never
+//! the name. `--engine SPEC` is `NAME` or
 //! `NAME:opt=val,...`; the spec's options are applied over the preset's.
 
 use std::path::Path;
 
 use engine_core::{Engine, OpenFn, OptionSpec, Options, VerifyFn, Vfs, COMMON_OPTIONS};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stage};
+use crate::kernel_io::IoSource;
 
 /// One registered engine.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +37,15 @@ pub struct EngineInfo {
     pub persistent: bool,
     /// The engine's offline checker, for `harness verify`.
     pub verify: Option<VerifyFn>,
+    /// Whose counters measure its I/O: [`IoSource::Vfs`] for engines whose
+    /// files go through our Vfs, [`IoSource::Kernel`] (`/proc/self/io`, see
+    /// `kernel_io`) for engines that open their files themselves, which
+    /// `--io memory` and `--io direct` cannot reach.
+    pub io_source: IoSource,
+    /// The design the analytical models (crate `models`) and sweep.csv's
+    /// `engine` column know it by: `lsm` for every LSM preset, else its
+    /// name.
+    pub model: &'static str,
 }
 
 impl EngineInfo {
@@ -66,6 +77,8 @@ pub fn builtin() -> Vec<EngineInfo> {
         default,
         persistent: true,
         verify: Some(lsm::verify),
+        io_source: IoSource::Vfs,
+        model: "lsm",
     };
     let mut engines = vec![
         EngineInfo {
@@ -77,6 +90,8 @@ pub fn builtin() -> Vec<EngineInfo> {
             default: true,
             persistent: false,
             verify: None,
+            io_source: IoSource::Vfs,
+            model: "mem",
         },
         EngineInfo {
             name: "naive-log",
@@ -87,6 +102,8 @@ pub fn builtin() -> Vec<EngineInfo> {
             default: true,
             persistent: true,
             verify: Some(naive_log::verify),
+            io_source: IoSource::Vfs,
+            model: "naive-log",
         },
         EngineInfo {
             name: "hash-log",
@@ -97,6 +114,8 @@ pub fn builtin() -> Vec<EngineInfo> {
             default: true,
             persistent: true,
             verify: Some(hash_log::verify),
+            io_source: IoSource::Vfs,
+            model: "hash-log",
         },
         EngineInfo {
             name: "btree",
@@ -107,6 +126,8 @@ pub fn builtin() -> Vec<EngineInfo> {
             default: true,
             persistent: true,
             verify: Some(btree::verify),
+            io_source: IoSource::Vfs,
+            model: "btree",
         },
         lsm_entry(
             "lsm-leveled",
@@ -155,6 +176,8 @@ fn reference_engines() -> Vec<EngineInfo> {
         default: true,
         persistent: true,
         verify: None,
+        io_source: IoSource::Kernel,
+        model: name,
     };
     #[allow(unused_mut)] // pushed to only with the `rocksdb` feature
     let mut v = vec![
@@ -186,6 +209,11 @@ fn reference_engines() -> Vec<EngineInfo> {
     Vec::new()
 }
 
+/// The registry entry named `name` (a name, not a spec).
+pub fn find(name: &str) -> Option<EngineInfo> {
+    builtin().into_iter().find(|e| e.name == name)
+}
+
 /// Names of the engines run when no `--engine` is given.
 pub fn default_specs() -> Vec<String> {
     builtin()
@@ -211,23 +239,15 @@ impl EngineSpec {
     /// against the engine's table.
     pub fn parse(spec: &str) -> Result<EngineSpec> {
         let (name, opts) = spec.split_once(':').unwrap_or((spec, ""));
-        let engines = builtin();
-        let info = engines
-            .iter()
-            .find(|e| e.name == name)
-            .copied()
-            .ok_or_else(|| Error::UnknownEngine {
-                name: name.to_string(),
-                valid: engines
-                    .iter()
-                    .map(|e| e.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
-        let bad = |source| Error::EngineOption {
-            spec: spec.to_string(),
-            source: Box::new(source),
-        };
+        let info = find(name).ok_or_else(|| Error::UnknownEngine {
+            name: name.to_string(),
+            valid: builtin()
+                .iter()
+                .map(|e| e.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+        let bad = |source| Error::engine(spec, Stage::Spec, source);
         let preset = Options::parse(info.preset).map_err(bad)?;
         let own = Options::parse(opts).map_err(bad)?;
         let options = preset.merged(&own);
@@ -252,11 +272,17 @@ impl EngineSpec {
         base.merged(&self.options)
     }
 
-    /// Open the engine in `dir`, naming the spec in any error.
+    /// Open the engine in `dir`, naming the spec and the directory in any
+    /// error (a bad option value is one: engines parse values at open).
     pub fn open(&self, vfs: &Vfs, dir: &Path, options: &Options) -> Result<Box<dyn Engine>> {
-        (self.info.open)(vfs, dir, options).map_err(|source| Error::EngineOption {
-            spec: self.spec.clone(),
-            source: Box::new(source),
+        (self.info.open)(vfs, dir, options).map_err(|source| {
+            Error::engine(
+                &self.spec,
+                Stage::Open {
+                    path: dir.to_path_buf(),
+                },
+                source,
+            )
         })
     }
 }
@@ -296,6 +322,67 @@ mod tests {
         assert!(msg.contains("bloom") && msg.contains("bloom_bits"), "{msg}");
         let msg = EngineSpec::parse("mem:x").unwrap_err().to_string();
         assert!(msg.contains("mem:x"), "{msg}");
+    }
+
+    #[test]
+    fn our_engines_use_the_vfs_and_reference_engines_the_kernel() {
+        for name in [
+            "mem",
+            "naive-log",
+            "hash-log",
+            "btree",
+            "lsm",
+            "lsm-leveled",
+        ] {
+            assert_eq!(
+                find(name).map(|e| e.io_source),
+                Some(IoSource::Vfs),
+                "{name}"
+            );
+        }
+        let spec = EngineSpec::parse("mem").expect("valid spec");
+        assert_eq!(spec.info.io_source, IoSource::Vfs);
+        #[cfg(feature = "reference")]
+        for name in reference::ENGINES {
+            assert_eq!(
+                find(name).map(|e| e.io_source),
+                Some(IoSource::Kernel),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_option_value_names_the_option_and_the_directory_at_open() {
+        let spec = EngineSpec::parse("lsm:bloom_bits=ten").expect("names are checked, values not");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let err = spec
+            .open(&Vfs::os(), tmp.path(), &spec.options)
+            .err()
+            .expect("a bad value fails the open");
+        assert!(
+            matches!(&err, Error::Engine { stage: Stage::Open { path }, .. } if path == tmp.path()),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("lsm:bloom_bits=ten") && msg.contains("opening"),
+            "{msg}"
+        );
+        assert!(msg.contains("bloom_bits") && msg.contains("ten"), "{msg}");
+        let msg = EngineSpec::parse("lsm:bloom=3").unwrap_err().to_string();
+        assert!(msg.contains("parsing its spec"), "{msg}");
+    }
+
+    #[test]
+    fn lsm_presets_are_one_design_to_the_models() {
+        for (name, _) in lsm::PRESETS {
+            assert_eq!(find(name).map(|e| e.model), Some("lsm"), "{name}");
+        }
+        assert_eq!(find("lsm").map(|e| e.model), Some("lsm"));
+        for e in builtin().iter().filter(|e| !e.name.starts_with("lsm")) {
+            assert_eq!(e.model, e.name);
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use engine_core::{VerifyReport, Vfs};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stage};
 use crate::registry::EngineSpec;
 
 /// Verify `dir` as an engine of kind `spec`; returns the report.
@@ -37,9 +37,14 @@ pub fn verify(spec: &str, dir: &Path) -> Result<VerifyReport> {
             dir.display()
         )));
     }
-    verify(&Vfs::os(), dir, &spec.options).map_err(|source| Error::EngineOption {
-        spec: spec.spec.clone(),
-        source: Box::new(source),
+    verify(&Vfs::os(), dir, &spec.options).map_err(|source| {
+        Error::engine(
+            &spec.spec,
+            Stage::Verify {
+                path: dir.to_path_buf(),
+            },
+            source,
+        )
     })
 }
 

@@ -396,6 +396,10 @@ fn bad_engine_option_value_fails_before_any_work() {
     let err = execute(&cfg, &[Toy::new(10, 10)]).expect_err("bad value");
     let msg = err.to_string();
     assert!(msg.contains("bloom_bits") && msg.contains("ten"), "{msg}");
+    assert!(
+        msg.contains("lsm:bloom_bits=ten") && msg.contains("opening"),
+        "the spec and the stage are named: {msg}"
+    );
     let left: Vec<_> = std::fs::read_dir(tmp.path()).expect("out").collect();
     assert!(left.is_empty(), "no run directory left behind: {left:?}");
 }

@@ -201,13 +201,9 @@ fn as_written(x: f64) -> f64 {
 }
 
 /// The registry's LSM presets are one engine, `lsm`, to the models and
-/// in sweep.csv's `engine` column.
+/// in sweep.csv's `engine` column: the registry entry's `model`.
 fn base_engine(name: &str) -> &str {
-    if name == "lsm" || lsm::PRESETS.iter().any(|(n, _)| *n == name) {
-        "lsm"
-    } else {
-        name
-    }
+    crate::registry::find(name).map_or(name, |e| e.model)
 }
 
 fn predictions(plan: &Plan, cell: &Cell, notes: &mut Vec<String>) -> Result<Vec<models::Estimate>> {

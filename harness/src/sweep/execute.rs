@@ -20,7 +20,6 @@ use results::sweep::Kind;
 use workloads::{WorkloadArgs, YcsbWorkload};
 
 use crate::error::{Error, Result};
-use crate::kernel_io::io_source_for;
 use crate::machine;
 use crate::output::run_json::utc_stamps;
 use crate::registry::EngineSpec;
@@ -58,9 +57,12 @@ pub struct SweepOutcome {
     pub notes: Vec<String>,
 }
 
-/// A cell's kind: may it run beside others?
+/// A cell's kind: may it run beside others? Only where its counters are
+/// the Vfs's, which other processes' I/O cannot reach (an engine the
+/// registry does not know cannot run, and would run alone).
 pub fn kind_of(plan: &Plan, cell: &Cell) -> Kind {
-    if plan.deterministic && plan.threads == 1 && io_source_for(&cell.spec) == IoSource::Vfs {
+    let vfs = crate::registry::find(&cell.engine).is_some_and(|e| e.io_source == IoSource::Vfs);
+    if plan.deterministic && plan.threads == 1 && vfs {
         Kind::Count
     } else {
         Kind::Timing
@@ -91,9 +93,10 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepOutcome> {
         Some(s) => expand::shard(all, s.index, s.count),
         None => all,
     };
+    let reporter = crate::report::for_quiet(opts.quiet);
     // Unknown property names are warned about once, before any cell.
     for w in &plan.warnings {
-        eprintln!("warning: {w}");
+        reporter.warning(w);
     }
     prepare(&opts.out, &plan)?;
     let started = now_stamp();
@@ -105,19 +108,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepOutcome> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let report = |cell: &Cell, e: &CellEntry| {
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if !opts.quiet {
-            let status = if e.failures.is_empty() {
-                "ok"
-            } else {
-                "FAILED"
-            };
-            eprintln!(
-                "[{n}/{}] {} {status} ({:.1}s)",
-                mine.len(),
-                cell.id,
-                e.seconds
-            );
-        }
+        reporter.cell_finished(n, mine.len(), &cell.id, e.failures.is_empty(), e.seconds);
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))

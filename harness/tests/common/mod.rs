@@ -188,6 +188,8 @@ pub fn custom(name: &'static str, open: engine_core::OpenFn) -> harness::registr
             default: false,
             persistent: false,
             verify: None,
+            io_source: harness::kernel_io::IoSource::Vfs,
+            model: name,
         },
         options: engine_core::Options::new(),
     }
