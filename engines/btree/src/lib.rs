@@ -79,6 +79,7 @@
 //! dirty pages never leave the cache before a checkpoint. The doublewrite
 //! doubles checkpoint writes.
 
+pub mod cache;
 pub mod checkpoint;
 pub mod doublewrite;
 mod engine;
