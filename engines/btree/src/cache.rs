@@ -113,7 +113,7 @@ impl Cache {
         self.clock.lock().dirty
     }
 
-    pub fn len(&self) -> usize {
+    pub fn cached_pages(&self) -> usize {
         self.clock.lock().ids.len()
     }
 
@@ -139,7 +139,11 @@ impl Cache {
 
     /// The cached page `id` without counting a hit or setting its bit.
     pub fn peek(&self, id: u64) -> Option<Arc<Node>> {
-        self.shard(id).lock().frames.get(&id).map(|f| Arc::clone(&f.node))
+        self.shard(id)
+            .lock()
+            .frames
+            .get(&id)
+            .map(|f| Arc::clone(&f.node))
     }
 
     /// Page `id` was not cached: take it from a running checkpoint's pages

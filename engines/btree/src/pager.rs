@@ -97,7 +97,7 @@ impl Pager {
     }
 
     pub fn cached_pages(&self) -> usize {
-        self.cache.len()
+        self.cache.cached_pages()
     }
 
     /// Hits, misses and evictions so far.
