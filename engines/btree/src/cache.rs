@@ -137,6 +137,20 @@ impl Cache {
         Some(Arc::clone(&f.node))
     }
 
+    /// `f` of the cached page `id`, counted as a hit, under its shard's
+    /// lock (so that a hit on a page every reader touches, the root,
+    /// moves no reference count between cores); `f` back when not cached.
+    pub fn with<R, F: FnOnce(&Node) -> R>(&self, id: u64, f: F) -> Result<R, F> {
+        let mut shard = self.shard(id).lock();
+        let shard = &mut *shard;
+        let Some(frame) = shard.frames.get_mut(&id) else {
+            return Err(f);
+        };
+        shard.hits += 1;
+        frame.referenced = true;
+        Ok(f(&frame.node))
+    }
+
     /// The cached page `id` without counting a hit or setting its bit.
     pub fn peek(&self, id: u64) -> Option<Arc<Node>> {
         self.shard(id)

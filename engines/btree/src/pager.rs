@@ -114,9 +114,24 @@ impl Pager {
     /// The node in page `id`, read with `purpose` on a miss: the readers'
     /// way in, through a shared borrow (see the module docs).
     pub fn load(&self, id: u64, purpose: Purpose) -> Result<Arc<Node>> {
-        if let Some(node) = self.cache.get(id) {
-            return Ok(node);
+        match self.cache.get(id) {
+            Some(node) => Ok(node),
+            None => self.load_missed(id, purpose),
         }
+    }
+
+    /// `f` of the node in page `id`: as [`Pager::load`], but a hit runs `f`
+    /// under the cache's shard lock instead of cloning the node's `Arc`
+    /// (for short `f`s on hot pages: a descent's step).
+    pub fn with_node<R>(&self, id: u64, purpose: Purpose, f: impl FnOnce(&Node) -> R) -> Result<R> {
+        match self.cache.with(id, f) {
+            Ok(r) => Ok(r),
+            Err(f) => Ok(f(&*self.load_missed(id, purpose)?)),
+        }
+    }
+
+    /// Page `id` was not cached: from a checkpoint's pages or the file.
+    fn load_missed(&self, id: u64, purpose: Purpose) -> Result<Arc<Node>> {
         if id == 0 || id >= self.meta.page_count {
             return Err(corrupt(
                 &self.path,

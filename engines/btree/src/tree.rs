@@ -104,19 +104,32 @@ impl Tree {
 
     /// The value of `key`. A shared borrow: readers run in parallel.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        enum Step {
+            Down(u64),
+            Found(Option<Val>),
+            NotANode,
+        }
         let mut id = self.pager.meta.root;
         for _ in 0..self.pager.meta.height {
-            let node = self.pager.load(id, Purpose::Query)?;
-            match &*node {
-                Node::Internal(n) => id = n.children[n.child_index(key)],
-                Node::Leaf(l) => {
-                    let val = match l.keys.binary_search_by(|k| k.as_slice().cmp(key)) {
-                        Ok(i) => l.vals[i].clone(),
-                        Err(_) => return Ok(None),
-                    };
-                    return self.read_value(val).map(Some);
+            let step = self
+                .pager
+                .with_node(id, Purpose::Query, |node| match node {
+                    Node::Internal(n) => Step::Down(n.children[n.child_index(key)]),
+                    Node::Leaf(l) => Step::Found(
+                        l.keys
+                            .binary_search_by(|k| k.as_slice().cmp(key))
+                            .ok()
+                            .map(|i| l.vals[i].clone()),
+                    ),
+                    _ => Step::NotANode,
+                })?;
+            match step {
+                Step::Down(child) => id = child,
+                Step::Found(None) => return Ok(None),
+                Step::Found(Some(val)) => return self.read_value(val).map(Some),
+                Step::NotANode => {
+                    return Err(self.bad(id, "tree links to a page that is not a node"))
                 }
-                _ => return Err(self.bad(id, "tree links to a page that is not a node")),
             }
         }
         Err(self.bad(id, "tree deeper than its recorded height"))
