@@ -19,11 +19,12 @@
 //! The order of one checkpoint, the log being at generation `g`:
 //!
 //! 1. create `wal.(g+1)` and make it durable (no lock held);
-//! 2. under the writers' lock and the tree held exclusively: take the dirty pages (pointer copies) and a
-//!    header page naming `g+1`, and switch writers to `wal.(g+1)`: every
-//!    operation is in the log of the generation it was applied in, and the
-//!    pages hold exactly the operations of generations `<= g`;
-//! 3. without the lock, while writers go on: fsync `wal.g` (until it is
+//! 2. under the writers' lock, with the tree held exclusively: take the
+//!    dirty pages (pointer copies) and a header page naming `g+1`, and
+//!    switch writers to `wal.(g+1)`: every operation is in the log of the
+//!    generation it was applied in, and the pages hold exactly the
+//!    operations of generations `<= g`;
+//! 3. without the locks, while readers and writers go on: fsync `wal.g` (until it is
 //!    done, any fsync of `wal.(g+1)` is preceded by one of `wal.g`, and
 //!    appends to `wal.(g+1)` stay in its buffer, never written to its file:
 //!    a crash could keep those bytes and tear `wal.g`'s tail); write

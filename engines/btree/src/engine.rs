@@ -11,16 +11,17 @@
 //!   Inside, the page cache is sharded and a miss reads with no lock held
 //!   (see [`crate::cache`], [`crate::pager`]).
 //! - A put or delete takes the mutex (which orders the log's appends as the
-//!   tree's changes), takes the tree exclusively only to change the pages,
-//!   and appends to the log after releasing it: readers wait for the
-//!   in-memory change, never for the log. The mutex is released before a
-//!   `sync=always` writer waits for its fsync, so concurrent durable
-//!   writers share one fsync (the log writer's group commit).
+//!   tree's changes), and takes the tree exclusively only to change the
+//!   pages and copy the record into the log's buffer: readers wait for that
+//!   in-memory work, never for the log's I/O, and never see a write the log
+//!   does not have. The mutex is released before a `sync=always` writer
+//!   waits for its fsync, so concurrent durable writers share one fsync
+//!   (the log writer's group commit).
 //! - A checkpoint takes both only to switch logs and take the dirty pages,
 //!   and again to end; its writes and fsyncs hold neither.
 //!
 //! A failure that may have left the pages half-changed sets a flag that
-//! every operation checks first ([`Shared::poisoned`]): an atomic, so that
+//! every operation checks first (`Shared::poisoned`): an atomic, so that
 //! readers need no lock to see it.
 
 use std::path::{Path, PathBuf};
@@ -323,17 +324,18 @@ impl Shared {
             let mut g = self.inner.lock();
             self.check_poisoned()?;
             let g = &mut *g;
-            // Readers wait only for the change to the pages; the append
-            // keeps its order under `inner`.
-            let (applied, dirty) = {
+            // The tree is exclusive for the change to the pages and the
+            // buffered append (a copy into memory, no I/O), so a reader
+            // never sees a write the log does not have.
+            let (logged, dirty) = {
                 let mut tree = self.tree.write();
                 let applied = match kind {
                     RecordKind::Put => tree.put(key, value),
                     _ => tree.delete(key).map(|_| ()),
                 };
-                (applied, tree.pager.dirty_pages())
+                let logged = applied.and_then(|()| g.wal.append_buffered(kind, key, value));
+                (logged, tree.pager.dirty_pages())
             };
-            let logged = applied.and_then(|()| g.wal.append_buffered(kind, key, value));
             let appended = match logged {
                 Ok(a) => a,
                 Err(e) => {
