@@ -140,6 +140,7 @@ impl Cache {
     /// `f` of the cached page `id`, counted as a hit, under its shard's
     /// lock (so that a hit on a page every reader touches, the root,
     /// moves no reference count between cores); `f` back when not cached.
+    /// `f` must not touch the cache (the lock is not reentrant).
     pub fn with<R, F: FnOnce(&Node) -> R>(&self, id: u64, f: F) -> Result<R, F> {
         let mut shard = self.shard(id).lock();
         let shard = &mut *shard;

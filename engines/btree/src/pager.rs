@@ -122,7 +122,8 @@ impl Pager {
 
     /// `f` of the node in page `id`: as [`Pager::load`], but a hit runs `f`
     /// under the cache's shard lock instead of cloning the node's `Arc`
-    /// (for short `f`s on hot pages: a descent's step).
+    /// (for short `f`s on hot pages: a descent's step). `f` must not reach
+    /// the pager: the shard's lock is not reentrant.
     pub fn with_node<R>(&self, id: u64, purpose: Purpose, f: impl FnOnce(&Node) -> R) -> Result<R> {
         match self.cache.with(id, f) {
             Ok(r) => Ok(r),
