@@ -172,7 +172,10 @@ impl Cache {
         match pending {
             Some(node) => {
                 clock.pending_hits += 1;
-                Miss::Pending(self.insert_locked(&mut clock, id, node, false))
+                let (node, victim) = self.insert_locked(&mut clock, id, node, false);
+                drop(clock);
+                drop(victim);
+                Miss::Pending(node)
             }
             None => {
                 clock.misses += 1;
@@ -184,16 +187,28 @@ impl Cache {
     /// Cache clean page `id` just read. Another reader may have cached it
     /// meanwhile: then that copy stays and is returned.
     pub fn insert(&self, id: u64, node: Arc<Node>) -> Arc<Node> {
-        let mut clock = self.clock.lock();
-        self.insert_locked(&mut clock, id, node, false)
+        let (node, victim) = self.insert_locked(&mut self.clock.lock(), id, node, false);
+        // Freed (a page's worth of allocations) with no lock held.
+        drop(victim);
+        node
     }
 
-    fn insert_locked(&self, clock: &mut Clock, id: u64, node: Arc<Node>, dirty: bool) -> Arc<Node> {
+    /// Cache `node` in page `id` unless cached; returns the cached node
+    /// and the page evicted to make room, for the caller to drop once it
+    /// has released the clock: freeing a decoded page is the costliest
+    /// part of an eviction, and every miss waits for this lock.
+    fn insert_locked(
+        &self,
+        clock: &mut Clock,
+        id: u64,
+        node: Arc<Node>,
+        dirty: bool,
+    ) -> (Arc<Node>, Option<Arc<Node>>) {
         if let Some(f) = self.shard(id).lock().frames.get_mut(&id) {
             f.referenced = true;
-            return Arc::clone(&f.node);
+            return (Arc::clone(&f.node), None);
         }
-        self.make_room(clock);
+        let victim = self.make_room(clock);
         clock.ids.push(id);
         if dirty {
             clock.dirty += 1;
@@ -204,16 +219,16 @@ impl Cache {
             referenced: true,
         };
         self.shard(id).lock().frames.insert(id, frame);
-        node
+        (node, victim)
     }
 
     /// Evict one clean page if the cache is full. Two sweeps of the hand
     /// without a victim mean every page is dirty: the cache then grows
     /// until the next checkpoint cleans it.
-    fn make_room(&self, clock: &mut Clock) {
+    fn make_room(&self, clock: &mut Clock) -> Option<Arc<Node>> {
         let held = clock.pending.as_ref().map_or(0, |p| p.len());
         if clock.ids.len() + held < self.capacity {
-            return;
+            return None;
         }
         for _ in 0..2 * clock.ids.len() {
             if clock.hand >= clock.ids.len() {
@@ -228,12 +243,13 @@ impl Cache {
                 f.referenced = false;
                 clock.hand += 1;
             } else {
-                shard.frames.remove(&id);
+                let victim = shard.frames.remove(&id).expect("found just above");
                 clock.ids.swap_remove(clock.hand);
                 clock.evictions += 1;
-                return;
+                return Some(victim.node);
             }
         }
+        None
     }
 
     /// The cached node in page `id` for a writer (who holds the tree
@@ -271,7 +287,7 @@ impl Cache {
         }
         // Uncontended: a writer holds the tree alone.
         let mut clock = self.clock.lock();
-        self.insert_locked(&mut clock, id, Arc::new(node), true);
+        let _ = self.insert_locked(&mut clock, id, Arc::new(node), true);
     }
 
     /// Take every dirty page and `meta` as a checkpoint's images (see
@@ -298,9 +314,7 @@ impl Cache {
         let mut clock = self.clock.lock();
         clock.pending = None;
         while clock.ids.len() > self.capacity {
-            let before = clock.ids.len();
-            self.make_room(&mut clock);
-            if clock.ids.len() == before {
+            if self.make_room(&mut clock).is_none() {
                 break;
             }
         }
