@@ -15,8 +15,10 @@
 //! it sets the bit and clones the node's `Arc` (no copy, no allocation).
 //!
 //! The replacement state (the clock of every cached id, its hand, the dirty
-//! count, and the pages a running checkpoint holds) is one more mutex,
-//! taken only to insert a page, that is, on a miss. Keeping one clock
+//! count) is one more mutex, taken only to insert a page, that is, once
+//! per miss, and never across the read or while a victim is freed. The
+//! pages a running checkpoint holds need no lock: they change only while
+//! the tree is held exclusively. Keeping one clock
 //! rather than one per shard costs that lock per miss, and buys behaviour
 //! that does not depend on the sharding: with one thread the same pages are
 //! evicted in the same order as with a single map, so the deterministic
@@ -26,6 +28,7 @@
 //! **Dirty pages are never evicted** ("no steal"): see [`crate::pager`].
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -61,12 +64,9 @@ struct Clock {
     ids: Vec<u64>,
     hand: usize,
     dirty: usize,
-    /// Misses, evictions, and hits served from a checkpoint's pages.
-    misses: u64,
+    /// Evictions, and hits served from a checkpoint's pages.
     evictions: u64,
     pending_hits: u64,
-    /// The pages a running checkpoint is writing (see [`crate::pager`]).
-    pending: Option<Arc<Images>>,
 }
 
 /// Cache counters.
@@ -82,6 +82,12 @@ pub struct Cache {
     shards: Box<[Mutex<Shard>]>,
     clock: Mutex<Clock>,
     capacity: usize,
+    /// The pages a running checkpoint is writing (see [`crate::pager`]).
+    /// Set and cleared only through `&mut self` (a writer or checkpoint
+    /// holding the tree alone), so readers consult it with no lock.
+    pending: Option<Arc<Images>>,
+    /// Pages read from the file (counted before the read, with no lock).
+    misses: AtomicU64,
 }
 
 /// Where a miss goes next (see [`Cache::miss`]).
@@ -98,6 +104,8 @@ impl Cache {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             clock: Mutex::default(),
             capacity,
+            pending: None,
+            misses: AtomicU64::new(0),
         }
     }
 
@@ -122,7 +130,7 @@ impl Cache {
         let hits: u64 = self.shards.iter().map(|s| s.lock().hits).sum();
         CacheStats {
             hits: hits + clock.pending_hits,
-            misses: clock.misses,
+            misses: self.misses.load(Ordering::Relaxed),
             evictions: clock.evictions,
         }
     }
@@ -167,18 +175,17 @@ impl Cache {
     /// the tree (starting and ending one takes the tree exclusively), so
     /// what this says holds until the caller's read is done.
     pub fn miss(&self, id: u64) -> Miss {
-        let mut clock = self.clock.lock();
-        let pending = clock.pending.as_ref().and_then(|p| p.get(&id)).cloned();
-        match pending {
+        match self.pending.as_ref().and_then(|p| p.get(&id)) {
             Some(node) => {
+                let mut clock = self.clock.lock();
                 clock.pending_hits += 1;
-                let (node, victim) = self.insert_locked(&mut clock, id, node, false);
+                let (node, victim) = self.insert_locked(&mut clock, id, Arc::clone(node), false);
                 drop(clock);
                 drop(victim);
                 Miss::Pending(node)
             }
             None => {
-                clock.misses += 1;
+                self.misses.fetch_add(1, Ordering::Relaxed);
                 Miss::Read
             }
         }
@@ -226,7 +233,7 @@ impl Cache {
     /// without a victim mean every page is dirty: the cache then grows
     /// until the next checkpoint cleans it.
     fn make_room(&self, clock: &mut Clock) -> Option<Arc<Node>> {
-        let held = clock.pending.as_ref().map_or(0, |p| p.len());
+        let held = self.pending.as_ref().map_or(0, |p| p.len());
         if clock.ids.len() + held < self.capacity {
             return None;
         }
@@ -302,17 +309,16 @@ impl Cache {
         }
         images.insert(0, Arc::new(Node::Header(meta)));
         let images = Arc::new(images);
-        let clock = self.clock.get_mut();
-        clock.dirty = 0;
-        clock.pending = Some(Arc::clone(&images));
+        self.clock.get_mut().dirty = 0;
+        self.pending = Some(Arc::clone(&images));
         images
     }
 
     /// The checkpoint's images are in the page file: drop them, and pages
     /// over the capacity can go.
     pub fn finish_checkpoint(&mut self) {
+        self.pending = None;
         let mut clock = self.clock.lock();
-        clock.pending = None;
         while clock.ids.len() > self.capacity {
             if self.make_room(&mut clock).is_none() {
                 break;
