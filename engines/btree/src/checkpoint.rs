@@ -19,11 +19,12 @@
 //! The order of one checkpoint, the log being at generation `g`:
 //!
 //! 1. create `wal.(g+1)` and make it durable (no lock held);
-//! 2. under the engine's lock: take the dirty pages (pointer copies) and a
-//!    header page naming `g+1`, and switch writers to `wal.(g+1)`: every
-//!    operation is in the log of the generation it was applied in, and the
-//!    pages hold exactly the operations of generations `<= g`;
-//! 3. without the lock, while writers go on: fsync `wal.g` (until it is
+//! 2. under the writers' lock, with the tree held exclusively: take the
+//!    dirty pages (pointer copies) and a header page naming `g+1`, and
+//!    switch writers to `wal.(g+1)`: every operation is in the log of the
+//!    generation it was applied in, and the pages hold exactly the
+//!    operations of generations `<= g`;
+//! 3. without the locks, while readers and writers go on: fsync `wal.g` (until it is
 //!    done, any fsync of `wal.(g+1)` is preceded by one of `wal.g`, and
 //!    appends to `wal.(g+1)` stay in its buffer, never written to its file:
 //!    a crash could keep those bytes and tear `wal.g`'s tail); write
@@ -218,16 +219,27 @@ pub fn write_images(to: &Target, snap: &Snapshot) -> Result<u64> {
 /// When and how the engine checkpoints: the orchestration around the
 /// steps above, on the engine's shared state.
 impl Shared {
-    pub(crate) fn checkpoint_due(&self, g: &Inner) -> bool {
-        g.wal.len() >= self.config.checkpoint_bytes
-            || g.tree.pager.dirty_pages() * 2 >= g.tree.pager.capacity()
+    /// `dirty_pages`: the tree's, read by the caller, who holds it or
+    /// has just released it under `g`'s lock (only writers dirty pages,
+    /// and they hold that lock).
+    pub(crate) fn checkpoint_due(&self, g: &Inner, dirty_pages: usize) -> bool {
+        g.wal.len() >= self.config.checkpoint_bytes || dirty_pages * 2 >= self.cache_capacity()
     }
 
     /// Past this the writer checkpoints itself even with a background
     /// checkpointer: the cache bound and the log length must hold.
-    pub(crate) fn checkpoint_urgent(&self, g: &Inner) -> bool {
-        g.wal.len() >= 2 * self.config.checkpoint_bytes
-            || g.tree.pager.dirty_pages() >= g.tree.pager.capacity()
+    pub(crate) fn checkpoint_urgent(&self, g: &Inner, dirty_pages: usize) -> bool {
+        g.wal.len() >= 2 * self.config.checkpoint_bytes || dirty_pages >= self.cache_capacity()
+    }
+
+    /// The dirty pages now (taking the tree shared: lock order `inner`,
+    /// then the tree).
+    fn dirty_pages(&self) -> usize {
+        self.tree.read().pager.dirty_pages()
+    }
+
+    fn cache_capacity(&self) -> usize {
+        self.config.cache_pages.max(8)
     }
 
     /// Run one checkpoint (the steps are in [`crate::checkpoint`]), after
@@ -240,10 +252,8 @@ impl Shared {
             while g.checkpointing {
                 self.done.wait(&mut g);
             }
-            if g.poisoned {
-                return Err(self.poisoned());
-            }
-            if only_if_due && !self.checkpoint_due(&g) {
+            self.check_poisoned()?;
+            if only_if_due && !self.checkpoint_due(&g, self.dirty_pages()) {
                 return Ok(());
             }
             // Checked at open to be below the maximum; one per checkpoint.
@@ -265,7 +275,7 @@ impl Shared {
                 self.events
                     .record_since(EventKind::Checkpoint, started, (0, *written), detail);
             }
-            Err(_) => g.poisoned = true,
+            Err(_) => self.poison(),
         }
         self.done.notify_all();
         result.map(|_| ())
@@ -278,12 +288,12 @@ impl Shared {
         let new_wal = wal::create(&self.vfs, &self.dir, gen)?;
         let snap = {
             let mut g = self.inner.lock();
-            if g.poisoned {
-                return Err(self.poisoned());
-            }
+            self.check_poisoned()?;
             let g = &mut *g;
-            let (meta, images) = g
-                .tree
+            // Exclusive: no reader is between its check of the pending
+            // pages and its read of the file (see `crate::pager`).
+            let mut tree = self.tree.write();
+            let (meta, images) = tree
                 .pager
                 .begin_checkpoint(gen)
                 .ok_or_else(|| exhausted(&self.dir))?;
@@ -294,7 +304,7 @@ impl Shared {
             Snapshot {
                 images,
                 // The file's page size, which `open` made the config's.
-                page_size: g.tree.pager.page_size(),
+                page_size: tree.pager.page_size(),
                 seq: meta.seq,
                 wal_gen: gen,
                 durable_pages: g.durable_pages,
@@ -313,7 +323,7 @@ impl Shared {
         };
         let written = write_images(&target, &snap)?;
         let mut g = self.inner.lock();
-        g.tree.pager.finish_checkpoint();
+        self.tree.write().pager.finish_checkpoint();
         g.durable_pages = snap.page_count;
         Ok((snap.images.len(), written))
     }
@@ -322,7 +332,11 @@ impl Shared {
         loop {
             {
                 let mut g = self.inner.lock();
-                while !g.closing && (g.poisoned || g.checkpointing || !self.checkpoint_due(&g)) {
+                while !g.closing
+                    && (self.is_poisoned()
+                        || g.checkpointing
+                        || !self.checkpoint_due(&g, self.dirty_pages()))
+                {
                     self.wake.wait(&mut g);
                 }
                 if g.closing {

@@ -65,12 +65,40 @@
 //! until the first checkpoint after the open (at most the pages that
 //! `2 x checkpoint_bytes` of log can touch).
 //!
-//! ## Trade-offs and what is left out
+//! ## Concurrency: readers in parallel, one writer at a time
 //!
-//! One mutex guards the tree: readers queue behind each other and behind a
-//! cache miss's read; writers release it before their fsync. A checkpoint
-//! holds it only to switch logs and copy the dirty pages out as images;
-//! its writes and fsyncs run without it, on a helper thread with
+//! The engine's state is split by who needs it (`engine.rs` has the
+//! details): the tree's pages behind a readers-writer lock, the writers'
+//! state (the log, its generation, the checkpoint machinery) behind a
+//! mutex, taken first when both are. A get or scan takes the tree shared,
+//! once, and nothing else of the engine: readers run in parallel with each
+//! other, with a checkpoint's writes and with a writer's log append and
+//! fsync, and each call sees the tree between two writes. A writer holds
+//! the tree exclusively only while it changes pages in memory.
+//!
+//! Under the shared lock the page cache ([`cache`]) must take its own
+//! locks: frames are spread over 16 mutex-guarded shards by page id, so a
+//! hit takes one shard lock and clones an `Arc`; a miss reads the page with
+//! no lock held and takes one more mutex, the CLOCK's, to insert it. One
+//! CLOCK for all shards, rather than one each, costs that lock per miss and
+//! keeps replacement exactly what it was with one map, so one-thread runs
+//! (the gate's) read the same pages as before. A failed fsync or write
+//! sets an atomic poisoned flag every operation checks first.
+//!
+//! What it trades: readers and writers still exclude each other for the
+//! in-memory part of a write (no latch coupling), so a write-heavy mix
+//! scales less than a read-only one; two readers missing the same page may
+//! both read it (the second copy is dropped, both reads are counted); and
+//! every reader's hit on the root and upper levels touches the same shard
+//! lock and reference counts, which caps scaling well below linear on many
+//! cores (a lock-free root, or optimistic latches, would be the next
+//! step).
+//!
+//! ## Checkpoints and the cache bound
+//!
+//! A checkpoint holds the writers' mutex and the tree only to switch logs
+//! and copy the dirty pages out as images (and to end);
+//! its writes and fsyncs run without them, on a helper thread with
 //! `background=true` (the default) or in the write that made one due with
 //! `background=false` (deterministic, for tests and the gate). A writer
 //! that finds twice the due amount pending checkpoints itself, so the log
@@ -79,6 +107,7 @@
 //! dirty pages never leave the cache before a checkpoint. The doublewrite
 //! doubles checkpoint writes.
 
+pub mod cache;
 pub mod checkpoint;
 pub mod doublewrite;
 mod engine;

@@ -1,11 +1,12 @@
-//! The pager: the page file behind a bounded cache of decoded pages.
+//! The pager: the page file behind a bounded cache of decoded pages
+//! ([`crate::cache`]), the header as it changes, and the free list.
 //!
-//! The cache holds decoded [`Node`]s, so a hit costs a hash lookup and no
-//! parsing. Replacement is CLOCK: every frame has a reference bit set on
-//! access; the hand sweeps the frames, clearing bits, and evicts the first
-//! clean frame whose bit is already clear. Pages touched on every lookup
-//! (the root, the upper internal levels) keep their bit set and stay, which
-//! is what makes a point lookup cost about one read per uncached level.
+//! Readers reach pages through [`Pager::load`] with a shared borrow: any
+//! number at once, each hit one shard lock, each miss read from the file
+//! with no lock held (into a per-thread buffer, so a miss allocates only
+//! the decoded page). Writers hold the tree alone and reach pages through
+//! [`Pager::node`] and [`Pager::node_mut`], which borrow the cache mutably
+//! and take no lock to hand out a reference.
 //!
 //! **Dirty pages are never evicted** ("no steal"): the page file must hold
 //! exactly the last checkpoint until the next one writes it atomically (see
@@ -17,41 +18,37 @@
 //! staying flat.
 //!
 //! Frames hold their node behind an `Arc`, so a checkpoint takes the dirty
-//! pages ([`Pager::take_images`]) by cloning pointers under the engine's
-//! lock, marks them clean, and encodes and writes them without the lock. A
-//! page changed meanwhile is copied first (`Arc::make_mut`), leaving the
+//! pages ([`Pager::take_images`]) by cloning pointers while it holds the
+//! tree, marks them clean, and encodes and writes them without it. A page
+//! changed meanwhile is copied first (`Arc::make_mut`), leaving the
 //! checkpoint its version. Until the checkpoint is done the page file still
 //! holds the old versions, so a page evicted meanwhile is taken back from
 //! the checkpoint's set, never read from the file; those pages count
-//! against the cache's capacity while they are held.
+//! against the cache's capacity while they are held. Starting and ending a
+//! checkpoint take the tree exclusively, so a reader's miss, which checks
+//! that set before it reads the file without any lock, can never read a
+//! page the checkpoint is writing in place.
 //!
 //! The free list lives in the free pages themselves (each links to the next;
 //! the header keeps the head), so freeing and reusing a page costs no extra
 //! structure, and a freed page is reusable at once: nothing reaches the file
 //! before the checkpoint, which writes the tree and the list together.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use engine_core::{Error, File, Purpose, Result};
 
+use crate::cache::{Cache, Miss};
 use crate::page::{corrupt, decode_at, page_offset, Meta, Node, MAX_PAGE, MIN_PAGE, PAGE_HEADER};
 
-struct Frame {
-    node: Arc<Node>,
-    dirty: bool,
-    referenced: bool,
-    /// Index in `Pager::clock`.
-    slot: usize,
-}
+pub use crate::cache::{CacheStats, Images};
 
-/// Cache counters.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct CacheStats {
-    pub hits: u64,
-    pub misses: u64,
-    pub evictions: u64,
+thread_local! {
+    /// The buffer a miss reads a page into: per thread, so readers miss in
+    /// parallel without sharing one or allocating one per read.
+    static PAGE_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The page file and its cache.
@@ -59,23 +56,12 @@ pub struct Pager {
     file: File,
     path: PathBuf,
     page_size: usize,
-    capacity: usize,
-    frames: HashMap<u64, Frame>,
-    clock: Vec<u64>,
-    hand: usize,
-    dirty: usize,
+    cache: Cache,
     /// The header as of the last change (written at checkpoints). The tree
     /// changes its root, height and page count here; everyone else reads
     /// it through [`Pager::meta`].
     pub(crate) meta: Meta,
-    pub stats: CacheStats,
-    buf: Vec<u8>,
-    /// The pages a running checkpoint is writing (see the module docs).
-    pending: Option<Arc<Images>>,
 }
-
-/// Pages by id, in id order (the order a checkpoint writes them).
-pub type Images = BTreeMap<u64, Arc<Node>>;
 
 impl Pager {
     /// A pager over `file` whose header says `meta`, caching `capacity` pages.
@@ -85,15 +71,8 @@ impl Pager {
             path: file.path().to_path_buf(),
             file,
             page_size,
-            capacity: capacity.max(8),
-            frames: HashMap::new(),
-            clock: Vec::new(),
-            hand: 0,
-            dirty: 0,
+            cache: Cache::new(capacity.max(8)),
             meta,
-            stats: CacheStats::default(),
-            buf: vec![0; page_size],
-            pending: None,
         }
     }
 
@@ -110,65 +89,50 @@ impl Pager {
     }
 
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.cache.capacity()
     }
 
     pub fn dirty_pages(&self) -> usize {
-        self.dirty
+        self.cache.dirty_pages()
     }
 
     pub fn cached_pages(&self) -> usize {
-        self.frames.len()
+        self.cache.cached_pages()
+    }
+
+    /// Hits, misses and evictions so far.
+    pub fn stats(&self) -> CacheStats {
+        self.cache.stats()
     }
 
     /// The cached node in page `id`, if cached, without counting a hit or
     /// setting its reference bit (for introspection, not for the tree).
-    pub fn peek(&self, id: u64) -> Option<&Node> {
-        self.frames.get(&id).map(|f| &*f.node)
+    pub fn peek(&self, id: u64) -> Option<Arc<Node>> {
+        self.cache.peek(id)
     }
 
-    /// The node in page `id`, read with `purpose` on a miss.
-    pub fn node(&mut self, id: u64, purpose: Purpose) -> Result<&Node> {
-        self.load(id, purpose)?;
-        let f = self.frames.get_mut(&id).expect("load just cached it");
-        f.referenced = true;
-        Ok(&f.node)
-    }
-
-    /// The node in page `id`, to change: the page becomes dirty.
-    pub fn node_mut(&mut self, id: u64) -> Result<&mut Node> {
-        self.load(id, Purpose::WritePath)?;
-        let f = self.frames.get_mut(&id).expect("load just cached it");
-        f.referenced = true;
-        if !f.dirty {
-            f.dirty = true;
-            self.dirty += 1;
+    /// The node in page `id`, read with `purpose` on a miss: the readers'
+    /// way in, through a shared borrow (see the module docs).
+    pub fn load(&self, id: u64, purpose: Purpose) -> Result<Arc<Node>> {
+        match self.cache.get(id) {
+            Some(node) => Ok(node),
+            None => self.load_missed(id, purpose),
         }
-        // Copied here if a running checkpoint still holds this version.
-        Ok(Arc::make_mut(&mut f.node))
     }
 
-    /// Replace the content of page `id` (a new or reused page) without
-    /// reading what was there.
-    pub fn set(&mut self, id: u64, node: Node) {
-        if let Some(f) = self.frames.get_mut(&id) {
-            f.node = Arc::new(node);
-            f.referenced = true;
-            if !f.dirty {
-                f.dirty = true;
-                self.dirty += 1;
-            }
-            return;
+    /// `f` of the node in page `id`: as [`Pager::load`], but a hit runs `f`
+    /// under the cache's shard lock instead of cloning the node's `Arc`
+    /// (for short `f`s on hot pages: a descent's step). `f` must not reach
+    /// the pager: the shard's lock is not reentrant.
+    pub fn with_node<R>(&self, id: u64, purpose: Purpose, f: impl FnOnce(&Node) -> R) -> Result<R> {
+        match self.cache.with(id, f) {
+            Ok(r) => Ok(r),
+            Err(f) => Ok(f(&*self.load_missed(id, purpose)?)),
         }
-        self.make_room();
-        self.insert_frame(id, Arc::new(node), true);
     }
 
-    fn load(&mut self, id: u64, purpose: Purpose) -> Result<()> {
-        if self.frames.contains_key(&id) {
-            self.stats.hits += 1;
-            return Ok(());
-        }
+    /// Page `id` was not cached: from a checkpoint's pages or the file.
+    fn load_missed(&self, id: u64, purpose: Purpose) -> Result<Arc<Node>> {
         if id == 0 || id >= self.meta.page_count {
             return Err(corrupt(
                 &self.path,
@@ -180,32 +144,27 @@ impl Pager {
                 ),
             ));
         }
-        self.make_room();
-        let pending = self.pending.as_ref().and_then(|p| p.get(&id));
-        let node = match pending {
-            // Newer than the file, and in memory: no read.
-            Some(node) => {
-                self.stats.hits += 1;
-                Arc::clone(node)
-            }
-            None => {
-                self.stats.misses += 1;
-                // The header's check bounds the page count by the file, so
-                // this has an offset; checked all the same, as it is a
-                // product of values read from the file.
-                let Some(at) = page_offset(id, self.page_size) else {
-                    return Err(corrupt(
-                        &self.path,
-                        id,
-                        self.page_size,
-                        format!("page {id} has no offset"),
-                    ));
-                };
-                self.file.read_exact_at(&mut self.buf, at, purpose)?;
-                Arc::new(decode_at(&self.path, id, &self.buf)?)
-            }
+        if let Miss::Pending(node) = self.cache.miss(id) {
+            return Ok(node);
+        }
+        // The header's check bounds the page count by the file, so this
+        // has an offset; checked all the same, as it is a product of values
+        // read from the file.
+        let Some(at) = page_offset(id, self.page_size) else {
+            return Err(corrupt(
+                &self.path,
+                id,
+                self.page_size,
+                format!("page {id} has no offset"),
+            ));
         };
-        if matches!(*node, Node::Header(_)) {
+        let node = PAGE_BUF.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            buf.resize(self.page_size, 0);
+            self.file.read_exact_at(&mut buf, at, purpose)?;
+            decode_at(&self.path, id, &buf)
+        })?;
+        if matches!(node, Node::Header(_)) {
             return Err(corrupt(
                 &self.path,
                 id,
@@ -213,63 +172,28 @@ impl Pager {
                 "a header page inside the tree".into(),
             ));
         }
-        self.insert_frame(id, node, false);
-        Ok(())
+        Ok(self.cache.insert(id, Arc::new(node)))
     }
 
-    fn insert_frame(&mut self, id: u64, node: Arc<Node>, dirty: bool) {
-        self.clock.push(id);
-        if dirty {
-            self.dirty += 1;
-        }
-        self.frames.insert(
-            id,
-            Frame {
-                node,
-                dirty,
-                referenced: true,
-                slot: self.clock.len() - 1,
-            },
-        );
+    /// The node in page `id`, read with `purpose` on a miss (a writer's
+    /// way in: the tree is borrowed mutably, so no lock is held after).
+    pub fn node(&mut self, id: u64, purpose: Purpose) -> Result<&Node> {
+        // The clone is dropped at once: a writer's `Arc::make_mut` must
+        // see only the frame's reference and a checkpoint's.
+        drop(self.load(id, purpose)?);
+        Ok(self.cache.node_ref(id).expect("load just cached it"))
     }
 
-    /// Evict one clean page if the cache is full. Two sweeps of the hand
-    /// without a victim mean every page is dirty: the cache then grows
-    /// until the next checkpoint cleans it.
-    fn make_room(&mut self) {
-        let held = self.pending.as_ref().map_or(0, |p| p.len());
-        if self.frames.len() + held < self.capacity {
-            return;
-        }
-        let n = self.clock.len();
-        for _ in 0..2 * n {
-            if self.hand >= self.clock.len() {
-                self.hand = 0;
-            }
-            let id = self.clock[self.hand];
-            let f = self.frames.get_mut(&id).expect("clock and frames agree");
-            if f.dirty {
-                self.hand += 1;
-            } else if f.referenced {
-                f.referenced = false;
-                self.hand += 1;
-            } else {
-                self.evict(id);
-                self.stats.evictions += 1;
-                return;
-            }
-        }
+    /// The node in page `id`, to change: the page becomes dirty.
+    pub fn node_mut(&mut self, id: u64) -> Result<&mut Node> {
+        drop(self.load(id, Purpose::WritePath)?);
+        Ok(self.cache.node_mut(id).expect("load just cached it"))
     }
 
-    fn evict(&mut self, id: u64) {
-        let f = self.frames.remove(&id).expect("evicting a cached page");
-        self.clock.swap_remove(f.slot);
-        if let Some(&moved) = self.clock.get(f.slot) {
-            self.frames
-                .get_mut(&moved)
-                .expect("clock and frames agree")
-                .slot = f.slot;
-        }
+    /// Replace the content of page `id` (a new or reused page) without
+    /// reading what was there.
+    pub fn set(&mut self, id: u64, node: Node) {
+        self.cache.set(id, node);
     }
 
     /// A page for new content: the head of the free list, or a new page at
@@ -326,29 +250,13 @@ impl Pager {
     /// (a change makes them dirty again, for the next checkpoint), and stay
     /// readable through the cache until [`Pager::finish_checkpoint`].
     pub fn take_images(&mut self, meta: Meta) -> Arc<Images> {
-        let mut images = Images::new();
-        for (&id, f) in self.frames.iter_mut().filter(|(_, f)| f.dirty) {
-            images.insert(id, Arc::clone(&f.node));
-            f.dirty = false;
-        }
-        self.dirty = 0;
-        images.insert(0, Arc::new(Node::Header(meta)));
-        let images = Arc::new(images);
-        self.pending = Some(Arc::clone(&images));
-        images
+        self.cache.take_images(meta)
     }
 
     /// The checkpoint's images are in the page file: drop them, and pages
     /// over the capacity can go.
     pub fn finish_checkpoint(&mut self) {
-        self.pending = None;
-        while self.frames.len() > self.capacity {
-            let before = self.frames.len();
-            self.make_room();
-            if self.frames.len() == before {
-                break;
-            }
-        }
+        self.cache.finish_checkpoint();
     }
 }
 

@@ -86,7 +86,7 @@ impl Tree {
         for depth in 0..self.pager.meta.height {
             let mut below = Vec::new();
             for id in &level {
-                match self.pager.peek(*id) {
+                match self.pager.peek(*id).as_deref() {
                     Some(Node::Internal(n)) => below.extend_from_slice(&n.children),
                     Some(_) => {}
                     None => return depth,
@@ -102,27 +102,41 @@ impl Tree {
         self.pager.meta.height
     }
 
-    /// The value of `key`.
-    pub fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    /// The value of `key`. A shared borrow: readers run in parallel.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        enum Step {
+            Down(u64),
+            Found(Option<Val>),
+            NotANode,
+        }
         let mut id = self.pager.meta.root;
         for _ in 0..self.pager.meta.height {
-            match self.pager.node(id, Purpose::Query)? {
-                Node::Internal(n) => id = n.children[n.child_index(key)],
-                Node::Leaf(l) => {
-                    let val = match l.keys.binary_search_by(|k| k.as_slice().cmp(key)) {
-                        Ok(i) => l.vals[i].clone(),
-                        Err(_) => return Ok(None),
-                    };
-                    return self.read_value(val).map(Some);
+            let step = self
+                .pager
+                .with_node(id, Purpose::Query, |node| match node {
+                    Node::Internal(n) => Step::Down(n.children[n.child_index(key)]),
+                    Node::Leaf(l) => Step::Found(
+                        l.keys
+                            .binary_search_by(|k| k.as_slice().cmp(key))
+                            .ok()
+                            .map(|i| l.vals[i].clone()),
+                    ),
+                    _ => Step::NotANode,
+                })?;
+            match step {
+                Step::Down(child) => id = child,
+                Step::Found(None) => return Ok(None),
+                Step::Found(Some(val)) => return self.read_value(val).map(Some),
+                Step::NotANode => {
+                    return Err(self.bad(id, "tree links to a page that is not a node"))
                 }
-                _ => return Err(self.bad(id, "tree links to a page that is not a node")),
             }
         }
         Err(self.bad(id, "tree deeper than its recorded height"))
     }
 
     /// The bytes of a stored value, following an overflow chain.
-    pub fn read_value(&mut self, val: Val) -> Result<Vec<u8>> {
+    pub fn read_value(&self, val: Val) -> Result<Vec<u8>> {
         let (len, mut id) = match val {
             Val::Inline(v) => return Ok(v),
             Val::Overflow { len, first } => (len as usize, first),
@@ -135,7 +149,7 @@ impl Tree {
         // A chain of full pages, as `make_val` writes it: one of empty or
         // short pages (which could loop for ever) is damage.
         for _ in 0..len.div_ceil(chunk) {
-            match self.pager.node(id, Purpose::Query)? {
+            match &*self.pager.load(id, Purpose::Query)? {
                 Node::Overflow { next, data } if out.len() + data.len() <= len => {
                     out.extend_from_slice(data);
                     id = *next;
@@ -442,21 +456,21 @@ impl Tree {
 
     /// Up to `limit` pairs with key >= `start`: down to the first leaf, then
     /// along the next-leaf links.
-    pub fn scan(&mut self, start: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    pub fn scan(&self, start: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut out = Vec::new();
         if limit == 0 {
             return Ok(out);
         }
         let mut id = self.pager.meta.root;
         for _ in 1..self.pager.meta.height {
-            match self.pager.node(id, Purpose::Query)? {
+            match &*self.pager.load(id, Purpose::Query)? {
                 Node::Internal(n) => id = n.children[n.child_index(start)],
                 _ => return Err(self.bad(id, "tree shallower than its recorded height")),
             }
         }
         // A chain longer than the file has pages is a cycle.
         for _ in 0..self.pager.meta.page_count {
-            let (pairs, next) = match self.pager.node(id, Purpose::Query)? {
+            let (pairs, next) = match &*self.pager.load(id, Purpose::Query)? {
                 Node::Leaf(l) => {
                     let from = l.keys.partition_point(|k| k.as_slice() < start);
                     let take = (limit - out.len()).min(l.keys.len() - from);
