@@ -72,8 +72,13 @@ struct Clock {
 /// Cache counters.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CacheStats {
+    /// Lookups served from memory: a cached frame, or a page a running
+    /// checkpoint still holds (which is then cached again).
     pub hits: u64,
+    /// Pages read from the file, counted before the read; two readers
+    /// missing the same page count two.
     pub misses: u64,
+    /// Clean pages the CLOCK dropped to make room (dirty pages never go).
     pub evictions: u64,
 }
 
@@ -99,6 +104,8 @@ pub enum Miss {
 }
 
 impl Cache {
+    /// An empty cache of `capacity` pages. The bound holds for clean pages
+    /// only: dirty ones stay past it until a checkpoint cleans them.
     pub fn new(capacity: usize) -> Cache {
         Cache {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
@@ -113,18 +120,26 @@ impl Cache {
         &self.shards[shard_index(id)]
     }
 
+    /// The page count the cache keeps itself to when it can evict.
     pub fn capacity(&self) -> usize {
         self.capacity
     }
 
+    /// Cached pages changed since the last checkpoint took them; they are
+    /// never evicted.
     pub fn dirty_pages(&self) -> usize {
         self.clock.lock().dirty
     }
 
+    /// Pages cached now, dirty ones included (not those only a running
+    /// checkpoint still holds); may exceed [`Cache::capacity`] while dirty
+    /// pages fill it.
     pub fn cached_pages(&self) -> usize {
         self.clock.lock().ids.len()
     }
 
+    /// Hits, misses and evictions since the cache was made (the engine's
+    /// open).
     pub fn stats(&self) -> CacheStats {
         let clock = self.clock.lock();
         let hits: u64 = self.shards.iter().map(|s| s.lock().hits).sum();

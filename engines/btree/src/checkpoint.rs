@@ -146,7 +146,10 @@ fn truncate(dw: &File, purpose: Purpose) -> Result<()> {
 
 /// The files a checkpoint writes.
 pub struct Target<'a> {
+    /// The file system the engine's files are on.
     pub vfs: &'a Vfs,
+    /// The engine's directory, where the logs the checkpoint makes
+    /// obsolete are removed from.
     pub dir: &'a Path,
     /// The page file.
     pub pages: &'a File,
@@ -157,9 +160,17 @@ pub struct Target<'a> {
 /// What one checkpoint writes: the pages (the header page among them) of
 /// checkpoint `seq`, whose header names log generation `wal_gen`.
 pub struct Snapshot {
+    /// The pages to write, by id: every page dirtied since the last
+    /// checkpoint and the new header (page 0), which the doublewrite
+    /// always carries.
     pub images: Arc<Images>,
+    /// The page file's page size, the length of every encoded image.
     pub page_size: usize,
+    /// The new header's checkpoint sequence number, which the doublewrite
+    /// file's header carries too.
     pub seq: u64,
+    /// The log generation the new header names: once the pages are in
+    /// place, logs below it are removed.
     pub wal_gen: u64,
     /// The page count of the header on disk (the last checkpoint's): pages
     /// from here on are new to the file.

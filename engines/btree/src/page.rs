@@ -37,8 +37,11 @@ pub const PAGE_HEADER: usize = 23;
 pub const MAGIC: &[u8; 8] = b"BTREEPG1";
 /// Format version of the page file.
 pub const VERSION: u32 = 1;
-/// Smallest and largest page sizes accepted.
+/// Smallest page size accepted (the `page_size` option, the header page,
+/// a doublewrite file); also what open reads first to learn the page size.
 pub const MIN_PAGE: usize = 512;
+/// Largest page size accepted, by the same checks as [`MIN_PAGE`]; sizes
+/// between must be powers of two.
 pub const MAX_PAGE: usize = 65536;
 
 const KIND_HEADER: u8 = 1;
@@ -50,10 +53,17 @@ const KIND_FREE: u8 = 5;
 /// A value as a leaf stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Val {
+    /// The value itself, in the leaf entry (flag 0): only while the whole
+    /// entry fits a third of the page's body.
     Inline(Vec<u8>),
-    /// `len` bytes in a chain of overflow pages starting at `first`.
+    /// `len` bytes in a chain of overflow pages starting at `first` (flag 1).
     Overflow {
+        /// The value's whole length, stored in the entry's `value_len`; the
+        /// chain's pages hold exactly this many bytes between them, all but
+        /// the last a full page's worth.
         len: u32,
+        /// The chain's first overflow page, stored after the key where an
+        /// inline value would be.
         first: u64,
     },
 }
@@ -61,15 +71,23 @@ pub enum Val {
 /// A leaf: sorted keys, their values, and the next leaf for scans.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Leaf {
+    /// The keys, strictly ascending (decode rejects any other order).
     pub keys: Vec<Vec<u8>>,
+    /// `vals[i]` is the value of `keys[i]`; as many as there are keys.
     pub vals: Vec<Val>,
+    /// The next leaf to the right, which a scan moves on to (the header's
+    /// `link`); 0 for the rightmost leaf.
     pub next: u64,
 }
 
 /// An internal page: `children.len() == keys.len() + 1`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Internal {
+    /// Separator keys, strictly ascending, at least one on disk: child
+    /// `i+1` holds the keys `>= keys[i]`.
     pub keys: Vec<Vec<u8>>,
+    /// Child page ids, one more than the keys; `children[0]` (the header's
+    /// `link`) holds the keys below `keys[0]`.
     pub children: Vec<u64>,
 }
 
@@ -90,13 +108,27 @@ pub struct Internal {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Meta {
+    /// Bytes per page: a power of two in [`MIN_PAGE`]`..=`[`MAX_PAGE`],
+    /// fixed when the file is created.
     pub page_size: u32,
+    /// Checkpoint sequence number: one more at every checkpoint, and the
+    /// number a doublewrite file must carry to be copied back.
     pub seq: u64,
+    /// The root page (a leaf when `height` is 1); never 0, below `page_count`.
     pub root: u64,
+    /// Levels from the root to the leaves, 1 when the root is a leaf; each
+    /// level holds at least one page, so it is below `page_count`.
     pub height: u32,
+    /// Pages in the file's tree, the header included: ids below it are in
+    /// use or free, and the file is at least this many pages long.
     pub page_count: u64,
+    /// The first page of the free list (0 = empty); the rest are chained
+    /// through each free page's `link`.
     pub free_head: u64,
+    /// Pages on the free list.
     pub free_count: u64,
+    /// The log generation: `wal.<wal_gen>` holds the writes that came after
+    /// this checkpoint, and older logs are no longer needed.
     pub wal_gen: u64,
 }
 
@@ -157,11 +189,25 @@ pub fn page_offset(id: u64, page_size: usize) -> Option<u64> {
 /// What a page holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
+    /// Page 0 (kind 1): the database's root record.
     Header(Meta),
+    /// A leaf page (kind 2): keys and values, linked to the next leaf.
     Leaf(Leaf),
+    /// An internal page (kind 3): separator keys and child ids.
     Internal(Internal),
-    Overflow { next: u64, data: Vec<u8> },
-    Free { next: u64 },
+    /// An overflow page (kind 4): one piece of a large value.
+    Overflow {
+        /// The chain's next page (the header's `link`); 0 on the last.
+        next: u64,
+        /// This page's share of the value: all of the page after the header
+        /// and `data_len`, except on the last page of the chain.
+        data: Vec<u8>,
+    },
+    /// A free page (kind 5) on the free list, reused before the file grows.
+    Free {
+        /// The next free page (the header's `link`); 0 ends the list.
+        next: u64,
+    },
 }
 
 /// Encoded size of one leaf entry.

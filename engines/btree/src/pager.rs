@@ -76,26 +76,34 @@ impl Pager {
         }
     }
 
+    /// Bytes per page, the header's `page_size` (fixed for the file's life).
     pub fn page_size(&self) -> usize {
         self.page_size
     }
 
+    /// The page file handle misses read through (checkpoints write
+    /// through a second handle of the engine's).
     pub fn file(&self) -> &File {
         &self.file
     }
 
+    /// The page file's path, for the errors that name it.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The cache's capacity in pages (the `capacity` given, at least 8).
     pub fn capacity(&self) -> usize {
         self.cache.capacity()
     }
 
+    /// Pages changed since the last checkpoint took them: the next
+    /// checkpoint writes them, and they stay cached until then.
     pub fn dirty_pages(&self) -> usize {
         self.cache.dirty_pages()
     }
 
+    /// Pages cached now, dirty ones included.
     pub fn cached_pages(&self) -> usize {
         self.cache.cached_pages()
     }

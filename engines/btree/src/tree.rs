@@ -27,14 +27,21 @@ use crate::pager::Pager;
 /// Structural counters.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TreeStats {
+    /// Pages (leaf or internal) split in two after outgrowing their page.
     pub splits: u64,
+    /// Underfull pages merged with a sibling into one page.
     pub merges: u64,
+    /// Underfull pages that took entries from a sibling instead, because
+    /// the two did not fit one page.
     pub redistributions: u64,
 }
 
 /// A B+tree in a pager.
 pub struct Tree {
+    /// The pages, the header (root and height) and the free list.
     pub pager: Pager,
+    /// Splits, merges and redistributions since the tree was opened
+    /// (log replay at open included).
     pub stats: TreeStats,
 }
 

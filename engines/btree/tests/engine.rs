@@ -17,7 +17,12 @@ fn setup() -> (SimFs, Vfs, PathBuf) {
 }
 
 fn open(vfs: &Vfs, dir: &Path, opts: &str) -> BTree {
-    btree::open_btree(vfs, dir, &Options::parse(opts).unwrap()).expect("open")
+    btree::open_btree(
+        vfs,
+        dir,
+        &Options::parse(opts).expect("the tests pass well-formed options"),
+    )
+    .expect("open")
 }
 
 fn key(i: u32) -> Vec<u8> {

@@ -3,6 +3,10 @@
 //! the file and an offset: no overflow panic, no write at a wrapped
 //! offset, no huge allocation, no endless loop.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use btree::checkpoint::{encode_dw, DW_HEADER};

@@ -2,6 +2,10 @@
 //! lengths in files with valid checksums, and the order of two logs'
 //! syncs around a background checkpoint.
 
+// Test helpers unwrap too: a failed call there should fail the test loudly,
+// and clippy's allow-unwrap-in-tests covers only #[test] functions.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use engine_core::vfs::SimFs;
