@@ -8,7 +8,7 @@
 //! is what makes a point lookup cost about one read per uncached level.
 //!
 //! **Concurrency.** Readers share the cache (the engine lets any number of
-//! them in at once, and writers only alone; see [`crate::engine`]). The
+//! them in at once, and writers only alone; see the `engine` module). The
 //! frames live in [`SHARDS`] maps, each behind its own mutex and chosen by a
 //! hash of the page id, so two readers' hits take the same lock only when
 //! their pages share a shard. A hit takes one shard lock and nothing else:
