@@ -54,10 +54,13 @@ const HANDOVER_PATIENCE: Duration = Duration::from_millis(20);
 /// An engine call that failed: which thread, which of its operations.
 #[derive(Debug)]
 pub struct OpFailure {
+    /// The client thread (0-based), which is also its stream's index.
     pub thread: usize,
     /// 1-based index of the operation in the thread's stream for the phase.
     pub op_number: u64,
+    /// What the operation was (read, update, insert, scan, rmw, delete).
     pub kind: OpType,
+    /// What the engine returned.
     pub error: engine_core::Error,
 }
 
@@ -91,9 +94,13 @@ pub struct Worker<'a> {
     clock: Clock,
     values: ValueGen,
     key: Vec<u8>,
+    /// Service times over the whole phase, per operation type (with
+    /// `--target`, also from each operation's intended start).
     pub latencies: Latencies,
     /// This interval's latencies, handed to the sampler at its boundary.
     pub interval: IntervalRecorder,
+    /// Operations, bytes, lookups, misses, errors and CPU time of this
+    /// thread so far.
     pub tally: Tally,
     /// Live-set changes, applied when the phase ends (or when full).
     pub log: LiveLog,
@@ -290,8 +297,13 @@ fn lookup(engine: &dyn Engine, key: &[u8], t: &mut Tally) -> engine_core::Result
 
 /// How to drive one phase.
 pub struct PhaseSpec<'a> {
+    /// The engine under measurement, shared by every client thread.
     pub engine: &'a dyn Engine,
+    /// The Vfs its files go through: the timeseries' written bytes are
+    /// read from its counters.
     pub vfs: &'a Vfs,
+    /// The keys present before the phase, which its reads draw on and its
+    /// writes' changes are applied to when it ends.
     pub live: &'a LiveSet,
     /// Operations each thread runs (one entry per stream).
     pub ops_per_thread: Vec<u64>,
@@ -314,14 +326,18 @@ pub struct PhaseSpec<'a> {
 
 /// What a phase ran and measured (merged over threads).
 pub struct PhaseRun {
+    /// From the start until the last thread finished its last operation.
     pub duration: Duration,
     /// Wall-clock time the phase started (the hlog's StartTime).
     pub started_at: SystemTime,
     /// The same moment on the monotonic clock: interval times and engine
     /// events are measured from it.
     pub start: Instant,
+    /// The threads' tallies summed (CPU time included).
     pub tally: Tally,
+    /// The threads' latency histograms merged, per operation type.
     pub latencies: Latencies,
+    /// The timeseries, one per interval (empty when not recording).
     pub samples: Vec<Sample>,
     /// Some thread did not run all its operations (time limit or failure).
     pub stopped_early: bool,

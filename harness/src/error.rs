@@ -17,7 +17,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// `--engine NAME` that the registry does not know.
     #[error("unknown engine `{name}`; valid engines: {valid}")]
-    UnknownEngine { name: String, valid: String },
+    UnknownEngine {
+        /// The engine name as given.
+        name: String,
+        /// The registry's engine names, comma-separated, for the message.
+        valid: String,
+    },
 
     /// An engine failed at one [`Stage`]: its spec (an unknown option
     /// name, with the valid ones), opening it (a bad option value, with the
@@ -26,7 +31,9 @@ pub enum Error {
     Engine {
         /// The spec as given (`lsm:bloom_bits=ten`).
         spec: String,
+        /// What the harness was doing with the engine.
         stage: Stage,
+        /// The engine's own error (boxed to keep `Error` small).
         #[source]
         source: Box<engine_core::Error>,
     },
@@ -43,7 +50,9 @@ pub enum Error {
     /// The output directory cannot be created or written.
     #[error("cannot write to output directory {path}: {source}")]
     OutDir {
+        /// The directory (the run directory or one under it).
         path: PathBuf,
+        /// What the file system said.
         #[source]
         source: std::io::Error,
     },
@@ -51,8 +60,12 @@ pub enum Error {
     /// Any other file-system failure of the harness itself.
     #[error("{what} {path}: {source}")]
     Io {
+        /// What was being done, the message's opening words
+        /// (`cannot read`, `cannot create`).
         what: &'static str,
+        /// The file or directory it was done to.
         path: PathBuf,
+        /// What the file system said.
         #[source]
         source: std::io::Error,
     },
@@ -67,9 +80,11 @@ pub enum Error {
     /// valid ones), engine, option or workload; names the file and line.
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Plan {
+        /// The plan file.
         path: PathBuf,
         /// 1-based, where the TOML span or the offending table gives one.
         line: Option<usize>,
+        /// What is wrong, with the valid choices where there is a list.
         message: String,
     },
 
@@ -88,14 +103,21 @@ pub enum Stage {
     Spec,
     /// Opening (or recovering) it in `path`. Option values are checked
     /// here: each engine parses its values when it opens.
-    Open { path: PathBuf },
+    Open {
+        /// The engine's directory.
+        path: PathBuf,
+    },
     /// Writing to it outside a measured phase (the crash child's puts,
     /// deletes and syncs).
     Write,
     /// Checking its files in `path` offline (`harness verify`).
-    Verify { path: PathBuf },
+    Verify {
+        /// The engine's directory as given to `harness verify`.
+        path: PathBuf,
+    },
     /// A measured phase of a workload.
     Phase {
+        /// The workload's name (`ycsb-a`).
         workload: String,
         /// `load` or `run`.
         phase: String,

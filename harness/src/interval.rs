@@ -215,6 +215,8 @@ impl IntervalSlot {
 /// A client thread's current interval set and the last epoch it saw.
 #[derive(Debug, Default)]
 pub struct IntervalRecorder {
+    /// The histograms of the interval in progress, swapped out at each
+    /// boundary the sampler announces.
     pub current: Box<IntervalLatencies>,
     seen: u64,
 }

@@ -303,7 +303,9 @@ pub fn thread_cpu_ns() -> Option<u64> {
 #[derive(Debug, Default)]
 #[repr(align(128))]
 pub struct Progress {
+    /// Operations completed so far ([`Tally::ops`]).
     pub ops: AtomicU64,
+    /// User bytes written so far ([`Tally::user_bytes_written`]).
     pub user_bytes_written: AtomicU64,
 }
 

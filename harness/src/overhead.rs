@@ -41,6 +41,8 @@ use crate::workload::Workload;
 /// Nanoseconds per operation of each loop, and the harness's share.
 #[derive(Debug, Clone, Copy)]
 pub struct Overhead {
+    /// Operations each loop ran per repetition: the workload's run phase
+    /// (`--operations`).
     pub operations: u64,
     /// Engine calls only.
     pub bare_ns: f64,

@@ -52,6 +52,7 @@ pub struct PhaseResult {
     pub engine: String,
     /// Workload name.
     pub workload: String,
+    /// Load (inserting the records) or run (the workload's mix).
     pub phase: Phase,
     /// Client threads.
     pub threads: usize,
@@ -100,9 +101,14 @@ pub struct PhaseResult {
 /// Throughput of one phase over the repetitions of its cell.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Spread {
+    /// How many repetitions the figures are over (0: none, all figures 0).
     pub repetitions: u32,
+    /// The slowest repetition's throughput, ops/s.
     pub min: f64,
+    /// The median throughput, ops/s (an even count: the mean of the middle
+    /// two).
     pub median: f64,
+    /// The fastest repetition's throughput, ops/s.
     pub max: f64,
 }
 

@@ -63,7 +63,11 @@ use repetitions::{combine_repetitions, Combined};
 /// What a run produced.
 #[derive(Debug)]
 pub struct RunOutcome {
+    /// The directory the results were written to (`<out>/<run-id>/`, or
+    /// `--run-dir`).
     pub run_dir: PathBuf,
+    /// Every phase measured, in run order (with `--repeat`, the median
+    /// repetition's).
     pub results: Vec<PhaseResult>,
     /// Engine errors, each naming the engine and what failed: opening it
     /// (with its directory), or the workload, phase and operation.

@@ -30,7 +30,11 @@ fn run(out: &Path, engines: &[&str], toy: Toy) -> ResultsDir {
 /// The run-phase row of `engine`: a cell by column name.
 fn cell<'a>(s: &'a Table, engine: &str, column: &str) -> &'a str {
     let (e, p, c) = (s.col("engine"), s.col("phase"), s.col(column));
-    let (e, p, c) = (e.unwrap(), p.unwrap(), c.expect("column present"));
+    let (e, p, c) = (
+        e.expect("summary.csv has an engine column"),
+        p.expect("summary.csv has a phase column"),
+        c.expect("column present"),
+    );
     let row = s
         .rows
         .iter()

@@ -566,7 +566,8 @@ fn largest_file(dir: &Path) -> Vec<u8> {
             if p.is_dir() {
                 stack.push(p);
             } else if best.as_ref().map_or(true, |b| {
-                b.metadata().unwrap().len() < p.metadata().unwrap().len()
+                b.metadata().expect("stat a listed file").len()
+                    < p.metadata().expect("stat a listed file").len()
             }) {
                 best = Some(p);
             }

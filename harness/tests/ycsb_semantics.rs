@@ -55,7 +55,7 @@ fn run_phase(workload: &str, threads: usize, props: &[&str]) -> impl Fn(&str) ->
     let r = ResultsDir::read(&out.run_dir).expect("results");
     let latency = r.latency.table;
     let s = r.summary.table;
-    let p = s.col("phase").unwrap();
+    let p = s.col("phase").expect("summary.csv has a phase column");
     let row = s
         .rows
         .iter()
@@ -68,7 +68,11 @@ fn run_phase(workload: &str, threads: usize, props: &[&str]) -> impl Fn(&str) ->
                 latency.col("op"),
                 latency.col("count"),
             );
-            let (p, o, c) = (p.unwrap(), o.unwrap(), c.unwrap());
+            let (p, o, c) = (
+                p.expect("latency.csv has a phase column"),
+                o.expect("latency.csv has an op column"),
+                c.expect("latency.csv has a count column"),
+            );
             return latency
                 .rows
                 .iter()

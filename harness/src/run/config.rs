@@ -15,14 +15,27 @@ use crate::registry::EngineSpec;
 /// Everything `harness run` was asked to do.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
+    /// `--engine`: the engines to run, in order, each with its options.
     pub engines: Vec<EngineSpec>,
+    /// `--threads`: client threads sharing one engine (resolved: the
+    /// workload's `threadcount` if the flag is absent, else 1).
     pub threads: usize,
+    /// `--seed`: seeds the value bytes and ends the run id
+    /// (`<stamp>-<seed>`); the workloads took it when they were resolved.
     pub seed: u64,
     /// Per phase.
     pub max_time: Option<Duration>,
+    /// `--sync`: when the engines make writes durable (always, never,
+    /// every N bytes).
     pub sync: Durability,
+    /// `--cache-mb`: each engine's memory budget in MiB (its `cache_mb`
+    /// option).
     pub cache_mb: u64,
+    /// `--target`: rate limit in operations per second over all threads;
+    /// `None` runs flat out. With it, latency is also measured from each
+    /// operation's intended start.
     pub target_ops: Option<f64>,
+    /// `--warmup-ops`: unmeasured operations before the run phase.
     pub warmup_ops: u64,
     /// Results go to `<out>/<run-id>/`...
     pub out: PathBuf,
@@ -30,11 +43,14 @@ pub struct RunConfig {
     pub run_dir: Option<PathBuf>,
     /// Engine files; default a temporary directory under `out`.
     pub data_dir: Option<PathBuf>,
+    /// `--keep-data`: leave the engine directories in place after the run.
     pub keep_data: bool,
     /// No progress bar or per-phase lines.
     pub quiet: bool,
     /// Draw charts and report.html after the run.
     pub plots: bool,
+    /// `--deterministic`: background work inline (`background=false`), so
+    /// one thread's byte counters repeat exactly on any machine.
     pub deterministic: bool,
     /// Run each engine x workload this many times; report the median
     /// repetition and the spread (see `combine_repetitions`).

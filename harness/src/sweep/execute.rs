@@ -37,9 +37,11 @@ pub const PLAN_COPY: &str = "plan.toml";
 /// What `harness sweep` was asked to do.
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
+    /// The plan file (`harness sweep PLAN`).
     pub plan: PathBuf,
     /// The sweep directory itself.
     pub out: PathBuf,
+    /// `--shard I/N`: run only that slice of the cells; `None` runs all.
     pub shard: Option<Shard>,
     /// Count cells run at once (at least 1).
     pub jobs: usize,
@@ -50,10 +52,14 @@ pub struct SweepOptions {
 /// What a sweep produced.
 #[derive(Debug)]
 pub struct SweepOutcome {
+    /// The sweep directory written (sweep.json, sweep.csv, `cells/`).
     pub dir: PathBuf,
+    /// Cells this process ran (a shard's slice, or all of them).
     pub cells: usize,
     /// One line per failed cell.
     pub failures: Vec<String>,
+    /// sweep.json's notes: time-limited cells, timings from different
+    /// machines, cells with no model.
     pub notes: Vec<String>,
 }
 

@@ -21,6 +21,9 @@ use crate::sweep::plan::{spec_string, Plan};
 pub struct Cell {
     /// Position in the expansion (what `--shard I/N` slices on).
     pub index: usize,
+    /// The index, zero-padded, then engine, axis options, workload and
+    /// seed (`003-lsm-size_ratio=4-fill-random-s1`): the cell's directory
+    /// name and its row in sweep.csv.
     pub id: String,
     /// The grid's engine name (`lsm`, `lsm-tiered`, `btree`, ...).
     pub engine: String,
@@ -32,7 +35,9 @@ pub struct Cell {
     /// `engine:k=v,...`: what the cell runs, and its engine label in its
     /// own results directory.
     pub spec: String,
+    /// The workload as the plan names it (a preset or a property file).
     pub workload: String,
+    /// The seed of this run, one of the plan's `seeds`.
     pub seed: u64,
     /// Line of the grid in the plan.
     pub grid_line: usize,

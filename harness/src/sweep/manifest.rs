@@ -20,7 +20,9 @@ pub const MANIFEST: &str = "sweep.json";
 /// `--shard I/N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
+    /// `I`: this shard runs the cells whose index mod `count` is `index`.
     pub index: usize,
+    /// `N`: how many shards the plan is split into (at least 1).
     pub count: usize,
 }
 
@@ -51,7 +53,10 @@ impl std::fmt::Display for Shard {
 /// One cell as run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellEntry {
+    /// The cell's id, also its directory under `cells/`
+    /// (`003-lsm-size_ratio=4-fill-random-s1`).
     pub id: String,
+    /// Position in the plan's expansion, what `--shard I/N` slices on.
     pub index: usize,
     /// `count` (ran in parallel, only exact counters reported) or `timing`
     /// (ran alone, timings reported too).
@@ -69,11 +74,16 @@ pub struct CellEntry {
 /// The content of sweep.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The plan's `name` (default: its file's stem).
     pub plan_name: String,
     /// [`crate::sweep::Plan::hash`].
     pub plan_hash: String,
+    /// The plan's seeds; shards must agree on them to merge.
     pub seeds: Vec<u64>,
+    /// The harness's crate version; shards must agree on it to merge.
     pub harness_version: String,
+    /// The commit the harness was built from; `None` outside a git work
+    /// tree.
     pub git_commit: Option<String>,
     /// Which slice ran; `None` for an unsharded or merged sweep.
     pub shard: Option<Shard>,
@@ -81,7 +91,9 @@ pub struct Manifest {
     pub cells_total: usize,
     /// The machine of this process (a merge: of the first shard).
     pub machine: Value,
+    /// When the sweep started, UTC (`YYYY-MM-DDTHH:MM:SSZ`).
     pub started_at: String,
+    /// When its last cell finished, UTC, in the same form.
     pub finished_at: String,
     /// The cells in this directory, by index.
     pub cells: Vec<CellEntry>,

@@ -13,6 +13,8 @@ use results::sweep::{self, Kind};
 pub struct Metric {
     /// The summary.csv column.
     pub name: &'static str,
+    /// A count (exact for a fixed seed, comparable anywhere) or a timing
+    /// (comparable within one machine).
     pub kind: Kind,
     /// The figure of a row, `None` where it is undefined.
     pub get: fn(&SummaryRow) -> Option<f64>,

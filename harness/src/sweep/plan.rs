@@ -74,7 +74,9 @@ pub struct Grid {
 /// One option of a grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridOption {
+    /// The engine option's name (`size_ratio`), as `harness list` shows it.
     pub name: String,
+    /// Its values as written, in order; one for a fixed option.
     pub values: Vec<String>,
     /// Given as an array: a parameter the plan varies (a sweep.csv column).
     pub axis: bool,
@@ -87,27 +89,42 @@ pub struct Plan {
     pub path: PathBuf,
     /// The file's text, as read (copied to `plan.toml`, hashed).
     pub text: String,
+    /// `name`: the sweep's name in sweep.json (default: the file's stem).
     pub name: String,
+    /// `description`: free text for the reader; the harness parses it and
+    /// keeps it only in the plan.toml copy.
     pub description: String,
+    /// `workloads`: presets or YCSB property files, for every grid that
+    /// does not name its own.
     pub workloads: Vec<String>,
+    /// `records`: the workloads' `recordcount`.
     pub records: u64,
+    /// `operations`: the workloads' `operationcount`.
     pub operations: u64,
+    /// `seeds`: every cell runs once per seed (default `[42]`).
     pub seeds: Vec<u64>,
     /// YCSB property overrides (`-p NAME=VALUE`), applied to every workload.
     pub properties: Vec<String>,
     /// What resolving the workloads warned about (unknown property names).
     pub warnings: Vec<String>,
+    /// `io`, as `--io`: buffered, direct or memory.
     pub io: IoMode,
     /// The `io` string as written (kept for run.json and the manifest).
     pub io_name: String,
+    /// `deterministic`, as `--deterministic` (default true): background
+    /// work inline, so a cell's counters repeat exactly.
     pub deterministic: bool,
+    /// `threads`: client threads per cell (default 1).
     pub threads: usize,
+    /// `cache_mb`: each engine's memory budget in MiB (default 64).
     pub cache_mb: u64,
+    /// `sync`: always, never or bytes:N (default never).
     pub sync: Durability,
     /// Seconds per phase; `None`: no limit.
     pub max_time: Option<f64>,
     /// summary.csv columns that go into sweep.csv.
     pub metrics: Vec<String>,
+    /// The `[[grid]]` tables, in the plan's order.
     pub grids: Vec<Grid>,
 }
 
