@@ -121,11 +121,7 @@ impl Spread {
         }
         values.sort_by(f64::total_cmp);
         let n = values.len();
-        let median = if n % 2 == 1 {
-            values[n / 2]
-        } else {
-            (values[n / 2 - 1] + values[n / 2]) / 2.0
-        };
+        let median = results::summary::median(&mut values);
         Spread {
             repetitions: n as u32,
             min: values[0],

@@ -35,8 +35,8 @@
 //!   does not grow while the thread waits for a CPU. The wall-clock ratio
 //!   is still gated, loosely (`wall_throughput`, default a 60 % drop), to
 //!   catch a slowdown that is waiting rather than work (an engine that
-//!   starts sleeping or blocking on I/O), on each cell's median
-//!   repetition (see `median_wall`).
+//!   starts sleeping or blocking on I/O), on each cell's median over its
+//!   repetitions (`ops_per_sec_median`).
 //!   With repetitions (repetitions.csv), each cell's CPU-time throughput
 //!   is its best repetition's on both sides (see `best_cpu`).
 
@@ -198,9 +198,6 @@ struct Side<'a> {
     /// Per cell, the best CPU-time throughput over its repetitions, when
     /// the run has repetitions.csv (see [`best_cpu`]).
     best_cpu: HashMap<CellKey, f64>,
-    /// Per cell, the median wall-clock throughput over its repetitions,
-    /// when the run has repetitions.csv (see [`median_wall`]).
-    median_wall: HashMap<CellKey, f64>,
 }
 
 /// Per cell, the highest `operations / client_cpu_s` of any repetition.
@@ -228,25 +225,6 @@ fn best_cpu(reps: Option<&Summary>) -> HashMap<CellKey, f64> {
     best
 }
 
-/// Per cell, the median `ops_per_sec` of its repetitions.
-///
-/// summary.csv's row is one repetition (the median by *run*-phase
-/// throughput), so its load row is whichever repetition that was; the
-/// wall clock counts other processes' time, and one disturbed repetition
-/// should not decide the check. The median is a repetition's own value
-/// for an odd count.
-fn median_wall(reps: Option<&Summary>) -> HashMap<CellKey, f64> {
-    let mut samples: HashMap<CellKey, Vec<f64>> = HashMap::new();
-    for row in reps.map_or(&[][..], |s| &s.rows[..]) {
-        let key = cell_key(&row.engine, &row.workload, row.phase.name());
-        samples.entry(key).or_default().push(row.ops_per_sec);
-    }
-    samples
-        .into_iter()
-        .map(|(key, mut v)| (key, crate::dir::median(&mut v)))
-        .collect()
-}
-
 impl<'a> Side<'a> {
     fn new(dir: &'a ResultsDir) -> Result<Side<'a>> {
         for name in GATED_APPENDED {
@@ -257,12 +235,11 @@ impl<'a> Side<'a> {
             latency: dir.latency_medians()?,
             reference: HashMap::new(),
             best_cpu: best_cpu(dir.repetitions.as_ref()),
-            median_wall: median_wall(dir.repetitions.as_ref()),
         };
         let mut throughput = Vec::new();
         let mut cpu = Vec::new();
         for (key, row) in side.cells.iter().filter(|(k, _)| k.0 == REFERENCE_ENGINE) {
-            throughput.push(side.wall_throughput(key, row));
+            throughput.push(side.wall_throughput(row));
             cpu.push(side.cpu_throughput(key));
         }
         let mut p50 = Vec::new();
@@ -292,15 +269,14 @@ impl<'a> Side<'a> {
         self.cells.get(key).and_then(|row| metric(row))
     }
 
-    /// The cell's wall-clock throughput: its repetitions' median, else
-    /// the summary row's.
-    fn wall_throughput(&self, key: &CellKey, row: &SummaryRow) -> Option<f64> {
-        Some(
-            self.median_wall
-                .get(key)
-                .copied()
-                .unwrap_or(row.ops_per_sec),
-        )
+    /// The cell's wall-clock throughput: `ops_per_sec_median`, the median
+    /// over its repetitions, where the file has the column (older runs do
+    /// not), else the row's own. The row is one repetition (the median by
+    /// *run*-phase throughput), so its load row is whichever repetition
+    /// that was, and the wall clock counts other processes' time: one
+    /// disturbed repetition should not decide the check.
+    fn wall_throughput(&self, row: &SummaryRow) -> Option<f64> {
+        Some(row.ops_per_sec_median.unwrap_or(row.ops_per_sec))
     }
 
     fn time_limited(&self, key: &CellKey) -> bool {
@@ -408,10 +384,7 @@ pub fn compare(base: &ResultsDir, cand: &ResultsDir, tol: &Tolerances) -> Result
         }
 
         let is_reference = key.0 == REFERENCE_ENGINE;
-        let wall = |side: &Side<'_>| {
-            let row = side.cells.get(&key)?;
-            side.wall_throughput(&key, row)
-        };
+        let wall = |side: &Side<'_>| side.wall_throughput(side.cells.get(&key)?);
         let (bt, ct) = (wall(&b), wall(&c));
         if is_reference {
             push(

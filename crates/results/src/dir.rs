@@ -157,23 +157,11 @@ impl ResultsDir {
         }
         for (key, (mut p50, mut p99)) in samples {
             if let Some(row) = out.get_mut(&key) {
-                row.p50_us = median(&mut p50);
-                row.p99_us = median(&mut p99);
+                row.p50_us = crate::summary::median(&mut p50);
+                row.p99_us = crate::summary::median(&mut p99);
             }
         }
         Ok(out)
-    }
-}
-
-/// The middle value (the mean of the middle two for an even count) of a
-/// non-empty sample; NaNs sort last.
-pub(crate) fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
 }
 

@@ -371,6 +371,19 @@ impl SummaryRow {
     }
 }
 
+/// The median of a non-empty sample, the rule of `ops_per_sec_median`:
+/// the middle value, or the mean of the middle two for an even count
+/// (NaNs sort last). The gate takes latency medians by the same rule.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
 /// Write rows to `path` (summary.csv or repetitions.csv).
 pub fn write(path: &Path, rows: &[SummaryRow]) -> Result<()> {
     let mut w = CsvOut::create(path, COLUMNS)?;
