@@ -12,7 +12,8 @@
 //! frames live in [`SHARDS`] maps, each behind its own mutex and chosen by a
 //! hash of the page id, so two readers' hits take the same lock only when
 //! their pages share a shard. A hit takes one shard lock and nothing else:
-//! it sets the bit and clones the node's `Arc` (no copy, no allocation).
+//! it sets the bit and runs the caller's step on the node under that lock
+//! ([`Cache::with`]: no copy, no allocation, no reference count touched).
 //!
 //! The replacement state (the clock of every cached id, its hand, the dirty
 //! count) is one more mutex, taken only to insert a page, that is, once
